@@ -1,0 +1,50 @@
+import type { RecordedEvent } from '../envelope.js';
+
+/** Subject of a partition's event stream. */
+export const eventSubject = (partition: number): string => `ledger.events.${partition}`;
+
+/**
+ * Ordered, partitioned, at-least-once log of committed events.
+ * Publishing the same event twice is harmless: consumers apply by position.
+ */
+export interface EventBus {
+  publish(partition: number, events: readonly RecordedEvent[]): Promise<void>;
+  /**
+   * Delivers the partition's events with a sequence above `afterSequence`, in order, one batch at
+   * a time; the next batch waits until the handler's promise settles. A handler that throws gets
+   * the batch again (redelivery). Delivery may skip events the bus no longer holds: consumers
+   * detect the gap by sequence and fill it from the store.
+   */
+  subscribe(
+    partition: number,
+    afterSequence: number,
+    handler: (events: readonly RecordedEvent[]) => Promise<void>,
+  ): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+/**
+ * Fire-and-forget notifications (balance changed, transaction settled, checkpoints) on subjects
+ * `ledger.notify.*`. Patterns use NATS wildcards: `*` one token, `>` the rest.
+ */
+export interface NotificationBus {
+  publish(subject: string, payload: unknown): Promise<void>;
+  subscribe(pattern: string, handler: (subject: string, payload: unknown) => void): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+export interface Subscription {
+  stop(): Promise<void>;
+}
+
+/** NATS-style subject match: `*` matches one token, a trailing `>` one or more. */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length) return false;
+    if (p[i] !== '*' && p[i] !== s[i]) return false;
+  }
+  return p.length === s.length;
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const url = z.string().trim().min(1).optional();
+
+const schema = z.object({
+  PORT: port.default(4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  GRPC_PORT: port.default(50051),
+  LEDGER_DATA_DIR: z.string().min(1).default('./data'),
+  LEDGER_PARTITIONS: positiveInt.max(4096).default(16),
+  LEASE_TTL_MS: positiveInt.min(300).default(10_000),
+  LEDGER_SNAPSHOT_EVERY: positiveInt.default(100),
+  LEDGER_RYW_TIMEOUT_MS: positiveInt.default(5_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MONGO_URL: url,
+  NATS_URL: url,
+  ELASTIC_URL: url,
+  REDIS_URL: url,
+  WRITE_SERVICE_GRPC: z
+    .string()
+    .trim()
+    .regex(/^[^\s:]+:\d+$/, 'expected host:port')
+    .optional(),
+});
+
+export type LedgerConfig = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: readonly string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment; the one place env is read. A bad value names its variable. */
+export function loadConfig(env: Record<string, string | undefined>): LedgerConfig {
+  // An empty variable means "not set", as shells and compose files often leave them.
+  const cleaned = Object.fromEntries(
+    Object.keys(schema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
+  );
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+      }),
+    );
+  }
+  return result.data;
+}

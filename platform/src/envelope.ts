@@ -1,0 +1,22 @@
+/** Metadata every event carries for tracing and idempotency. */
+export interface EventMetadata {
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly idempotencyKey?: string;
+}
+
+/** An event as the store recorded it; `data` is the type-specific payload (JSON-safe). */
+export interface RecordedEvent<Type extends string = string, Data = unknown> {
+  readonly eventId: string;
+  readonly aggregateType: string;
+  readonly aggregateId: string;
+  /** Per aggregate, from 1. */
+  readonly version: number;
+  readonly type: Type;
+  readonly schemaVersion: number;
+  readonly data: Data;
+  readonly metadata: EventMetadata;
+  /** ISO-8601. */
+  readonly occurredAt: string;
+  readonly position: { readonly partition: number; readonly sequence: number };
+}

@@ -1,0 +1,33 @@
+export {
+  LedgerError,
+  ValidationError,
+  NotFoundError,
+  ConcurrencyError,
+  IllegalStateError,
+  IdempotencyMismatchError,
+  UnavailableError,
+  isLedgerError,
+} from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { MAX_MONEY, MIN_MONEY, parseMoney, parseAmount, formatMoney } from './money.js';
+export { partitionOf, formatPosition, parsePosition } from './partition.js';
+export type { Position } from './partition.js';
+export type { EventMetadata, RecordedEvent } from './envelope.js';
+export { loadConfig, ConfigError } from './config.js';
+export type { LedgerConfig } from './config.js';
+export { createLogger, silentLogger } from './logger.js';
+export type { Logger, LoggerOptions } from './logger.js';
+export { eventSubject, subjectMatches } from './bus/port.js';
+export type { EventBus, NotificationBus, Subscription } from './bus/port.js';
+export { createInProcessEventBus, createInProcessNotificationBus } from './bus/in-process.js';
+export type { InProcessBusOptions } from './bus/in-process.js';
+export type { Lease, LeaseStore } from './lease/port.js';
+export { createInProcessLeaseStore } from './lease/in-process.js';
+export { createLeaseBalancer, sleep } from './lease/balancer.js';
+export type {
+  LeaseBalancer,
+  LeaseBalancerOptions,
+  PartitionTask,
+  PartitionTaskContext,
+  BalancerNotification,
+} from './lease/balancer.js';

@@ -1,0 +1,63 @@
+import type { Lease, LeaseStore } from './port.js';
+
+export interface InProcessLeaseOptions {
+  readonly now?: () => number;
+}
+
+/** Leases and membership inside one process (embedded mode): same semantics as the Redis adapter. */
+export function createInProcessLeaseStore(options: InProcessLeaseOptions = {}): LeaseStore {
+  const now = options.now ?? Date.now;
+  const leases = new Map<string, Lease>();
+  const tokens = new Map<string, number>();
+  const groups = new Map<string, Map<string, number>>();
+
+  const held = (lease: Lease): boolean => {
+    const current = leases.get(lease.name);
+    return current !== undefined && current.token === lease.token && current.expiresAt > now();
+  };
+
+  return {
+    async acquire(name, owner, ttlMs) {
+      const current = leases.get(name);
+      if (current && current.expiresAt > now()) return null;
+      const token = (tokens.get(name) ?? 0) + 1;
+      tokens.set(name, token);
+      const lease: Lease = { name, owner, token, expiresAt: now() + ttlMs };
+      leases.set(name, lease);
+      return lease;
+    },
+    async renew(lease, ttlMs) {
+      if (!held(lease)) return null;
+      const renewed: Lease = { ...lease, expiresAt: now() + ttlMs };
+      leases.set(lease.name, renewed);
+      return renewed;
+    },
+    async release(lease) {
+      if (held(lease)) leases.delete(lease.name);
+    },
+    async currentToken(name) {
+      return tokens.get(name) ?? 0;
+    },
+    async heartbeat(group, member, ttlMs) {
+      let members = groups.get(group);
+      if (!members) groups.set(group, (members = new Map()));
+      members.set(member, now() + ttlMs);
+    },
+    async leave(group, member) {
+      groups.get(group)?.delete(member);
+    },
+    async members(group) {
+      const members = groups.get(group);
+      if (!members) return [];
+      const t = now();
+      return [...members]
+        .filter(([, expiresAt]) => expiresAt > t)
+        .map(([member]) => member)
+        .sort();
+    },
+    async close() {
+      leases.clear();
+      groups.clear();
+    },
+  };
+}

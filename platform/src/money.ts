@@ -1,0 +1,37 @@
+import { ValidationError } from './errors.js';
+
+/** Money is a signed 64-bit count of minor units (cents). */
+export const MAX_MONEY = 2n ** 63n - 1n;
+export const MIN_MONEY = -(2n ** 63n);
+
+const DIGITS = /^-?\d+$/;
+
+/** Parses a JSON integer or a digit string into minor units; rejects fractions, floats and overflow. */
+export function parseMoney(input: unknown, field = 'amount'): bigint {
+  let value: bigint;
+  if (typeof input === 'bigint') value = input;
+  else if (typeof input === 'number') {
+    if (!Number.isSafeInteger(input)) {
+      throw new ValidationError(`${field} must be an integer number of minor units (cents) within 64 bits`);
+    }
+    value = BigInt(input);
+  } else if (typeof input === 'string' && DIGITS.test(input.trim())) value = BigInt(input.trim());
+  else
+    throw new ValidationError(
+      `${field} must be an integer number of minor units (cents), as a JSON integer or a digit string`,
+    );
+  if (value > MAX_MONEY || value < MIN_MONEY)
+    throw new ValidationError(`${field} does not fit in a signed 64-bit integer`);
+  return value;
+}
+
+/** Parses an amount that moves money: strictly positive. */
+export function parseAmount(input: unknown, field = 'amount'): bigint {
+  const value = parseMoney(input, field);
+  if (value <= 0n) throw new ValidationError(`${field} must be a positive integer number of minor units`);
+  return value;
+}
+
+export function formatMoney(value: bigint): string {
+  return value.toString();
+}

@@ -1,0 +1,73 @@
+import type { AccountView, TransactionView } from '@ledger/schema';
+
+/** Documents a projection batch writes; each remembers the position of the last event applied. */
+export interface ProjectionBatch {
+  readonly partition: number;
+  /** Full new documents; a document is written only if its position is newer than the stored one. */
+  readonly accounts: readonly AccountView[];
+  readonly transactions: readonly TransactionView[];
+  /** Last sequence of the partition this batch covers; the checkpoint only moves forward. */
+  readonly checkpoint: number;
+}
+
+export type CommitResult = 'committed' | 'inactive-generation';
+
+export interface AccountPage {
+  readonly accounts: readonly AccountView[];
+  readonly hasNextPage: boolean;
+  readonly totalCount: number;
+}
+
+export interface TransactionPage {
+  readonly transactions: readonly TransactionView[];
+  readonly hasNextPage: boolean;
+}
+
+/** Keyset cursor of the accounts listing: owner ascending, then id. */
+export interface AccountCursor {
+  readonly owner: string;
+  readonly id: string;
+}
+
+/** Keyset cursor of an account's transactions: newest first (createdAt, then id, descending). */
+export interface TransactionCursor {
+  readonly createdAt: string;
+  readonly id: string;
+}
+
+/**
+ * The balance read model. Data lives in generations; queries read the active one. A rebuild fills
+ * a new generation and swaps it in atomically once it has caught up with the active one.
+ */
+export interface ReadModel {
+  activeGeneration(): Promise<string>;
+  createGeneration(): Promise<string>;
+  /**
+   * Makes `generation` active, atomically, if for every partition its checkpoint is at least the
+   * active generation's. Returns false (and changes nothing) otherwise.
+   */
+  swap(generation: string): Promise<boolean>;
+  /** Deletes an inactive generation's data. */
+  dropGeneration(generation: string): Promise<void>;
+
+  /** Checkpoint (last applied sequence) of every partition in a generation (the active one by default). */
+  checkpoints(generation?: string): Promise<number[]>;
+  /** Current documents by id in a generation (missing ids are absent from the maps). */
+  load(
+    generation: string,
+    accountIds: readonly string[],
+    transactionIds: readonly string[],
+  ): Promise<{ accounts: Map<string, AccountView>; transactions: Map<string, TransactionView> }>;
+  /**
+   * Writes a batch atomically: documents guarded by position, checkpoint monotonic. With
+   * `requireActive`, refuses (writing nothing) when `generation` is no longer the active one.
+   */
+  commit(generation: string, batch: ProjectionBatch, options: { requireActive: boolean }): Promise<CommitResult>;
+
+  getAccount(id: string): Promise<AccountView | null>;
+  listAccounts(query: { owner?: string; first: number; after?: AccountCursor }): Promise<AccountPage>;
+  getTransaction(id: string): Promise<TransactionView | null>;
+  listTransactions(accountId: string, query: { first: number; after?: TransactionCursor }): Promise<TransactionPage>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,70 @@
+import type { RecordedEvent } from '@ledger/platform';
+
+/** Decimal digit string of minor units (events never carry floats). */
+export type MoneyString = string;
+
+export const ACCOUNT = 'Account';
+export const TRANSACTION = 'Transaction';
+
+export type AccountEventData =
+  | { readonly type: 'AccountOpened'; readonly data: { readonly owner: string } }
+  | {
+      readonly type: 'MoneyDeposited';
+      readonly data: {
+        readonly amount: MoneyString;
+        readonly balance: MoneyString;
+        readonly transactionId: string;
+        /** Set when the deposit gives back a withdrawal of a failed transfer. */
+        readonly refund?: boolean;
+      };
+    }
+  | {
+      readonly type: 'MoneyWithdrawn';
+      readonly data: { readonly amount: MoneyString; readonly balance: MoneyString; readonly transactionId: string };
+    }
+  | { readonly type: 'OwnerChanged'; readonly data: { readonly owner: string } }
+  | { readonly type: 'AccountClosed'; readonly data: Record<string, never> };
+
+export type TransactionKind = 'DEPOSIT' | 'WITHDRAWAL' | 'TRANSFER';
+export type TransactionStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED';
+
+export type TransactionEventData =
+  | {
+      readonly type: 'TransactionRequested';
+      readonly data: {
+        readonly kind: TransactionKind;
+        readonly from: string | null;
+        readonly to: string | null;
+        readonly amount: MoneyString;
+      };
+    }
+  | {
+      readonly type: 'TransactionSucceeded';
+      /** Positions of the account events the transaction produced, for read-your-writes. */
+      readonly data: { readonly positions: readonly string[] };
+    }
+  | {
+      readonly type: 'TransactionFailed';
+      readonly data: { readonly reason: string; readonly positions: readonly string[] };
+    };
+
+/** A new event as a decider emits it: type and data only; the store adds the envelope. */
+export type AccountEvent = AccountEventData;
+export type TransactionEvent = TransactionEventData;
+export type LedgerEventData = AccountEventData | TransactionEventData;
+
+export type RecordedAccountEvent = RecordedEvent<AccountEventData['type']> & AccountEventData;
+export type RecordedTransactionEvent = RecordedEvent<TransactionEventData['type']> & TransactionEventData;
+export type LedgerEvent = RecordedAccountEvent | RecordedTransactionEvent;
+
+export const ACCOUNT_EVENT_TYPES = [
+  'AccountOpened',
+  'MoneyDeposited',
+  'MoneyWithdrawn',
+  'OwnerChanged',
+  'AccountClosed',
+] as const;
+export const TRANSACTION_EVENT_TYPES = ['TransactionRequested', 'TransactionSucceeded', 'TransactionFailed'] as const;
+
+/** Current schema version of every event type; older versions are upcast by the codec. */
+export const SCHEMA_VERSION = 1;

@@ -1,0 +1,30 @@
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType } from './generated/ledger.js';
+
+export type { ProtoGrpcType } from './generated/ledger.js';
+export type { CommandServiceClient, CommandServiceHandlers } from './generated/ledger/v1/CommandService.js';
+export type { EventStoreClient, EventStoreHandlers } from './generated/ledger/v1/EventStore.js';
+export type { Event as GrpcEvent, Event__Output as GrpcEventOutput } from './generated/ledger/v1/Event.js';
+export type { ReplayRequest__Output as GrpcReplayRequest } from './generated/ledger/v1/ReplayRequest.js';
+export type { TransactionReply__Output as GrpcTransactionReply } from './generated/ledger/v1/TransactionReply.js';
+
+/** Path of the committed .proto every service loads. */
+export const LEDGER_PROTO_PATH = fileURLToPath(new URL('../proto/ledger.proto', import.meta.url));
+
+let cached: ProtoGrpcType | undefined;
+
+/** The ledger.v1 package, loaded with the same options the generated types were made with. */
+export function loadLedgerProto(): ProtoGrpcType {
+  if (!cached) {
+    const definition = protoLoader.loadSync(LEDGER_PROTO_PATH, {
+      longs: Number,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    });
+    cached = grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
+  }
+  return cached;
+}

@@ -1,0 +1,17 @@
+export * from './events.js';
+export { encodeEvent, decodeEvent, validateEventData, isKnownEventType, EventDecodeError } from './codec.js';
+export type { WireEvent } from './codec.js';
+export type { AccountStatus, AccountView, TransactionView, BalanceChange, CheckpointAdvanced } from './views.js';
+export { notifySubjects } from './views.js';
+export { loadLedgerProto, LEDGER_PROTO_PATH } from './grpc.js';
+export type {
+  ProtoGrpcType,
+  CommandServiceClient,
+  CommandServiceHandlers,
+  EventStoreClient,
+  EventStoreHandlers,
+  GrpcEvent,
+  GrpcEventOutput,
+  GrpcReplayRequest,
+  GrpcTransactionReply,
+} from './grpc.js';

@@ -1,0 +1,57 @@
+import type { MoneyString, TransactionKind, TransactionStatus } from './events.js';
+
+export type AccountStatus = 'OPEN' | 'CLOSED';
+
+/** An account as the read model serves it. */
+export interface AccountView {
+  readonly id: string;
+  readonly owner: string;
+  readonly balance: MoneyString;
+  readonly status: AccountStatus;
+  readonly version: number;
+  /** ISO-8601 time of the last event applied. */
+  readonly updatedAt: string;
+  /** Position ("p:s") of the last event applied. */
+  readonly position: string;
+}
+
+/** A transaction (deposit, withdrawal or transfer) as the read model serves it. */
+export interface TransactionView {
+  readonly id: string;
+  readonly kind: TransactionKind;
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly amount: MoneyString;
+  readonly status: TransactionStatus;
+  readonly failureReason: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Positions of the account events a settled transaction produced (read-your-writes waits on them). */
+  readonly accountPositions: readonly string[];
+  readonly position: string;
+}
+
+/** One change of one account's balance, as pushed to subscribers. */
+export interface BalanceChange {
+  readonly accountId: string;
+  readonly balance: MoneyString;
+  readonly delta: MoneyString;
+  readonly transactionId: string | null;
+  readonly position: string;
+  readonly at: string;
+}
+
+export interface CheckpointAdvanced {
+  readonly partition: number;
+  readonly sequence: number;
+}
+
+/** Notification subjects (NATS core in distributed mode). */
+export const notifySubjects = {
+  balance: (accountId: string) => `ledger.notify.balance.${accountId}`,
+  transaction: (transactionId: string) => `ledger.notify.transaction.${transactionId}`,
+  checkpoint: (partition: number) => `ledger.notify.checkpoint.${partition}`,
+  allBalances: 'ledger.notify.balance.*',
+  allTransactions: 'ledger.notify.transaction.*',
+  allCheckpoints: 'ledger.notify.checkpoint.*',
+} as const;
