@@ -1,0 +1,195 @@
+import { formatPosition, parseMoney } from '@ledger/platform';
+import type {
+  AccountView,
+  BalanceChange,
+  LedgerEvent,
+  RecordedAccountEvent,
+  RecordedTransactionEvent,
+} from '@ledger/schema';
+import type { TransactionView } from '@ledger/schema';
+
+/** What the projection sends out after its documents are committed. */
+export type ProjectionNotification =
+  | { readonly type: 'balanceChanged'; readonly change: BalanceChange }
+  | { readonly type: 'transactionUpdated'; readonly transaction: TransactionView };
+
+/** The documents an event batch touches, by id, as currently stored. */
+export interface ProjectionState {
+  readonly accounts: ReadonlyMap<string, AccountView>;
+  readonly transactions: ReadonlyMap<string, TransactionView>;
+}
+
+export interface ProjectionResult {
+  /** New documents, one per changed id (the last state reached in the batch). */
+  readonly accounts: AccountView[];
+  readonly transactions: TransactionView[];
+  /** In event order. */
+  readonly notifications: ProjectionNotification[];
+}
+
+/** Ids of the documents `events` may change, to load before projecting. */
+export function documentIds(events: readonly LedgerEvent[]): { accountIds: string[]; transactionIds: string[] } {
+  const accountIds = new Set<string>();
+  const transactionIds = new Set<string>();
+  for (const event of events) {
+    if (isAccountEvent(event)) accountIds.add(event.aggregateId);
+    else transactionIds.add(event.aggregateId);
+  }
+  return { accountIds: [...accountIds], transactionIds: [...transactionIds] };
+}
+
+/**
+ * Applies `events` (ordered by position) to the current documents. An event whose sequence is not
+ * above the document's stored position was applied already: it changes nothing and notifies nothing,
+ * so redelivery and replay are no-ops.
+ */
+export function projectBalance(state: ProjectionState, events: readonly LedgerEvent[]): ProjectionResult {
+  const accounts = new Map(state.accounts);
+  const transactions = new Map(state.transactions);
+  const changedAccounts = new Set<string>();
+  const changedTransactions = new Set<string>();
+  const notifications: ProjectionNotification[] = [];
+
+  for (const event of events) {
+    if (isAccountEvent(event)) {
+      const current = accounts.get(event.aggregateId);
+      if (current && !isNewer(event, current.position)) continue;
+      const next = evolveAccount(current, event);
+      accounts.set(next.id, next);
+      changedAccounts.add(next.id);
+      const change = balanceChange(next, event);
+      if (change) notifications.push({ type: 'balanceChanged', change });
+    } else {
+      const current = transactions.get(event.aggregateId);
+      if (current && !isNewer(event, current.position)) continue;
+      const next = evolveTransaction(current, event);
+      transactions.set(next.id, next);
+      changedTransactions.add(next.id);
+      notifications.push({ type: 'transactionUpdated', transaction: next });
+    }
+  }
+  return {
+    accounts: [...changedAccounts].map((id) => accounts.get(id)!),
+    transactions: [...changedTransactions].map((id) => transactions.get(id)!),
+    notifications,
+  };
+}
+
+export function evolveAccount(current: AccountView | undefined, event: RecordedAccountEvent): AccountView {
+  // An account event before AccountOpened cannot happen in partition order; start from an empty
+  // document rather than drop the event, so the balance is never lost.
+  const base: AccountView = current ?? {
+    id: event.aggregateId,
+    owner: '',
+    balance: '0',
+    status: 'OPEN',
+    version: 0,
+    updatedAt: event.occurredAt,
+    position: formatPosition(event.position),
+  };
+  const stamp = { version: event.version, updatedAt: event.occurredAt, position: formatPosition(event.position) };
+  switch (event.type) {
+    case 'AccountOpened':
+      return { ...base, ...stamp, owner: event.data.owner, status: 'OPEN' };
+    case 'MoneyDeposited':
+    case 'MoneyWithdrawn':
+      // The event carries the balance after it: no arithmetic, so replay cannot drift.
+      return { ...base, ...stamp, balance: event.data.balance };
+    case 'OwnerChanged':
+      return { ...base, ...stamp, owner: event.data.owner };
+    case 'AccountClosed':
+      return { ...base, ...stamp, status: 'CLOSED' };
+    default: {
+      const never: never = event;
+      throw new Error(`unknown account event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+export function evolveTransaction(
+  current: TransactionView | undefined,
+  event: RecordedTransactionEvent,
+): TransactionView {
+  const base: TransactionView = current ?? {
+    id: event.aggregateId,
+    kind: 'TRANSFER',
+    from: null,
+    to: null,
+    amount: '0',
+    status: 'PENDING',
+    failureReason: null,
+    createdAt: event.occurredAt,
+    updatedAt: event.occurredAt,
+    accountPositions: [],
+    position: formatPosition(event.position),
+  };
+  const stamp = { updatedAt: event.occurredAt, position: formatPosition(event.position) };
+  switch (event.type) {
+    case 'TransactionRequested':
+      return {
+        ...base,
+        ...stamp,
+        kind: event.data.kind,
+        from: event.data.from,
+        to: event.data.to,
+        amount: event.data.amount,
+        status: 'PENDING',
+        createdAt: event.occurredAt,
+      };
+    case 'TransactionSucceeded':
+      return {
+        ...base,
+        ...stamp,
+        status: 'SUCCEEDED',
+        failureReason: null,
+        accountPositions: [...event.data.positions],
+      };
+    case 'TransactionFailed':
+      return {
+        ...base,
+        ...stamp,
+        status: 'FAILED',
+        failureReason: event.data.reason,
+        accountPositions: [...event.data.positions],
+      };
+    default: {
+      const never: never = event;
+      throw new Error(`unknown transaction event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function balanceChange(account: AccountView, event: RecordedAccountEvent): BalanceChange | null {
+  if (event.type !== 'MoneyDeposited' && event.type !== 'MoneyWithdrawn') return null;
+  const amount = parseMoney(event.data.amount);
+  return {
+    accountId: account.id,
+    balance: account.balance,
+    delta: (event.type === 'MoneyDeposited' ? amount : -amount).toString(),
+    transactionId: event.data.transactionId,
+    position: account.position,
+    at: event.occurredAt,
+  };
+}
+
+function isAccountEvent(event: LedgerEvent): event is RecordedAccountEvent {
+  switch (event.type) {
+    case 'AccountOpened':
+    case 'MoneyDeposited':
+    case 'MoneyWithdrawn':
+    case 'OwnerChanged':
+    case 'AccountClosed':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Sequence of a "p:s" position; a document's events all share one partition. */
+export function sequenceOf(position: string): number {
+  return Number(position.slice(position.indexOf(':') + 1));
+}
+
+function isNewer(event: LedgerEvent, storedPosition: string): boolean {
+  return event.position.sequence > sequenceOf(storedPosition);
+}
