@@ -15,3 +15,5 @@ export type {
   GrpcReplayRequest,
   GrpcTransactionReply,
 } from './grpc.js';
+export { LEDGER_ERROR_CODE_KEY, ledgerErrorToStatus, ledgerErrorFromGrpc } from './grpc-errors.js';
+export type { GrpcErrorStatus } from './grpc-errors.js';
