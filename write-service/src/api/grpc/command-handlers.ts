@@ -1,0 +1,57 @@
+import { parseAmount } from '@ledger/platform';
+import type { Logger } from '@ledger/platform';
+import type { CommandServiceHandlers } from '@ledger/schema';
+import type { LedgerCommands, TransactionAccepted } from '../../application/ledger-commands.js';
+import { unary } from './status.js';
+
+/** Proto3 strings default to "": an empty optional field means "not given". */
+const optional = (value: string): string | undefined => value || undefined;
+
+const transactionReply = (accepted: TransactionAccepted) => ({
+  transactionId: accepted.transactionId,
+  position: accepted.position,
+  duplicate: accepted.duplicate,
+});
+
+export function commandHandlers(commands: LedgerCommands, logger: Logger): CommandServiceHandlers {
+  return {
+    OpenAccount: unary(logger, async (request) => {
+      const opened = await commands.openAccount({
+        owner: request.owner,
+        correlationId: optional(request.correlationId),
+      });
+      return { accountId: opened.accountId, position: opened.position };
+    }),
+    Deposit: unary(logger, async (request) =>
+      transactionReply(
+        await commands.deposit({
+          accountId: request.accountId,
+          amount: parseAmount(request.amount),
+          idempotencyKey: optional(request.idempotencyKey),
+          correlationId: optional(request.correlationId),
+        }),
+      ),
+    ),
+    Withdraw: unary(logger, async (request) =>
+      transactionReply(
+        await commands.withdraw({
+          accountId: request.accountId,
+          amount: parseAmount(request.amount),
+          idempotencyKey: optional(request.idempotencyKey),
+          correlationId: optional(request.correlationId),
+        }),
+      ),
+    ),
+    Transfer: unary(logger, async (request) =>
+      transactionReply(
+        await commands.transfer({
+          from: request.from,
+          to: request.to,
+          amount: parseAmount(request.amount),
+          idempotencyKey: optional(request.idempotencyKey),
+          correlationId: optional(request.correlationId),
+        }),
+      ),
+    ),
+  };
+}
