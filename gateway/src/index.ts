@@ -1,1 +1,3 @@
 export {};
+export { createGrpcCommands } from './adapters/grpc/commands.js';
+export type { GrpcCommandsOptions } from './adapters/grpc/commands.js';

@@ -1,0 +1,72 @@
+import * as grpc from '@grpc/grpc-js';
+import { ledgerErrorFromGrpc, loadLedgerProto } from '@ledger/schema';
+import type { GrpcTransactionReply } from '@ledger/schema';
+import type { AccountOpened, Commands, TransactionAccepted } from '../../ports/commands.js';
+
+export interface GrpcCommandsOptions {
+  /** Write service address, e.g. "localhost:50051". */
+  readonly address: string;
+  /** Per-call deadline; past it the call fails with UnavailableError. */
+  readonly deadlineMs?: number;
+}
+
+type Invoke<Reply> = (options: grpc.CallOptions, callback: grpc.requestCallback<Reply>) => unknown;
+
+/** The write service's CommandService as the gateway's Commands port; statuses come back as LedgerErrors. */
+export function createGrpcCommands(options: GrpcCommandsOptions): Commands {
+  const deadlineMs = options.deadlineMs ?? 10_000;
+  const proto = loadLedgerProto().ledger.v1;
+  const client = new proto.CommandService(options.address, grpc.credentials.createInsecure());
+
+  const call = <Reply>(invoke: Invoke<Reply>): Promise<Reply> =>
+    new Promise((resolve, reject) => {
+      invoke({ deadline: Date.now() + deadlineMs }, (error, reply) =>
+        error || reply === undefined ? reject(ledgerErrorFromGrpc(error)) : resolve(reply),
+      );
+    });
+  const accepted = (reply: GrpcTransactionReply): TransactionAccepted => ({
+    transactionId: reply.transactionId,
+    position: reply.position,
+    duplicate: reply.duplicate,
+  });
+
+  return {
+    async openAccount(input) {
+      const reply = await call<AccountOpened>((o, cb) =>
+        client.openAccount({ owner: input.owner, correlationId: input.correlationId ?? '' }, o, cb),
+      );
+      return { accountId: reply.accountId, position: reply.position };
+    },
+    async deposit(input) {
+      const request = {
+        accountId: input.accountId,
+        amount: input.amount.toString(),
+        idempotencyKey: input.idempotencyKey ?? '',
+        correlationId: input.correlationId ?? '',
+      };
+      return accepted(await call<GrpcTransactionReply>((o, cb) => client.deposit(request, o, cb)));
+    },
+    async withdraw(input) {
+      const request = {
+        accountId: input.accountId,
+        amount: input.amount.toString(),
+        idempotencyKey: input.idempotencyKey ?? '',
+        correlationId: input.correlationId ?? '',
+      };
+      return accepted(await call<GrpcTransactionReply>((o, cb) => client.withdraw(request, o, cb)));
+    },
+    async transfer(input) {
+      const request = {
+        from: input.from,
+        to: input.to,
+        amount: input.amount.toString(),
+        idempotencyKey: input.idempotencyKey ?? '',
+        correlationId: input.correlationId ?? '',
+      };
+      return accepted(await call<GrpcTransactionReply>((o, cb) => client.transfer(request, o, cb)));
+    },
+    async close() {
+      client.close();
+    },
+  };
+}
