@@ -1,1 +1,3 @@
 export {};
+export { createGrpcEventSource } from './adapters/grpc/event-source.js';
+export type { GrpcEventSourceOptions } from './adapters/grpc/event-source.js';

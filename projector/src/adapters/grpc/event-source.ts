@@ -1,0 +1,60 @@
+import * as grpc from '@grpc/grpc-js';
+import { decodeEvent, ledgerErrorFromGrpc, loadLedgerProto } from '@ledger/schema';
+import type { EventStoreClient, GrpcEventOutput, LedgerEvent } from '@ledger/schema';
+import type { EventSource, ReplayRequest } from '../../ports/event-source.js';
+
+export interface GrpcEventSourceOptions {
+  /** Write service address, e.g. "localhost:50051". */
+  readonly address: string;
+  /** Deadline of Checkpoint calls (a replay has none: it lasts as long as the log is long). */
+  readonly deadlineMs?: number;
+}
+
+/** The write service's EventStore gRPC API as the projector's EventSource. */
+export function createGrpcEventSource(options: GrpcEventSourceOptions): EventSource {
+  const deadlineMs = options.deadlineMs ?? 10_000;
+  const proto = loadLedgerProto().ledger.v1;
+  const client = new proto.EventStore(options.address, grpc.credentials.createInsecure());
+  return {
+    replay: (request, signal) => replay(client, request, signal),
+    heads: () =>
+      new Promise((resolve, reject) => {
+        client.checkpoint({}, { deadline: Date.now() + deadlineMs }, (error, reply) =>
+          error || !reply ? reject(ledgerErrorFromGrpc(error)) : resolve(reply.heads),
+        );
+      }),
+    async close() {
+      client.close();
+    },
+  };
+}
+
+async function* replay(
+  client: EventStoreClient,
+  request: ReplayRequest,
+  signal?: AbortSignal,
+): AsyncGenerator<LedgerEvent> {
+  signal?.throwIfAborted();
+  const call = client.replay({
+    fromPositions: { ...request.from },
+    toPositions: { ...request.to },
+    partitions: [...(request.partitions ?? [])],
+    aggregateTypes: [...(request.aggregateTypes ?? [])],
+  });
+  // Cancelling makes the stream fail with CANCELLED; this listener keeps that from going unhandled.
+  call.on('error', () => {});
+  const cancel = () => call.cancel();
+  signal?.addEventListener('abort', cancel, { once: true });
+  let complete = false;
+  try {
+    for await (const wire of call as AsyncIterable<GrpcEventOutput>) yield decodeEvent(wire);
+    complete = true;
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw ledgerErrorFromGrpc(error);
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+    // The consumer stopped early (break, throw, abort): tell the server to stop streaming.
+    if (!complete) call.cancel();
+  }
+}
