@@ -31,3 +31,5 @@ export type {
   PartitionTaskContext,
   BalancerNotification,
 } from './lease/balancer.js';
+export { engineUrl } from './testing/engines.js';
+export type { Engine } from './testing/engines.js';
