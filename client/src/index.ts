@@ -1,1 +1,3 @@
 export * from './generated/graphql.js';
+export { createLedgerClient, LedgerClientError } from './client.js';
+export type { LedgerClient, LedgerClientOptions, LiveSubscription } from './client.js';

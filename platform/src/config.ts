@@ -7,7 +7,10 @@ const url = z.string().trim().min(1).optional();
 const schema = z.object({
   PORT: port.default(4000),
   HOST: z.string().min(1).default('0.0.0.0'),
-  GRPC_PORT: port.default(50051),
+  /** write-service gRPC port; unset: 50051 for a standalone write-service, an ephemeral loopback port in `all`. */
+  GRPC_PORT: port.optional(),
+  /** Identity of this replica in lease membership (default: host-pid-random). */
+  LEDGER_MEMBER_ID: z.string().trim().min(1).optional(),
   LEDGER_DATA_DIR: z.string().min(1).default('./data'),
   LEDGER_PARTITIONS: positiveInt.max(4096).default(16),
   LEASE_TTL_MS: positiveInt.min(300).default(10_000),

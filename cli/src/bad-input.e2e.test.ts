@@ -1,0 +1,88 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { AccountDocument, DepositDocument, OpenAccountDocument, TransferDocument, WithdrawDocument } from '@ledger/client';
+import { startTestSystem } from './testing/harness.js';
+import type { TestSystem } from './testing/harness.js';
+
+describe('bad input gets a clear error code and writes nothing', () => {
+  let ledger: TestSystem;
+  let alice: string;
+  let bob: string;
+  before(async () => {
+    ledger = await startTestSystem();
+    alice = (await ledger.client.request(OpenAccountDocument, { owner: 'alice' })).openAccount.id;
+    bob = (await ledger.client.request(OpenAccountDocument, { owner: 'bob' })).openAccount.id;
+    await ledger.client.request(DepositDocument, { accountId: alice, amount: '1000' });
+  });
+  after(async () => {
+    await ledger.dispose();
+  });
+
+  /** Runs the operation, expects one error with `code`, and checks the store did not move. */
+  const rejects = async <R, V>(document: TypedDocumentNode<R, V>, variables: V, code: string): Promise<string> => {
+    const before = await ledger.storeHead();
+    const result = await ledger.client.execute(document, variables);
+    assert.ok(result.errors?.length, `expected a ${code} error, got ${JSON.stringify(result.data)}`);
+    assert.equal(result.errors[0]!.extensions?.code, code, JSON.stringify(result.errors));
+    assert.ok(result.errors[0]!.message.length > 0);
+    assert.equal(await ledger.storeHead(), before, 'nothing is written');
+    return result.errors[0]!.message;
+  };
+  const amount = (value: unknown): string => value as string;
+
+  test('amounts that are not positive 64-bit integers', async () => {
+    for (const bad of ['0', '-5', 0, -1, 1.5, '1.5', '12abc', '', 'NaN', '9223372036854775808', 1e30, true]) {
+      await rejects(DepositDocument, { accountId: alice, amount: amount(bad) }, 'BAD_USER_INPUT');
+    }
+    await rejects(WithdrawDocument, { accountId: alice, amount: '-1' }, 'BAD_USER_INPUT');
+    await rejects(TransferDocument, { from: alice, to: bob, amount: '0' }, 'BAD_USER_INPUT');
+  });
+
+  test('malformed ids, empty owner, same from and to', async () => {
+    await rejects(DepositDocument, { accountId: 'not-an-id', amount: '5' }, 'BAD_USER_INPUT');
+    await rejects(TransferDocument, { from: alice, to: 'x', amount: '5' }, 'BAD_USER_INPUT');
+    await rejects(AccountDocument, { id: 'nope' }, 'BAD_USER_INPUT');
+    await rejects(OpenAccountDocument, { owner: '' }, 'BAD_USER_INPUT');
+    await rejects(OpenAccountDocument, { owner: '   ' }, 'BAD_USER_INPUT');
+    const message = await rejects(TransferDocument, { from: alice, to: alice, amount: '5' }, 'BAD_USER_INPUT');
+    assert.match(message, /differ|same/i);
+  });
+
+  test('unknown accounts are NOT_FOUND', async () => {
+    const ghost = randomUUID();
+    await rejects(DepositDocument, { accountId: ghost, amount: '5' }, 'NOT_FOUND');
+    await rejects(WithdrawDocument, { accountId: ghost, amount: '5' }, 'NOT_FOUND');
+    await rejects(TransferDocument, { from: alice, to: ghost, amount: '5' }, 'NOT_FOUND');
+    await rejects(TransferDocument, { from: ghost, to: alice, amount: '5' }, 'NOT_FOUND');
+    const missing = await ledger.client.request(AccountDocument, { id: ghost });
+    assert.equal(missing.account, null);
+  });
+
+  test('an idempotency key reused with other arguments', async () => {
+    const key = `k-${randomUUID()}`;
+    const first = await ledger.client.request(DepositDocument, { accountId: alice, amount: '5', idempotencyKey: key });
+    assert.equal(first.deposit.status, 'SUCCEEDED');
+    await rejects(DepositDocument, { accountId: alice, amount: '6', idempotencyKey: key }, 'BAD_USER_INPUT');
+    await rejects(DepositDocument, { accountId: bob, amount: '5', idempotencyKey: key }, 'BAD_USER_INPUT');
+    await rejects(WithdrawDocument, { accountId: alice, amount: '5', idempotencyKey: key }, 'BAD_USER_INPUT');
+  });
+
+  test('REST rejects bad bodies with 400 and unknown accounts with 404', async () => {
+    const before = await ledger.storeHead();
+    const post = (path: string, body: string) =>
+      fetch(`${ledger.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    assert.equal((await post('/accounts', '{"owner":""}')).status, 400);
+    assert.equal((await post('/accounts', '{not json')).status, 400);
+    assert.equal((await post('/transactions', JSON.stringify({ to: alice, money: -3 }))).status, 400);
+    assert.equal((await post('/transactions', JSON.stringify({ to: alice, money: 1.25 }))).status, 400);
+    assert.equal((await post('/transactions', JSON.stringify({ money: 5 }))).status, 400);
+    assert.equal((await post('/transactions', JSON.stringify({ to: randomUUID(), money: 5 }))).status, 404);
+    const missing = await fetch(`${ledger.baseUrl}/accounts/${randomUUID()}`);
+    assert.equal(missing.status, 404);
+    const body = (await missing.json()) as { error: { code: string } };
+    assert.equal(body.error.code, 'NOT_FOUND');
+    assert.equal(await ledger.storeHead(), before);
+  });
+});

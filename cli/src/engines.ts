@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  createInProcessEventBus,
+  createInProcessLeaseStore,
+  createInProcessNotificationBus,
+  createNatsEventBus,
+  createNatsNotificationBus,
+  createRedisLeaseStore,
+} from '@ledger/platform';
+import type { EventBus, LedgerConfig, LeaseStore, Logger, NotificationBus } from '@ledger/platform';
+import { createSqliteEventStore } from '@ledger/write-service';
+import type { EventStore } from '@ledger/write-service';
+import { createSqliteReadModel } from '@ledger/projector';
+import type { ReadModel } from '@ledger/projector';
+
+/**
+ * Picks each port's adapter from the configuration: a URL switches that port to its real engine,
+ * otherwise the embedded one (SQLite files under LEDGER_DATA_DIR, in-process bus and leases).
+ */
+export interface Engines {
+  eventStore(): Promise<EventStore>;
+  readModel(): Promise<ReadModel>;
+  eventBus(): EventBus;
+  notifications(): NotificationBus;
+  leases(): LeaseStore;
+  /** Closes what was opened, in reverse order. */
+  close(): Promise<void>;
+}
+
+export function createEngines(config: LedgerConfig, logger: Logger): Engines {
+  const closers: Array<() => Promise<void>> = [];
+  const once = <T>(make: () => T, close: (value: Awaited<T>) => Promise<void>): (() => T) => {
+    let value: T | undefined;
+    return () => {
+      if (value === undefined) {
+        value = make();
+        closers.push(async () => close(await value!));
+      }
+      return value;
+    };
+  };
+  const dataDir = (): string => {
+    mkdirSync(config.LEDGER_DATA_DIR, { recursive: true });
+    return config.LEDGER_DATA_DIR;
+  };
+
+  return {
+    eventStore: once(
+      async () => {
+        if (config.MONGO_URL) {
+          const { createMongoEventStore } = await import('@ledger/write-service');
+          return createMongoEventStore({ url: config.MONGO_URL, partitions: config.LEDGER_PARTITIONS, logger });
+        }
+        return createSqliteEventStore({ path: join(dataDir(), 'events.db'), partitions: config.LEDGER_PARTITIONS, logger });
+      },
+      (store) => store.close(),
+    ),
+    readModel: once(
+      async () => {
+        if (config.ELASTIC_URL) {
+          const { createElasticReadModel } = await import('@ledger/projector');
+          return createElasticReadModel({ url: config.ELASTIC_URL, partitions: config.LEDGER_PARTITIONS, logger });
+        }
+        return createSqliteReadModel({ path: join(dataDir(), 'read-model.db'), partitions: config.LEDGER_PARTITIONS });
+      },
+      (model) => model.close(),
+    ),
+    eventBus: once(
+      () =>
+        config.NATS_URL
+          ? createNatsEventBus({ servers: config.NATS_URL, partitions: config.LEDGER_PARTITIONS, logger })
+          : createInProcessEventBus(),
+      (bus) => bus.close(),
+    ),
+    notifications: once(
+      () => (config.NATS_URL ? createNatsNotificationBus({ servers: config.NATS_URL }) : createInProcessNotificationBus()),
+      (bus) => bus.close(),
+    ),
+    leases: once(
+      () => (config.REDIS_URL ? createRedisLeaseStore({ url: config.REDIS_URL, logger }) : createInProcessLeaseStore()),
+      (leases) => leases.close(),
+    ),
+    async close() {
+      for (const close of closers.splice(0).reverse()) {
+        await close().catch((error: unknown) => logger.warn({ err: error }, 'closing an engine failed'));
+      }
+    },
+  };
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+import { ConfigError, createLogger, loadConfig } from '@ledger/platform';
+import type { LedgerConfig, Logger } from '@ledger/platform';
+import { startSystem } from './system.js';
+import type { Role } from './system.js';
+import { runRebuild } from './rebuild.js';
+
+const USAGE = `usage: ledger [command]
+
+  all              gateway + write-service + projector in one process (default)
+  gateway          the GraphQL gateway (needs WRITE_SERVICE_GRPC, NATS_URL)
+  write-service    commands, event store, forwarder and saga workers (needs NATS_URL, REDIS_URL)
+  projector        read-model projection workers (needs WRITE_SERVICE_GRPC, NATS_URL, REDIS_URL)
+  rebuild balance  replay the store over gRPC into a fresh read model and swap it in
+
+Configuration comes from the environment: PORT, LEDGER_DATA_DIR, LEDGER_PARTITIONS, LEASE_TTL_MS,
+GRPC_PORT, WRITE_SERVICE_GRPC, MONGO_URL, NATS_URL, ELASTIC_URL, REDIS_URL, LOG_LEVEL.`;
+
+const ROLES: Record<string, Role[]> = {
+  all: ['gateway', 'write-service', 'projector'],
+  gateway: ['gateway'],
+  'write-service': ['write-service'],
+  projector: ['projector'],
+};
+
+/** Running one role alone means other processes share its bus and leases: those need real engines. */
+function checkSeparateProcess(command: string, config: LedgerConfig): string | null {
+  if (command === 'all') return null;
+  const missing: string[] = [];
+  if (!config.NATS_URL) missing.push('NATS_URL (the in-process bus cannot reach other processes)');
+  if (command !== 'gateway' && !config.REDIS_URL) missing.push('REDIS_URL (in-process leases cannot be shared)');
+  if (command !== 'write-service' && !config.WRITE_SERVICE_GRPC) missing.push('WRITE_SERVICE_GRPC (host:port of the write service)');
+  return missing.length ? `ledger ${command} runs as a separate process and needs ${missing.join(', ')}; or run \`ledger all\`` : null;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command = 'all', ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  let config: LedgerConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`ledger: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.LOG_LEVEL, name: `ledger-${command}` });
+
+  if (command === 'rebuild') {
+    if (rest[0] !== 'balance') {
+      console.error(`ledger rebuild: unknown projection "${rest[0] ?? ''}"; the projection is "balance"\n\n${USAGE}`);
+      return 2;
+    }
+    return runRebuild(config, logger);
+  }
+  const roles = ROLES[command];
+  if (!roles) {
+    console.error(`ledger: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  const problem = checkSeparateProcess(command, config);
+  if (problem) {
+    console.error(`ledger: ${problem}`);
+    return 2;
+  }
+  return serve(new Set(roles), config, logger);
+}
+
+async function serve(roles: Set<Role>, config: LedgerConfig, logger: Logger): Promise<number> {
+  const system = await startSystem({ config, logger, roles });
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string): void => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info({ signal }, 'draining, then exiting');
+      system.stop().then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error('ledger: failed to start:', error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

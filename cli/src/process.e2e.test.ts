@@ -1,0 +1,78 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const main = fileURLToPath(new URL('./main.js', import.meta.url));
+
+const run = (args: string[], env: Record<string, string>) => {
+  const child = spawn(process.execPath, [main, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+};
+
+describe('the ledger command', () => {
+  test('a bad configuration value is named and the process exits 2', async () => {
+    const bad = run(['all'], { LEDGER_PARTITIONS: 'many' });
+    assert.equal(await bad.exited, 2);
+    assert.match(bad.output().stderr, /LEDGER_PARTITIONS="many"/);
+    const port = run(['all'], { PORT: '99999' });
+    assert.equal(await port.exited, 2);
+    assert.match(port.output().stderr, /PORT="99999"/);
+  });
+
+  test('a service alone says which engines it needs', async () => {
+    const alone = run(['projector'], {});
+    assert.equal(await alone.exited, 2);
+    assert.match(alone.output().stderr, /NATS_URL/);
+    const unknown = run(['nonsense'], {});
+    assert.equal(await unknown.exited, 2);
+    assert.match(unknown.output().stderr, /unknown command/);
+  });
+
+  test('`ledger all` serves GraphQL, logs JSON, and drains on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ledger-proc-'));
+    const ledger = run(['all'], { PORT: '0', GRPC_PORT: '0', HOST: '127.0.0.1', LEDGER_DATA_DIR: dataDir });
+    try {
+      const deadline = Date.now() + 20_000;
+      let port: number | undefined;
+      while (port === undefined && Date.now() < deadline) {
+        const match = /"port":(\d+),"msg":"GraphQL gateway/.exec(ledger.output().stdout);
+        if (match) port = Number(match[1]);
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(port, `no listening line in ${ledger.output().stdout}${ledger.output().stderr}`);
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      assert.equal(health.status, 200);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      assert.equal(ready.status, 200);
+      const opened = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'mutation { openAccount(owner: "proc") { id owner balance } }' }),
+      });
+      const body = (await opened.json()) as { data: { openAccount: { owner: string; balance: string } } };
+      assert.equal(body.data.openAccount.owner, 'proc');
+      const page = await fetch(`http://127.0.0.1:${port}/playground`, { headers: { accept: 'text/html' } });
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /altair/i);
+
+      ledger.child.kill('SIGTERM');
+      assert.equal(await ledger.exited, 0);
+      for (const line of ledger.output().stdout.trim().split('\n')) JSON.parse(line);
+    } finally {
+      ledger.child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,137 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { createLeaseBalancer } from '@ledger/platform';
+import type { LeaseBalancer, LedgerConfig, Logger } from '@ledger/platform';
+import {
+  createCommandService,
+  createForwarderTask,
+  createGrpcServer,
+  createTransferSagaTask,
+} from '@ledger/write-service';
+import { createGrpcEventSource, createProjectorTask, rebuildBalance } from '@ledger/projector';
+import type { EventSource, ReadModel } from '@ledger/projector';
+import { createGateway, createGrpcCommands } from '@ledger/gateway';
+import { createEngines } from './engines.js';
+
+export type Role = 'gateway' | 'write-service' | 'projector';
+
+export interface SystemOptions {
+  readonly config: LedgerConfig;
+  readonly logger: Logger;
+  readonly roles: ReadonlySet<Role>;
+}
+
+export interface RunningSystem {
+  /** Port the gateway listens on (when it runs here). */
+  readonly gatewayPort?: number;
+  /** Port the write service's gRPC server listens on (when it runs here). */
+  readonly grpcPort?: number;
+  /** Drains and stops every part, in reverse start order. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root of the services: builds each role's parts from the configuration and
+ * starts them. `all` is the three roles in one process, wired through the same gRPC API.
+ */
+export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
+  const { config, logger, roles } = options;
+  const engines = createEngines(config, logger);
+  const memberId = config.LEDGER_MEMBER_ID ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const stops: Array<() => Promise<void>> = [];
+  const balancer = (name: string, task: Parameters<typeof createLeaseBalancer>[0]['task']): LeaseBalancer =>
+    createLeaseBalancer({
+      name,
+      partitions: config.LEDGER_PARTITIONS,
+      leases: engines.leases(),
+      memberId,
+      ttlMs: config.LEASE_TTL_MS,
+      logger,
+      task,
+    });
+
+  const stop = async (): Promise<void> => {
+    for (const step of stops.splice(0).reverse()) {
+      await step().catch((error: unknown) => logger.warn({ err: error }, 'stopping a part failed'));
+    }
+    await engines.close();
+  };
+
+  try {
+    let grpcPort: number | undefined;
+    let writeServiceAddress = config.WRITE_SERVICE_GRPC;
+
+    if (roles.has('write-service')) {
+      const store = await engines.eventStore();
+      const commands = createCommandService({ store, logger, snapshotEvery: config.LEDGER_SNAPSHOT_EVERY });
+      const server = createGrpcServer({ commands, store, logger });
+      const all = roles.size > 1;
+      const port = config.GRPC_PORT ?? 50051;
+      grpcPort = await server.listen(`${all ? '127.0.0.1' : '0.0.0.0'}:${port}`);
+      stops.push(() => server.close());
+      if (all) writeServiceAddress = `127.0.0.1:${grpcPort}`;
+      logger.info({ port: grpcPort }, 'write-service gRPC listening');
+
+      const sagas = balancer('saga', createTransferSagaTask({ store, logger }));
+      const forwarders = balancer('forwarder', createForwarderTask({ store, bus: engines.eventBus(), logger }));
+      await sagas.start();
+      await forwarders.start();
+      stops.push(() => sagas.stop(), () => forwarders.stop());
+    }
+
+    const address = writeServiceAddress ?? '127.0.0.1:50051';
+    let source: EventSource | undefined;
+    const eventSource = (): EventSource => {
+      if (!source) {
+        source = createGrpcEventSource({ address });
+        const opened = source;
+        stops.push(() => opened.close());
+      }
+      return source;
+    };
+
+    if (roles.has('projector')) {
+      const readModel = await engines.readModel();
+      const projectors = balancer(
+        'projector',
+        createProjectorTask({
+          bus: engines.eventBus(),
+          readModel,
+          source: eventSource(),
+          notifications: engines.notifications(),
+          logger,
+        }),
+      );
+      await projectors.start();
+      stops.push(() => projectors.stop());
+    }
+
+    let gatewayPort: number | undefined;
+    if (roles.has('gateway')) {
+      const readModel: ReadModel = await engines.readModel();
+      const commands = createGrpcCommands({ address });
+      stops.push(() => commands.close());
+      const gateway = createGateway({
+        commands,
+        readModel,
+        notifications: engines.notifications(),
+        logger,
+        partitions: config.LEDGER_PARTITIONS,
+        rywTimeoutMs: config.LEDGER_RYW_TIMEOUT_MS,
+        rebuild: () => rebuildBalance({ readModel, source: eventSource(), logger }),
+        ready: async () => {
+          await eventSource().heads();
+          return true;
+        },
+      });
+      ({ port: gatewayPort } = await gateway.listen(config.PORT, config.HOST));
+      stops.push(() => gateway.close());
+      logger.info({ port: gatewayPort }, `GraphQL gateway at http://localhost:${gatewayPort}/graphql`);
+    }
+
+    return { gatewayPort, grpcPort, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,162 @@
+import { print } from 'graphql';
+import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { createClient } from 'graphql-ws';
+import type { Client as WsClient } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export interface LedgerClientOptions {
+  /** HTTP endpoint, e.g. http://localhost:4000/graphql (the websocket URL is derived from it). */
+  readonly url: string;
+  readonly headers?: Record<string, string>;
+}
+
+/** A GraphQL error answer, with the errors as the server formatted them. */
+export class LedgerClientError extends Error {
+  constructor(readonly errors: readonly GraphQLFormattedError[]) {
+    super(errors.map((error) => error.message).join('; '));
+    this.name = 'LedgerClientError';
+  }
+  /** `extensions.code` of the first error. */
+  get code(): string | undefined {
+    return this.errors[0]?.extensions?.code as string | undefined;
+  }
+}
+
+export interface LiveSubscription<T> extends AsyncIterable<T> {
+  /** Resolves once the server has accepted the subscription. */
+  readonly ready: Promise<void>;
+  close(): void;
+}
+
+export interface LedgerClient {
+  /** Runs a query or mutation; GraphQL errors reject with LedgerClientError. */
+  request<Result, Variables>(document: TypedDocumentNode<Result, Variables>, variables: Variables): Promise<Result>;
+  /** The raw answer, errors included. */
+  execute<Result, Variables>(
+    document: TypedDocumentNode<Result, Variables>,
+    variables: Variables,
+  ): Promise<ExecutionResult<Result>>;
+  subscribe<Result, Variables>(
+    document: TypedDocumentNode<Result, Variables>,
+    variables: Variables,
+  ): LiveSubscription<Result>;
+  close(): Promise<void>;
+}
+
+/** The typed Ledger client: queries and mutations over HTTP, subscriptions over graphql-ws. */
+export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
+  let ws: WsClient | undefined;
+  let connected = false;
+  const wsClient = (): WsClient => {
+    if (!ws) {
+      ws = createClient({
+        url: options.url.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        lazy: true,
+        retryAttempts: 0,
+      });
+      ws.on('connected', () => (connected = true));
+      ws.on('closed', () => (connected = false));
+    }
+    return ws;
+  };
+
+  const execute = async <Result, Variables>(
+    document: TypedDocumentNode<Result, Variables>,
+    variables: Variables,
+  ): Promise<ExecutionResult<Result>> => {
+    const response = await fetch(options.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
+      body: JSON.stringify({ query: print(document), variables }),
+    });
+    const text = await response.text();
+    try {
+      return JSON.parse(text) as ExecutionResult<Result>;
+    } catch {
+      throw new Error(`HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+    }
+  };
+
+  return {
+    execute,
+    async request(document, variables) {
+      const result = await execute(document, variables);
+      if (result.errors?.length) throw new LedgerClientError(result.errors);
+      if (!result.data) throw new Error('answer without data');
+      return result.data;
+    },
+    subscribe<Result, Variables>(document: TypedDocumentNode<Result, Variables>, variables: Variables) {
+      const queue: Result[] = [];
+      const waiters: Array<(result: IteratorResult<Result>) => void> = [];
+      let failure: unknown;
+      let done = false;
+      let markReady: () => void = () => undefined;
+      let markFailed: (error: unknown) => void = () => undefined;
+      const ready = new Promise<void>((resolve, reject) => {
+        markReady = resolve;
+        markFailed = reject;
+      });
+      ready.catch(() => undefined);
+      const finish = (): void => {
+        done = true;
+        for (const wake of waiters.splice(0)) wake({ value: undefined, done: true });
+      };
+      const client = wsClient();
+      // graphql-ws does not acknowledge a subscription; once the socket is up, the server has it soon after.
+      const off = client.on('connected', () => setTimeout(markReady, 50));
+      if (connected) setTimeout(markReady, 50);
+      const dispose = client.subscribe<Result>(
+        { query: print(document), variables: variables as Record<string, unknown> },
+        {
+          next(value) {
+            markReady();
+            if (value.errors?.length) {
+              failure = new LedgerClientError(value.errors);
+              markFailed(failure);
+              return finish();
+            }
+            const data = value.data as Result;
+            const waiter = waiters.shift();
+            if (waiter) waiter({ value: data, done: false });
+            else queue.push(data);
+          },
+          error(error) {
+            failure = error instanceof Error || Array.isArray(error) ? error : new Error(String(error));
+            if (Array.isArray(error)) failure = new LedgerClientError(error as GraphQLFormattedError[]);
+            markFailed(failure);
+            finish();
+          },
+          complete: finish,
+        },
+      );
+      return {
+        ready,
+        close() {
+          off();
+          dispose();
+          finish();
+        },
+        [Symbol.asyncIterator]() {
+          return {
+            next(): Promise<IteratorResult<Result>> {
+              if (queue.length) return Promise.resolve({ value: queue.shift()!, done: false });
+              if (failure) return Promise.reject(failure);
+              if (done) return Promise.resolve({ value: undefined, done: true });
+              return new Promise((resolve) => waiters.push(resolve));
+            },
+            return(): Promise<IteratorResult<Result>> {
+              dispose();
+              finish();
+              return Promise.resolve({ value: undefined, done: true });
+            },
+          };
+        },
+      };
+    },
+    async close() {
+      await ws?.dispose();
+    },
+  };
+}
