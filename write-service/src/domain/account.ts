@@ -1,0 +1,144 @@
+import { IllegalStateError, MAX_MONEY, NotFoundError, ValidationError } from '@ledger/platform';
+import type { AccountEvent } from '@ledger/schema';
+import type { Decider } from './decider.js';
+
+export type AccountLifecycle = 'NONE' | 'OPEN' | 'CLOSED';
+
+export interface AccountState {
+  readonly status: AccountLifecycle;
+  readonly owner: string;
+  readonly balance: bigint;
+  /** Number of events folded in (the aggregate version). */
+  readonly version: number;
+}
+
+export type AccountCommand =
+  | { readonly type: 'Open'; readonly owner: string }
+  | {
+      readonly type: 'Deposit';
+      readonly amount: bigint;
+      readonly transactionId: string;
+      /** Gives back the withdrawal of a failed transfer. */
+      readonly refund?: boolean;
+    }
+  | { readonly type: 'Withdraw'; readonly amount: bigint; readonly transactionId: string }
+  | { readonly type: 'ChangeOwner'; readonly owner: string }
+  | { readonly type: 'Close' };
+
+export const MAX_OWNER_LENGTH = 200;
+
+function validOwner(owner: string): string {
+  const trimmed = owner.trim();
+  if (trimmed === '') throw new ValidationError('owner must not be empty');
+  if (trimmed.length > MAX_OWNER_LENGTH) {
+    throw new ValidationError(`owner must be at most ${MAX_OWNER_LENGTH} characters`);
+  }
+  return trimmed;
+}
+
+function validAmount(amount: bigint): bigint {
+  if (amount <= 0n) throw new ValidationError('amount must be a positive integer number of minor units');
+  if (amount > MAX_MONEY) throw new ValidationError('amount does not fit in a signed 64-bit integer');
+  return amount;
+}
+
+/** The account must exist and be open for money to move or its owner to change. */
+function requireOpen(state: AccountState): void {
+  switch (state.status) {
+    case 'OPEN':
+      return;
+    case 'NONE':
+      throw new NotFoundError('account not found');
+    case 'CLOSED':
+      throw new IllegalStateError('account is closed');
+    default: {
+      const never: never = state.status;
+      throw new Error(`unknown account status ${String(never)}`);
+    }
+  }
+}
+
+function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
+  switch (command.type) {
+    case 'Open': {
+      if (state.status !== 'NONE') throw new IllegalStateError('account already exists');
+      return [{ type: 'AccountOpened', data: { owner: validOwner(command.owner) } }];
+    }
+    case 'Deposit': {
+      const amount = validAmount(command.amount);
+      requireOpen(state);
+      const balance = state.balance + amount;
+      if (balance > MAX_MONEY) {
+        throw new IllegalStateError(`balance overflow: balance ${state.balance}, amount ${amount}`);
+      }
+      const data = { amount: amount.toString(), balance: balance.toString(), transactionId: command.transactionId };
+      return [{ type: 'MoneyDeposited', data: command.refund ? { ...data, refund: true } : data }];
+    }
+    case 'Withdraw': {
+      const amount = validAmount(command.amount);
+      requireOpen(state);
+      if (amount > state.balance) {
+        throw new IllegalStateError(`insufficient funds: balance ${state.balance}, amount ${amount}`);
+      }
+      const balance = state.balance - amount;
+      return [
+        {
+          type: 'MoneyWithdrawn',
+          data: { amount: amount.toString(), balance: balance.toString(), transactionId: command.transactionId },
+        },
+      ];
+    }
+    case 'ChangeOwner': {
+      const owner = validOwner(command.owner);
+      requireOpen(state);
+      return [{ type: 'OwnerChanged', data: { owner } }];
+    }
+    case 'Close': {
+      requireOpen(state);
+      if (state.balance !== 0n) {
+        throw new IllegalStateError(`account balance must be zero to close it: balance ${state.balance}`);
+      }
+      return [{ type: 'AccountClosed', data: {} }];
+    }
+    default: {
+      const never: never = command;
+      throw new Error(`unknown account command ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function evolve(state: AccountState, event: AccountEvent): AccountState {
+  const version = state.version + 1;
+  switch (event.type) {
+    case 'AccountOpened':
+      return { status: 'OPEN', owner: event.data.owner, balance: 0n, version };
+    case 'MoneyDeposited':
+    case 'MoneyWithdrawn':
+      // Events carry the balance after the move: the log, not arithmetic here, is the truth.
+      return { ...state, balance: BigInt(event.data.balance), version };
+    case 'OwnerChanged':
+      return { ...state, owner: event.data.owner, version };
+    case 'AccountClosed':
+      return { ...state, status: 'CLOSED', version };
+    default: {
+      const never: never = event;
+      throw new Error(`unknown account event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+export const accountDecider: Decider<AccountCommand, AccountState, AccountEvent> = {
+  decide,
+  evolve,
+  initialState: () => ({ status: 'NONE', owner: '', balance: 0n, version: 0 }),
+};
+
+/** Snapshot form: JSON has no bigint, so the balance travels as a digit string. */
+export function encodeAccountState(state: AccountState): string {
+  return JSON.stringify({ ...state, balance: state.balance.toString() });
+}
+
+export function decodeAccountState(text: string): AccountState {
+  const raw = JSON.parse(text) as Omit<AccountState, 'balance'> & { balance: string };
+  return { ...raw, balance: BigInt(raw.balance) };
+}
