@@ -67,7 +67,10 @@ export function ledgerErrorFromGrpc(error: unknown): Error {
       return new ConcurrencyError(String(fields.aggregateId ?? ''), Number(fields.expected), Number(fields.actual));
   }
   if (error.code === grpc.status.UNAVAILABLE || error.code === grpc.status.DEADLINE_EXCEEDED) {
-    return new UnavailableError(`write service unavailable: ${details}`);
+    // The transport's text (addresses, socket errors) stays in `cause`, out of client-facing messages.
+    const unavailable = new UnavailableError('write service unavailable');
+    unavailable.cause = error;
+    return unavailable;
   }
   return new Error(details, { cause: error });
 }
