@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { IllegalStateError, NotFoundError, UnavailableError } from '@ledger/platform';
+import type { AccountView, TransactionView } from '@ledger/schema';
+import type { AccountPage, ReadModel, TransactionPage } from '../../ports/read-model.js';
+import { sequenceOf } from '../../domain/balance-projection.js';
+import type { AccountRow, TransactionRow } from './rows.js';
+import { SCHEMA, accountFromRow, accountParams, transactionFromRow, transactionParams } from './rows.js';
+
+export interface SqliteReadModelOptions {
+  /** Database file; shared by the gateway (reads), the projectors and a rebuild (writes). */
+  readonly path: string;
+  readonly partitions: number;
+  /** How long a writer waits for another process's write lock. */
+  readonly busyTimeoutMs?: number;
+}
+
+const ALIAS = 'balance';
+// Rows deleted per transaction when a generation is dropped, so live writers are not held up.
+const DROP_CHUNK = 5_000;
+
+/** The embedded read model: one SQLite file in WAL mode, generations as a column, an alias row. */
+export function createSqliteReadModel(options: SqliteReadModelOptions): ReadModel {
+  fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+  const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5_000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  // Several processes may open the file at once: the schema and the first generation are created
+  // under the write lock, so exactly one of them creates them.
+  db.transaction(() => db.exec(SCHEMA)).immediate();
+
+  const sql = {
+    active: db.prepare<[string], string>('SELECT generation FROM alias WHERE name = ?').pluck(),
+    setActive: db.prepare(
+      'INSERT INTO alias (name, generation) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET generation = excluded.generation',
+    ),
+    generationExists: db.prepare<[string], number>('SELECT 1 FROM generations WHERE id = ?').pluck(),
+    insertGeneration: db.prepare('INSERT INTO generations (id, created_at) VALUES (?, ?)'),
+    deleteGeneration: db.prepare('DELETE FROM generations WHERE id = ?'),
+    checkpoints: db.prepare<[string], { partition: number; sequence: number }>(
+      'SELECT partition, sequence FROM checkpoints WHERE generation = ?',
+    ),
+    advanceCheckpoint: db.prepare(
+      `INSERT INTO checkpoints (generation, partition, sequence) VALUES (?, ?, ?)
+       ON CONFLICT (generation, partition) DO UPDATE SET sequence = max(sequence, excluded.sequence)`,
+    ),
+    upsertAccount: db.prepare(
+      `INSERT INTO accounts (generation, id, owner, balance, status, version, updated_at, position, seq)
+       VALUES (@generation, @id, @owner, @balance, @status, @version, @updated_at, @position, @seq)
+       ON CONFLICT (generation, id) DO UPDATE SET owner = excluded.owner, balance = excluded.balance,
+         status = excluded.status, version = excluded.version, updated_at = excluded.updated_at,
+         position = excluded.position, seq = excluded.seq
+       WHERE excluded.seq > accounts.seq`,
+    ),
+    upsertTransaction: db.prepare(
+      `INSERT INTO transactions (generation, id, kind, from_account, to_account, amount, status, failure_reason,
+         created_at, updated_at, account_positions, position, seq)
+       VALUES (@generation, @id, @kind, @from_account, @to_account, @amount, @status, @failure_reason,
+         @created_at, @updated_at, @account_positions, @position, @seq)
+       ON CONFLICT (generation, id) DO UPDATE SET kind = excluded.kind, from_account = excluded.from_account,
+         to_account = excluded.to_account, amount = excluded.amount, status = excluded.status,
+         failure_reason = excluded.failure_reason, created_at = excluded.created_at,
+         updated_at = excluded.updated_at, account_positions = excluded.account_positions,
+         position = excluded.position, seq = excluded.seq
+       WHERE excluded.seq > transactions.seq`,
+    ),
+    loadAccounts: db.prepare<[string, string], AccountRow>(
+      'SELECT * FROM accounts WHERE generation = ? AND id IN (SELECT value FROM json_each(?))',
+    ),
+    loadTransactions: db.prepare<[string, string], TransactionRow>(
+      'SELECT * FROM transactions WHERE generation = ? AND id IN (SELECT value FROM json_each(?))',
+    ),
+    account: db.prepare<[string, string], AccountRow>('SELECT * FROM accounts WHERE generation = ? AND id = ?'),
+    transaction: db.prepare<[string, string], TransactionRow>(
+      'SELECT * FROM transactions WHERE generation = ? AND id = ?',
+    ),
+    dropChunk: ['accounts', 'transactions', 'checkpoints'].map((table) =>
+      db.prepare(
+        `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE generation = ? LIMIT ${DROP_CHUNK})`,
+      ),
+    ),
+  };
+  const statements = new Map<string, Database.Statement>();
+  const prepared = (source: string): Database.Statement => {
+    let statement = statements.get(source);
+    if (!statement) statements.set(source, (statement = db.prepare(source)));
+    return statement;
+  };
+
+  const activeGeneration = (): string => {
+    const generation = sql.active.get(ALIAS);
+    if (generation === undefined) throw new IllegalStateError('read model has no active generation');
+    return generation;
+  };
+  const requireGeneration = (generation: string): void => {
+    if (sql.generationExists.get(generation) === undefined) {
+      throw new NotFoundError(`read model generation "${generation}" does not exist`);
+    }
+  };
+  const checkpointsOf = (generation: string): number[] => {
+    requireGeneration(generation);
+    const result = new Array<number>(options.partitions).fill(0);
+    for (const row of sql.checkpoints.all(generation)) {
+      if (row.partition < options.partitions) result[row.partition] = row.sequence;
+    }
+    return result;
+  };
+  const newGeneration = (): string => {
+    // Time-ordered ids make leftovers of old rebuilds easy to tell apart.
+    const id = `g${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`;
+    sql.insertGeneration.run(id, new Date().toISOString());
+    return id;
+  };
+
+  db.transaction(() => {
+    if (sql.active.get(ALIAS) === undefined) sql.setActive.run(ALIAS, newGeneration());
+  }).immediate();
+
+  const commit = db.transaction(
+    (generation: string, batch: Parameters<ReadModel['commit']>[1], requireActive: boolean) => {
+      if (requireActive && activeGeneration() !== generation) return 'inactive-generation' as const;
+      requireGeneration(generation);
+      for (const account of batch.accounts) {
+        sql.upsertAccount.run(accountParams(generation, account, sequenceOf(account.position)));
+      }
+      for (const transaction of batch.transactions) {
+        sql.upsertTransaction.run(transactionParams(generation, transaction, sequenceOf(transaction.position)));
+      }
+      sql.advanceCheckpoint.run(generation, batch.partition, batch.checkpoint);
+      return 'committed' as const;
+    },
+  );
+
+  const swap = db.transaction((generation: string): boolean => {
+    const active = activeGeneration();
+    if (active === generation) return true;
+    const candidate = checkpointsOf(generation);
+    const current = checkpointsOf(active);
+    if (current.some((sequence, partition) => candidate[partition]! < sequence)) return false;
+    sql.setActive.run(ALIAS, generation);
+    return true;
+  });
+
+  const listAccounts = db.transaction((query: Parameters<ReadModel['listAccounts']>[0]): AccountPage => {
+    const generation = activeGeneration();
+    const owner = query.owner === undefined ? '' : 'AND owner = @owner';
+    const after = query.after ? 'AND (owner, id) > (@afterOwner, @afterId)' : '';
+    const params = {
+      generation,
+      owner: query.owner,
+      afterOwner: query.after?.owner,
+      afterId: query.after?.id,
+      limit: query.first + 1,
+    };
+    const rows = prepared(
+      `SELECT * FROM accounts WHERE generation = @generation ${owner} ${after} ORDER BY owner, id LIMIT @limit`,
+    ).all(definedOnly(params)) as AccountRow[];
+    const totalCount = prepared(`SELECT count(*) FROM accounts WHERE generation = @generation ${owner}`)
+      .pluck()
+      .get(definedOnly({ generation, owner: query.owner })) as number;
+    return {
+      accounts: rows.slice(0, query.first).map(accountFromRow),
+      hasNextPage: rows.length > query.first,
+      totalCount,
+    };
+  });
+
+  const listTransactions = db.transaction(
+    (accountId: string, query: Parameters<ReadModel['listTransactions']>[1]): TransactionPage => {
+      const generation = activeGeneration();
+      const after = query.after ? 'AND (created_at, id) < (@afterCreatedAt, @afterId)' : '';
+      // One indexed scan per side (from, to) instead of an OR that would defeat both indexes.
+      const side = (column: string) =>
+        `SELECT * FROM (SELECT * FROM transactions WHERE generation = @generation AND ${column} = @accountId ${after}
+         ORDER BY created_at DESC, id DESC LIMIT @limit)`;
+      const rows = prepared(
+        `${side('from_account')} UNION ${side('to_account')} ORDER BY created_at DESC, id DESC LIMIT @limit`,
+      ).all(
+        definedOnly({
+          generation,
+          accountId,
+          afterCreatedAt: query.after?.createdAt,
+          afterId: query.after?.id,
+          limit: query.first + 1,
+        }),
+      ) as TransactionRow[];
+      return {
+        transactions: rows.slice(0, query.first).map(transactionFromRow),
+        hasNextPage: rows.length > query.first,
+      };
+    },
+  );
+
+  const dropGeneration = async (generation: string): Promise<void> => {
+    db.transaction(() => {
+      if (activeGeneration() === generation) {
+        throw new IllegalStateError(`generation "${generation}" is active and cannot be dropped`);
+      }
+      sql.deleteGeneration.run(generation);
+    }).immediate();
+    for (const statement of sql.dropChunk) {
+      while (db.transaction(() => statement.run(generation).changes).immediate() > 0) {
+        await new Promise((resolve) => setImmediate(resolve)); // let readers and writers in between chunks
+      }
+    }
+  };
+
+  return {
+    activeGeneration: async () => guard(() => db.transaction(activeGeneration)()),
+    createGeneration: async () => guard(() => db.transaction(newGeneration).immediate()),
+    swap: async (generation) => guard(() => swap.immediate(generation)),
+    dropGeneration: async (generation) => guard(() => dropGeneration(generation)),
+    checkpoints: async (generation) =>
+      guard(() => db.transaction(() => checkpointsOf(generation ?? activeGeneration()))()),
+    async load(generation, accountIds, transactionIds) {
+      return guard(() =>
+        db.transaction(() => ({
+          accounts: new Map<string, AccountView>(
+            sql.loadAccounts.all(generation, JSON.stringify(accountIds)).map((row) => [row.id, accountFromRow(row)]),
+          ),
+          transactions: new Map<string, TransactionView>(
+            sql.loadTransactions
+              .all(generation, JSON.stringify(transactionIds))
+              .map((row) => [row.id, transactionFromRow(row)]),
+          ),
+        }))(),
+      );
+    },
+    commit: async (generation, batch, { requireActive }) =>
+      guard(() => commit.immediate(generation, batch, requireActive)),
+    async getAccount(id) {
+      return guard(() =>
+        db.transaction(() => {
+          const row = sql.account.get(activeGeneration(), id);
+          return row ? accountFromRow(row) : null;
+        })(),
+      );
+    },
+    listAccounts: async (query) => guard(() => listAccounts(query)),
+    async getTransaction(id) {
+      return guard(() =>
+        db.transaction(() => {
+          const row = sql.transaction.get(activeGeneration(), id);
+          return row ? transactionFromRow(row) : null;
+        })(),
+      );
+    },
+    listTransactions: async (accountId, query) => guard(() => listTransactions(accountId, query)),
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}
+
+/** SQLite rejects named parameters that the statement does not use. */
+function definedOnly(params: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined));
+}
+
+/** Engine errors stay inside the adapter; a busy database is reported as a retryable condition. */
+async function guard<T>(operation: () => T | Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new UnavailableError('read model is busy');
+    throw error;
+  }
+}

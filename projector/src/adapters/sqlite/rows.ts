@@ -1,0 +1,138 @@
+import type { AccountView, TransactionView } from '@ledger/schema';
+
+/**
+ * Documents of every generation share the tables, keyed by (generation, id); `seq` is the
+ * sequence of the document's position, the guard that keeps an older write from landing. Money is
+ * TEXT so that 64-bit values round-trip exactly (SQLite INTEGER would come back as a JS number).
+ */
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS generations (
+  id TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alias (
+  name TEXT PRIMARY KEY,
+  generation TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS checkpoints (
+  generation TEXT NOT NULL,
+  partition INTEGER NOT NULL,
+  sequence INTEGER NOT NULL,
+  PRIMARY KEY (generation, partition)
+);
+CREATE TABLE IF NOT EXISTS accounts (
+  generation TEXT NOT NULL,
+  id TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  balance TEXT NOT NULL,
+  status TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  updated_at TEXT NOT NULL,
+  position TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (generation, id)
+);
+CREATE INDEX IF NOT EXISTS accounts_by_owner ON accounts (generation, owner, id);
+CREATE TABLE IF NOT EXISTS transactions (
+  generation TEXT NOT NULL,
+  id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  from_account TEXT,
+  to_account TEXT,
+  amount TEXT NOT NULL,
+  status TEXT NOT NULL,
+  failure_reason TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  account_positions TEXT NOT NULL,
+  position TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (generation, id)
+);
+CREATE INDEX IF NOT EXISTS transactions_by_from ON transactions (generation, from_account, created_at, id);
+CREATE INDEX IF NOT EXISTS transactions_by_to ON transactions (generation, to_account, created_at, id);
+`;
+
+export interface AccountRow {
+  id: string;
+  owner: string;
+  balance: string;
+  status: string;
+  version: number;
+  updated_at: string;
+  position: string;
+}
+
+export interface TransactionRow {
+  id: string;
+  kind: string;
+  from_account: string | null;
+  to_account: string | null;
+  amount: string;
+  status: string;
+  failure_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  account_positions: string;
+  position: string;
+}
+
+export function accountFromRow(row: AccountRow): AccountView {
+  return {
+    id: row.id,
+    owner: row.owner,
+    balance: row.balance,
+    status: row.status as AccountView['status'],
+    version: row.version,
+    updatedAt: row.updated_at,
+    position: row.position,
+  };
+}
+
+export function transactionFromRow(row: TransactionRow): TransactionView {
+  return {
+    id: row.id,
+    kind: row.kind as TransactionView['kind'],
+    from: row.from_account,
+    to: row.to_account,
+    amount: row.amount,
+    status: row.status as TransactionView['status'],
+    failureReason: row.failure_reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    accountPositions: JSON.parse(row.account_positions) as string[],
+    position: row.position,
+  };
+}
+
+export function accountParams(generation: string, account: AccountView, seq: number) {
+  return {
+    generation,
+    id: account.id,
+    owner: account.owner,
+    balance: account.balance,
+    status: account.status,
+    version: account.version,
+    updated_at: account.updatedAt,
+    position: account.position,
+    seq,
+  };
+}
+
+export function transactionParams(generation: string, transaction: TransactionView, seq: number) {
+  return {
+    generation,
+    id: transaction.id,
+    kind: transaction.kind,
+    from_account: transaction.from,
+    to_account: transaction.to,
+    amount: transaction.amount,
+    status: transaction.status,
+    failure_reason: transaction.failureReason,
+    created_at: transaction.createdAt,
+    updated_at: transaction.updatedAt,
+    account_positions: JSON.stringify(transaction.accountPositions),
+    position: transaction.position,
+    seq,
+  };
+}
