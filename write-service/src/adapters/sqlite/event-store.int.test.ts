@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { partitionOf } from '@ledger/platform';
+import { defineEventStoreContract } from '../../ports/event-store.contract.js';
+import { createSqliteEventStore } from './event-store.js';
+
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
+
+defineEventStoreContract('sqlite (file)', async () => {
+  const dir = tempDir();
+  const store = createSqliteEventStore({ path: path.join(dir, 'events.db'), partitions: 4 });
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+defineEventStoreContract('sqlite (:memory:)', async () => {
+  const store = createSqliteEventStore({ path: ':memory:', partitions: 3 });
+  return { store, cleanup: () => store.close() };
+});
+
+test('refuses to open a store file with another partition count', async () => {
+  const dir = tempDir();
+  try {
+    const file = path.join(dir, 'events.db');
+    await createSqliteEventStore({ path: file, partitions: 4 }).close();
+    assert.throws(() => createSqliteEventStore({ path: file, partitions: 8 }), /created with 4 partitions/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// Each thread opens its own store on the file, as separate processes would, and appends in a loop.
+const appender = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { randomUUID } = require('node:crypto');
+(async () => {
+  const { createSqliteEventStore } = await import(workerData.module);
+  const store = createSqliteEventStore({ path: workerData.file, partitions: workerData.partitions });
+  for (let i = 0; i < workerData.count; i++) {
+    await store.append({
+      aggregateType: 'Account', aggregateId: randomUUID(), expectedVersion: 0,
+      events: [{ eventId: randomUUID(), type: 'AccountOpened', data: { owner: 'w' + i }, metadata: {},
+        occurredAt: new Date().toISOString() }],
+    });
+  }
+  await store.close();
+  parentPort.postMessage('done');
+})().catch((error) => { throw error; });
+`;
+
+test('stores on one file in parallel threads keep every partition gap-free', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'events.db');
+  const partitions = 3;
+  const count = 150;
+  const writers = 3;
+  try {
+    await createSqliteEventStore({ path: file, partitions }).close();
+    const module = new URL('./event-store.js', import.meta.url).href;
+    await Promise.all(
+      Array.from(
+        { length: writers },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const worker = new Worker(appender, { eval: true, workerData: { module, file, partitions, count } });
+            worker.once('error', reject);
+            worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited ${code}`))));
+          }),
+      ),
+    );
+    const store = createSqliteEventStore({ path: file, partitions });
+    try {
+      const heads = await store.heads();
+      assert.equal(
+        heads.reduce((a, b) => a + b, 0),
+        count * writers,
+      );
+      for (let p = 0; p < partitions; p++) {
+        const events = await store.readPartition(p, 0, 10_000);
+        assert.deepEqual(
+          events.map((e) => e.position.sequence),
+          events.map((_, i) => i + 1),
+        );
+        for (const e of events) assert.equal(partitionOf(e.aggregateId, partitions), p);
+      }
+    } finally {
+      await store.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,214 @@
+import Database from 'better-sqlite3';
+import { ConcurrencyError, partitionOf } from '@ledger/platform';
+import type { Logger, RecordedEvent } from '@ledger/platform';
+import { SCHEMA_VERSION, validateEventData } from '@ledger/schema';
+import type { AppendRequest, AppendResult, EventStore, IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
+import { SCHEMA } from './schema.js';
+import type { EventRow } from './schema.js';
+
+export interface SqliteEventStoreOptions {
+  /** Database file (created if missing), or ':memory:'. */
+  readonly path: string;
+  /** Partition count; fixed for the life of a store file. */
+  readonly partitions: number;
+  /** How long a write waits for another process holding the lock. */
+  readonly busyTimeoutMs?: number;
+  /** FULL survives power loss at commit; NORMAL (WAL) only process crashes. */
+  readonly synchronous?: 'FULL' | 'NORMAL';
+  readonly logger?: Logger;
+}
+
+const toRecorded = (row: EventRow): RecordedEvent => ({
+  eventId: row.event_id,
+  aggregateType: row.aggregate_type,
+  aggregateId: row.aggregate_id,
+  version: row.version,
+  type: row.type,
+  schemaVersion: row.schema_version,
+  data: JSON.parse(row.data) as unknown,
+  metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
+  occurredAt: row.occurred_at,
+  position: { partition: row.partition, sequence: row.sequence },
+});
+
+/**
+ * The embedded event store on SQLite. Every append is one `BEGIN IMMEDIATE` transaction that
+ * checks the aggregate version, takes the partition's next sequences from `heads` and records the
+ * idempotency key, so several processes may share one file (WAL) and sequences stay gap-free in
+ * commit order.
+ */
+export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
+  const { partitions } = options;
+  if (!Number.isInteger(partitions) || partitions < 1) throw new Error(`partitions must be >= 1, got ${partitions}`);
+  const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5_000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    db.prepare(`INSERT OR IGNORE INTO store_meta (key, value) VALUES ('partitions', ?)`).run(String(partitions));
+  }).immediate();
+  const recorded = db.prepare(`SELECT value FROM store_meta WHERE key = 'partitions'`).pluck().get() as string;
+  if (Number(recorded) !== partitions) {
+    db.close();
+    throw new Error(`store ${options.path} was created with ${recorded} partitions, not ${partitions}`);
+  }
+  options.logger?.debug({ path: options.path, partitions }, 'sqlite event store open');
+
+  const sql = {
+    currentVersion: db.prepare(`SELECT COALESCE(MAX(version), 0) FROM events WHERE aggregate_id = ?`).pluck(),
+    head: db.prepare(`SELECT sequence FROM heads WHERE partition = ?`).pluck(),
+    setHead: db.prepare(
+      `INSERT INTO heads (partition, sequence) VALUES (?, ?)
+       ON CONFLICT (partition) DO UPDATE SET sequence = excluded.sequence`,
+    ),
+    heads: db.prepare(`SELECT partition, sequence FROM heads`),
+    insertEvent: db.prepare(
+      `INSERT INTO events (partition, sequence, event_id, aggregate_type, aggregate_id, version, type,
+         schema_version, data, metadata, occurred_at)
+       VALUES (@partition, @sequence, @event_id, @aggregate_type, @aggregate_id, @version, @type,
+         @schema_version, @data, @metadata, @occurred_at)`,
+    ),
+    byAggregate: db.prepare(`SELECT * FROM events WHERE aggregate_id = ? AND version > ? ORDER BY version`),
+    byPartition: db.prepare(`SELECT * FROM events WHERE partition = ? AND sequence > ? ORDER BY sequence LIMIT ?`),
+    findKey: db.prepare(`SELECT key, fingerprint, result FROM idempotency WHERE key = ?`),
+    insertKey: db.prepare(`INSERT INTO idempotency (key, fingerprint, result) VALUES (?, ?, ?)`),
+    loadSnapshot: db.prepare(
+      `SELECT aggregate_id, aggregate_type, version, state FROM snapshots WHERE aggregate_id = ?`,
+    ),
+    saveSnapshot: db.prepare(
+      `INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) VALUES (?, ?, ?, ?)
+       ON CONFLICT (aggregate_id) DO UPDATE SET aggregate_type = excluded.aggregate_type,
+         version = excluded.version, state = excluded.state
+       WHERE excluded.version > snapshots.version`,
+    ),
+    getCheckpoint: db.prepare(`SELECT sequence FROM checkpoints WHERE worker = ? AND partition = ?`).pluck(),
+    // Fencing: the update only happens for a token at least as new and a sequence not going back.
+    setCheckpoint: db.prepare(
+      `INSERT INTO checkpoints (worker, partition, sequence, token) VALUES (?, ?, ?, ?)
+       ON CONFLICT (worker, partition) DO UPDATE SET sequence = excluded.sequence, token = excluded.token
+       WHERE excluded.token >= checkpoints.token AND excluded.sequence >= checkpoints.sequence`,
+    ),
+  };
+
+  const appendNow = db.transaction((request: AppendRequest, partition: number): AppendResult => {
+    if (request.idempotency) {
+      const existing = sql.findKey.get(request.idempotency.key) as IdempotencyRecord | undefined;
+      if (existing) return { status: 'duplicate', record: existing };
+    }
+    const actual = sql.currentVersion.get(request.aggregateId) as number;
+    if (actual !== request.expectedVersion) {
+      throw new ConcurrencyError(request.aggregateId, request.expectedVersion, actual);
+    }
+    const head = (sql.head.get(partition) as number | undefined) ?? 0;
+    const events = request.events.map((event, i): RecordedEvent => ({
+      eventId: event.eventId,
+      aggregateType: request.aggregateType,
+      aggregateId: request.aggregateId,
+      version: actual + i + 1,
+      type: event.type,
+      schemaVersion: event.schemaVersion ?? SCHEMA_VERSION,
+      data: event.data,
+      metadata: event.metadata,
+      occurredAt: event.occurredAt,
+      position: { partition, sequence: head + i + 1 },
+    }));
+    for (const event of events) {
+      sql.insertEvent.run({
+        partition,
+        sequence: event.position.sequence,
+        event_id: event.eventId,
+        aggregate_type: event.aggregateType,
+        aggregate_id: event.aggregateId,
+        version: event.version,
+        type: event.type,
+        schema_version: event.schemaVersion,
+        data: JSON.stringify(event.data),
+        metadata: JSON.stringify(event.metadata),
+        occurred_at: event.occurredAt,
+      });
+    }
+    if (events.length > 0) sql.setHead.run(partition, head + events.length);
+    if (request.idempotency) {
+      const { key, fingerprint, result } = request.idempotency;
+      sql.insertKey.run(key, fingerprint, result);
+    }
+    return { status: 'appended', events };
+  });
+
+  const listeners = new Set<(partition: number) => void>();
+
+  return {
+    partitions,
+
+    async append(request) {
+      for (const event of request.events) validateEventData(event.type, event.data);
+      const partition = partitionOf(request.aggregateId, partitions);
+      const result = appendNow.immediate(request, partition);
+      if (result.status === 'appended' && result.events.length > 0) {
+        for (const listener of [...listeners]) {
+          try {
+            listener(partition);
+          } catch (error) {
+            options.logger?.warn({ err: error }, 'append listener failed');
+          }
+        }
+      }
+      return result;
+    },
+
+    async readAggregate(aggregateId, afterVersion = 0) {
+      return (sql.byAggregate.all(aggregateId, afterVersion) as EventRow[]).map(toRecorded);
+    },
+
+    async readPartition(partition, afterSequence, limit) {
+      return (sql.byPartition.all(partition, afterSequence, limit) as EventRow[]).map(toRecorded);
+    },
+
+    async heads() {
+      const heads = new Array<number>(partitions).fill(0);
+      for (const row of sql.heads.all() as Array<{ partition: number; sequence: number }>) {
+        if (row.partition < partitions) heads[row.partition] = row.sequence;
+      }
+      return heads;
+    },
+
+    async findIdempotency(key) {
+      return (sql.findKey.get(key) as IdempotencyRecord | undefined) ?? null;
+    },
+
+    async loadSnapshot(aggregateId) {
+      const row = sql.loadSnapshot.get(aggregateId) as
+        { aggregate_id: string; aggregate_type: string; version: number; state: string } | undefined;
+      if (!row) return null;
+      const snapshot: Snapshot = {
+        aggregateId: row.aggregate_id,
+        aggregateType: row.aggregate_type,
+        version: row.version,
+        state: row.state,
+      };
+      return snapshot;
+    },
+
+    async saveSnapshot(snapshot) {
+      sql.saveSnapshot.run(snapshot.aggregateId, snapshot.aggregateType, snapshot.version, snapshot.state);
+    },
+
+    async getCheckpoint(worker, partition) {
+      return (sql.getCheckpoint.get(worker, partition) as number | undefined) ?? 0;
+    },
+
+    async setCheckpoint(worker, partition, sequence, token) {
+      return sql.setCheckpoint.run(worker, partition, sequence, token).changes > 0;
+    },
+
+    onAppend(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      listeners.clear();
+      if (db.open) db.close();
+    },
+  };
+}
