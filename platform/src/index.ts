@@ -33,3 +33,7 @@ export type {
 } from './lease/balancer.js';
 export { engineUrl } from './testing/engines.js';
 export type { Engine } from './testing/engines.js';
+export { createRedisLeaseStore } from './lease/redis/redis-lease-store.js';
+export type { RedisLeaseStoreOptions } from './lease/redis/redis-lease-store.js';
+export { defineLeaseContract } from './lease/lease.contract.js';
+export type { MakeLeaseStore } from './lease/lease.contract.js';

@@ -13,7 +13,12 @@ export function createInProcessLeaseStore(options: InProcessLeaseOptions = {}): 
 
   const held = (lease: Lease): boolean => {
     const current = leases.get(lease.name);
-    return current !== undefined && current.token === lease.token && current.expiresAt > now();
+    return (
+      current !== undefined &&
+      current.token === lease.token &&
+      current.owner === lease.owner &&
+      current.expiresAt > now()
+    );
   };
 
   return {
