@@ -1,0 +1,42 @@
+import type { RecordedEvent } from '@ledger/platform';
+import type { LedgerEvent } from '@ledger/schema';
+import { isKnownEventType } from '@ledger/schema';
+import { documentIds, projectBalance } from '../domain/balance-projection.js';
+import type { ProjectionNotification } from '../domain/balance-projection.js';
+import type { CommitResult, ReadModel } from '../ports/read-model.js';
+
+export interface AppliedEvents {
+  readonly result: CommitResult;
+  /** What subscribers should hear once the commit is done (empty when it was refused). */
+  readonly notifications: readonly ProjectionNotification[];
+}
+
+/**
+ * Projects a run of one partition's events (ordered, contiguous) onto a generation and commits the
+ * documents with the partition checkpoint at the last event. Event types this version does not
+ * know still move the checkpoint: they carry nothing the balance view shows.
+ */
+export async function applyEvents(
+  readModel: ReadModel,
+  generation: string,
+  partition: number,
+  events: readonly RecordedEvent[],
+  options: { requireActive: boolean },
+): Promise<AppliedEvents> {
+  if (events.length === 0) return { result: 'committed', notifications: [] };
+  const known = events.filter((event): event is LedgerEvent => isKnownEventType(event.type));
+  const { accountIds, transactionIds } = documentIds(known);
+  const state = await readModel.load(generation, accountIds, transactionIds);
+  const projected = projectBalance(state, known);
+  const result = await readModel.commit(
+    generation,
+    {
+      partition,
+      accounts: projected.accounts,
+      transactions: projected.transactions,
+      checkpoint: events.at(-1)!.position.sequence,
+    },
+    options,
+  );
+  return { result, notifications: result === 'committed' ? projected.notifications : [] };
+}

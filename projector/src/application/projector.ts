@@ -1,0 +1,147 @@
+import { UnavailableError } from '@ledger/platform';
+import type { EventBus, Logger, NotificationBus, PartitionTask, RecordedEvent } from '@ledger/platform';
+import type { CheckpointAdvanced } from '@ledger/schema';
+import { notifySubjects } from '@ledger/schema';
+import type { ProjectionNotification } from '../domain/balance-projection.js';
+import type { EventSource } from '../ports/event-source.js';
+import type { CommitResult, ReadModel } from '../ports/read-model.js';
+import { applyEvents } from './apply-events.js';
+
+export interface ProjectorTaskOptions {
+  readonly bus: EventBus;
+  readonly readModel: ReadModel;
+  /** The store's log, read to fill what the bus lost or skipped. */
+  readonly source: EventSource;
+  readonly notifications: NotificationBus;
+  readonly logger?: Logger;
+  /** Most events per read-model commit. */
+  readonly batchSize?: number;
+}
+
+// A batch is redone when a rebuild swaps generations under it; more swaps than this in a row is a fault.
+const MAX_GENERATION_RETRIES = 5;
+
+/**
+ * The balance projector of one partition, run by the lease balancer while it holds the lease.
+ * It catches up from the store, then follows the bus from the active generation's checkpoint.
+ * Writes are guarded by position in the read model, so a worker that lost its lease and still
+ * commits cannot move documents or the checkpoint back.
+ */
+export function createProjectorTask(options: ProjectorTaskOptions): PartitionTask {
+  const { bus, readModel, source, notifications, logger } = options;
+  const batchSize = options.batchSize ?? 500;
+
+  return async ({ partition, signal }) => {
+    const log = logger?.child({ worker: 'projector', partition });
+
+    /** Yields the events above `after` without holes, reading missing runs from the store. */
+    async function* contiguous(events: readonly RecordedEvent[], after: number, until: number) {
+      let expected = after + 1;
+      const fill = async function* (upTo: number) {
+        if (upTo < expected) return;
+        log?.info({ from: expected, to: upTo }, 'reading missing events from the store');
+        const request = { partitions: [partition], from: { [partition]: expected - 1 }, to: { [partition]: upTo } };
+        for await (const event of source.replay(request, signal)) {
+          if (event.position.sequence < expected) continue;
+          if (event.position.sequence > expected) break;
+          expected++;
+          yield event;
+        }
+        if (expected <= upTo) {
+          throw new UnavailableError(`partition ${partition}: events ${expected}..${upTo} are missing from the store`);
+        }
+      };
+      for (const event of events) {
+        const sequence = event.position.sequence;
+        if (sequence < expected) continue;
+        if (sequence > expected) yield* fill(sequence - 1);
+        expected++;
+        yield event;
+      }
+      yield* fill(until);
+    }
+
+    const publish = async (sent: readonly ProjectionNotification[], checkpoint: number): Promise<void> => {
+      try {
+        // In event order, so each account's subscribers see its balances in order.
+        for (const notification of sent) {
+          if (notification.type === 'balanceChanged') {
+            await notifications.publish(notifySubjects.balance(notification.change.accountId), notification.change);
+          } else {
+            await notifications.publish(
+              notifySubjects.transaction(notification.transaction.id),
+              notification.transaction,
+            );
+          }
+        }
+        const advanced: CheckpointAdvanced = { partition, sequence: checkpoint };
+        await notifications.publish(notifySubjects.checkpoint(partition), advanced);
+      } catch (error) {
+        // Notifications are fire-and-forget; the documents are committed and queries see them.
+        log?.warn({ err: error }, 'notification not published');
+      }
+    };
+
+    const projectOnto = async (
+      generation: string,
+      checkpoint: number,
+      events: readonly RecordedEvent[],
+      until: number,
+    ): Promise<CommitResult> => {
+      let chunk: RecordedEvent[] = [];
+      const flush = async (): Promise<CommitResult> => {
+        const applied = await applyEvents(readModel, generation, partition, chunk, { requireActive: true });
+        if (applied.result === 'committed') await publish(applied.notifications, chunk.at(-1)!.position.sequence);
+        chunk = [];
+        return applied.result;
+      };
+      for await (const event of contiguous(events, checkpoint, until)) {
+        chunk.push(event);
+        if (chunk.length >= batchSize && (await flush()) !== 'committed') return 'inactive-generation';
+      }
+      return chunk.length > 0 ? flush() : 'committed';
+    };
+
+    /** Applies `events` (and the store's events up to `until`) to whatever generation is active. */
+    const project = async (events: readonly RecordedEvent[], until = 0): Promise<void> => {
+      for (let attempt = 1; !signal.aborted; attempt++) {
+        const generation = await readModel.activeGeneration();
+        const checkpoint = (await readModel.checkpoints(generation))[partition] ?? 0;
+        if ((await projectOnto(generation, checkpoint, events, until)) === 'committed') return;
+        if (attempt >= MAX_GENERATION_RETRIES) {
+          throw new UnavailableError(`partition ${partition}: the active generation keeps changing`);
+        }
+        log?.info({ generation }, 'generation swapped during a batch; projecting it again');
+      }
+    };
+
+    try {
+      // The bus may have lost what arrived while no one ran this partition (e.g. after a restart).
+      const head = (await source.heads())[partition] ?? 0;
+      await project([], head);
+    } catch (error) {
+      if (signal.aborted) return;
+      log?.warn({ err: error }, 'catch-up from the store failed; following the bus');
+    }
+    if (signal.aborted) return;
+
+    const checkpoint = (await readModel.checkpoints())[partition] ?? 0;
+    const subscription = await bus.subscribe(partition, checkpoint, async (events) => {
+      // Without the lease the batch is left to the next owner, which starts from the checkpoint.
+      if (signal.aborted) return;
+      try {
+        await project(events);
+      } catch (error) {
+        if (signal.aborted) return;
+        log?.error({ err: error }, 'batch failed; the bus delivers it again');
+        throw error;
+      }
+    });
+    log?.debug({ checkpoint }, 'following the bus');
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await subscription.stop();
+  };
+}
