@@ -32,6 +32,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   server.addService(proto.CommandService.service, commandHandlers(options.commands, logger));
   server.addService(proto.EventStore.service, eventStoreHandlers(options.store, logger, options.replayPageSize ?? 500));
 
+  let closing: Promise<void> | undefined;
   return {
     listen: (address) =>
       new Promise((resolve, reject) => {
@@ -39,8 +40,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
           error ? reject(error) : resolve(port),
         );
       }),
-    close: () =>
-      new Promise((resolve) => {
+    close: () => {
+      closing ??= new Promise((resolve) => {
         const deadline = setTimeout(() => {
           logger.warn({ shutdownTimeoutMs }, 'gRPC calls still running at shutdown: cancelling them');
           server.forceShutdown();
@@ -50,6 +51,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
           clearTimeout(deadline);
           resolve();
         });
-      }),
+      });
+      return closing;
+    },
   };
 }
