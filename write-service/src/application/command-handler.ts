@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { ConcurrencyError, UnavailableError, sleep } from '@ledger/platform';
+import type { EventMetadata, Logger, RecordedEvent } from '@ledger/platform';
+import type { EventStore, IdempotencyRecord } from '../ports/event-store.js';
+import type { Aggregate } from './aggregates.js';
+
+export interface CommandHandlerOptions {
+  readonly store: EventStore;
+  readonly now?: () => Date;
+  readonly newId?: () => string;
+  /** Save a snapshot each time the version crosses a multiple of this (0: never). */
+  readonly snapshotEvery?: number;
+  /** Attempts against fresh state when another writer got there first. */
+  readonly maxAttempts?: number;
+  readonly logger?: Logger;
+}
+
+export interface HandleOptions {
+  /** Written atomically with the events; a recorded key returns the first outcome instead. */
+  readonly idempotency?: { readonly key: string; readonly fingerprint: string };
+  readonly metadata?: EventMetadata;
+}
+
+export type HandleResult<State> =
+  | { readonly status: 'appended'; readonly events: readonly RecordedEvent[]; readonly state: State }
+  /** The key was recorded before: `events` are the ones that command wrote; nothing new was. */
+  | { readonly status: 'duplicate'; readonly events: readonly RecordedEvent[]; readonly fingerprint: string };
+
+export interface Loaded<State> {
+  readonly state: State;
+  readonly version: number;
+}
+
+export type Duplicate = Extract<HandleResult<unknown>, { status: 'duplicate' }>;
+
+export interface CommandHandler<Command, State> {
+  load(aggregateId: string): Promise<Loaded<State>>;
+  /** The outcome of the command that recorded this idempotency key, or null if none did. */
+  recorded(key: string): Promise<Duplicate | null>;
+  handle(aggregateId: string, command: Command, options?: HandleOptions): Promise<HandleResult<State>>;
+}
+
+/** What an idempotency record points at: the events its command appended. */
+interface RecordedOutcome {
+  readonly aggregateId: string;
+  readonly fromVersion: number;
+  readonly toVersion: number;
+}
+
+/**
+ * Runs commands against one aggregate type: load (snapshot + later events), decide, append at the
+ * loaded version. A version conflict means another writer got there first, so the command is
+ * decided again on fresh state, a bounded number of times with jittered backoff.
+ */
+export function createCommandHandler<Command, State, Event>(
+  aggregate: Aggregate<Command, State, Event>,
+  options: CommandHandlerOptions,
+): CommandHandler<Command, State> {
+  const { store, decider } = { store: options.store, decider: aggregate.decider };
+  const now = options.now ?? (() => new Date());
+  const newId = options.newId ?? randomUUID;
+  const snapshotEvery = options.snapshotEvery ?? 100;
+  const maxAttempts = options.maxAttempts ?? 20;
+
+  const load = async (aggregateId: string): Promise<Loaded<State>> => {
+    let state = decider.initialState();
+    let version = 0;
+    const snapshot = await store.loadSnapshot(aggregateId);
+    if (snapshot && snapshot.aggregateType === aggregate.type) {
+      state = aggregate.decodeState(snapshot.state);
+      version = snapshot.version;
+    }
+    for (const event of await store.readAggregate(aggregateId, version)) {
+      // The store validated the data against the event type when it was appended.
+      state = decider.evolve(state, event as unknown as Event);
+      version = event.version;
+    }
+    return { state, version };
+  };
+
+  const duplicate = async (record: IdempotencyRecord): Promise<Duplicate> => {
+    const outcome = JSON.parse(record.result) as RecordedOutcome;
+    const events = (await store.readAggregate(outcome.aggregateId, outcome.fromVersion - 1)).filter(
+      (event) => event.version <= outcome.toVersion,
+    );
+    return { status: 'duplicate', events, fingerprint: record.fingerprint };
+  };
+
+  const recorded = async (key: string): Promise<Duplicate | null> => {
+    const record = await store.findIdempotency(key);
+    return record && duplicate(record);
+  };
+
+  const snapshotIfDue = async (aggregateId: string, from: number, state: State, to: number): Promise<void> => {
+    if (snapshotEvery <= 0 || Math.floor(to / snapshotEvery) === Math.floor(from / snapshotEvery)) return;
+    const snapshot = { aggregateId, aggregateType: aggregate.type, version: to, state: aggregate.encodeState(state) };
+    // A snapshot is only a shortcut: failing to save one must not fail the command.
+    await store.saveSnapshot(snapshot).catch((error: unknown) => {
+      options.logger?.warn({ err: error, aggregateId }, 'saving a snapshot failed');
+    });
+  };
+
+  const handle = async (
+    aggregateId: string,
+    command: Command,
+    handleOptions: HandleOptions = {},
+  ): Promise<HandleResult<State>> => {
+    const { idempotency } = handleOptions;
+    // Checked before deciding: a repeated step must not be re-decided on the state it changed.
+    const earlier = idempotency && (await recorded(idempotency.key));
+    if (earlier) return earlier;
+    const metadata: EventMetadata = {
+      ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
+      ...handleOptions.metadata,
+    };
+    for (let attempt = 1; ; attempt++) {
+      const { state, version } = await load(aggregateId);
+      const decided = decider.decide(command, state);
+      if (decided.length === 0) return { status: 'appended', events: [], state };
+      const occurredAt = now().toISOString();
+      const outcome: RecordedOutcome = { aggregateId, fromVersion: version + 1, toVersion: version + decided.length };
+      try {
+        const result = await store.append({
+          aggregateType: aggregate.type,
+          aggregateId,
+          expectedVersion: version,
+          events: decided.map((event) => {
+            const { type, data } = event as unknown as { type: string; data: unknown };
+            return { eventId: newId(), type, data, metadata, occurredAt };
+          }),
+          idempotency: idempotency && { ...idempotency, result: JSON.stringify(outcome) },
+        });
+        if (result.status === 'duplicate') return duplicate(result.record);
+        const next = decided.reduce((s, event) => decider.evolve(s, event), state);
+        await snapshotIfDue(aggregateId, version, next, outcome.toVersion);
+        return { status: 'appended', events: result.events, state: next };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        if (attempt >= maxAttempts) {
+          throw new UnavailableError(
+            `${aggregate.type} ${aggregateId} kept changing: gave up after ${attempt} attempts, try again`,
+          );
+        }
+        await sleep(Math.random() * Math.min(200, 2 ** attempt));
+      }
+    }
+  };
+
+  return { load, recorded, handle };
+}
