@@ -1,0 +1,94 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sleep } from '@ledger/platform';
+import type { RecordedEvent } from '@ledger/platform';
+import { createLedgerHarness } from '../testing/ledger-harness.js';
+import type { LedgerHarness } from '../testing/ledger-harness.js';
+import { createForwarderTask, FORWARDER_WORKER } from './forwarder.js';
+
+/** Everything the bus delivers, per partition, from the start. */
+async function collect(ledger: LedgerHarness) {
+  const received = new Map<number, RecordedEvent[]>();
+  const subscriptions = await Promise.all(
+    Array.from({ length: ledger.store.partitions }, (_, p) =>
+      ledger.bus.subscribe(p, 0, async (events) => {
+        received.set(p, [...(received.get(p) ?? []), ...events]);
+      }),
+    ),
+  );
+  return {
+    received,
+    async until(heads: number[]) {
+      const deadline = Date.now() + 10_000;
+      while (heads.some((head, p) => (received.get(p)?.at(-1)?.position.sequence ?? 0) < head)) {
+        if (Date.now() > deadline) throw new Error('the forwarder did not catch up');
+        await sleep(10);
+      }
+    },
+    stop: () => Promise.all(subscriptions.map((s) => s.stop())),
+  };
+}
+
+describe('forwarder', () => {
+  test('publishes every committed event once per partition, in order, across a restart', async () => {
+    const ledger = await createLedgerHarness();
+    const published: number[] = [];
+    const publish = ledger.bus.publish.bind(ledger.bus);
+    // Count what reaches the bus: the in-process bus itself drops republished events.
+    ledger.bus.publish = async (partition, events) => {
+      published.push(...events.map(() => partition));
+      return publish(partition, events);
+    };
+    const bus = await collect(ledger);
+    try {
+      const a = await ledger.funded('A', 100n);
+      const b = await ledger.funded('B', 100n);
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          ledger.commands.transfer({ from: i % 2 ? a : b, to: i % 2 ? b : a, amount: 3n }),
+        ),
+      );
+      await ledger.stopWorkers();
+      await ledger.commands.deposit({ accountId: a, amount: 1n });
+      await ledger.startWorkers();
+      await ledger.commands.deposit({ accountId: b, amount: 1n });
+
+      // Wait until the saga settles everything, then the forwarder delivers it.
+      let heads = await ledger.store.heads();
+      for (;;) {
+        await sleep(100);
+        const now = await ledger.store.heads();
+        if (now.every((h, p) => h === heads[p])) break;
+        heads = now;
+      }
+      await bus.until(heads);
+      for (let p = 0; p < ledger.store.partitions; p++) {
+        const stored = await ledger.store.readPartition(p, 0, 10_000);
+        assert.deepEqual(bus.received.get(p) ?? [], stored, `partition ${p}`);
+        assert.equal(published.filter((x) => x === p).length, stored.length, `partition ${p} published once`);
+        assert.equal(await ledger.store.getCheckpoint(FORWARDER_WORKER, p), heads[p]);
+      }
+    } finally {
+      await bus.stop();
+      await ledger.close();
+    }
+  });
+
+  test('a forwarder whose lease was superseded stops after its first fenced checkpoint', async () => {
+    const ledger = await createLedgerHarness({ partitions: 1, workers: false });
+    try {
+      await ledger.commands.openAccount({ owner: 'A' });
+      assert.equal(await ledger.store.setCheckpoint(FORWARDER_WORKER, 0, 0, 7), true);
+      const task = createForwarderTask({ store: ledger.store, bus: ledger.bus, pollMs: 10 });
+      const controller = new AbortController();
+      const lease = { name: 'forwarder/0', owner: 'old', token: 6, expiresAt: Date.now() + 60_000 };
+      const timeout = setTimeout(() => controller.abort(), 5_000);
+      await task({ partition: 0, lease, signal: controller.signal });
+      clearTimeout(timeout);
+      assert.equal(controller.signal.aborted, false, 'the task returned by itself');
+      assert.equal(await ledger.store.getCheckpoint(FORWARDER_WORKER, 0), 0);
+    } finally {
+      await ledger.close();
+    }
+  });
+});

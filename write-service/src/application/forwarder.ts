@@ -1,0 +1,48 @@
+import type { EventBus, Logger, PartitionTask } from '@ledger/platform';
+import type { EventStore } from '../ports/event-store.js';
+import { watchPartition } from './partition-wake.js';
+
+export interface ForwarderOptions {
+  readonly store: EventStore;
+  readonly bus: EventBus;
+  readonly batchSize?: number;
+  /** How often to look for appends made by other processes. */
+  readonly pollMs?: number;
+  readonly logger?: Logger;
+}
+
+export const FORWARDER_WORKER = 'forwarder';
+
+/**
+ * Moves a partition's committed events, in order, from the store onto the bus. The checkpoint
+ * advances only after a publish, so a crash republishes (at-least-once; consumers apply by
+ * position), and it is fenced by the lease token so a worker that lost its lease stops.
+ */
+export function createForwarderTask(options: ForwarderOptions): PartitionTask {
+  const { store, bus } = options;
+  const batchSize = options.batchSize ?? 500;
+  const pollMs = options.pollMs ?? 250;
+
+  return async ({ partition, lease, signal }) => {
+    const wake = watchPartition(store, partition);
+    try {
+      let after = await store.getCheckpoint(FORWARDER_WORKER, partition);
+      while (!signal.aborted) {
+        const events = await store.readPartition(partition, after, batchSize);
+        if (events.length === 0) {
+          await wake.idle(pollMs, signal);
+          continue;
+        }
+        await bus.publish(partition, events);
+        const last = events.at(-1)!.position.sequence;
+        if (!(await store.setCheckpoint(FORWARDER_WORKER, partition, last, lease.token))) {
+          options.logger?.warn({ partition, token: lease.token }, 'forwarder fenced off by a newer lease');
+          return;
+        }
+        after = last;
+      }
+    } finally {
+      wake.stop();
+    }
+  };
+}

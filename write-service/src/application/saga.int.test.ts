@@ -1,0 +1,191 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatPosition } from '@ledger/platform';
+import { createLedgerHarness } from '../testing/ledger-harness.js';
+import type { LedgerHarness } from '../testing/ledger-harness.js';
+
+describe('transfer saga', () => {
+  let ledger: LedgerHarness;
+  before(async () => {
+    ledger = await createLedgerHarness();
+  });
+  after(() => ledger.close());
+
+  test('deposit, withdrawal and transfer succeed with the positions of their account events', async () => {
+    const a = await ledger.funded('A', 100n);
+    const { accountId: b } = await ledger.commands.openAccount({ owner: 'B' });
+    const withdrawal = await ledger.commands.withdraw({ accountId: a, amount: 10n });
+    const transfer = await ledger.commands.transfer({ from: a, to: b, amount: 25n });
+    assert.equal((await ledger.settled(withdrawal.transactionId)).status, 'SUCCEEDED');
+    const settled = await ledger.settled(transfer.transactionId);
+    assert.equal(settled.status, 'SUCCEEDED');
+    assert.equal(await ledger.balance(a), 65n);
+    assert.equal(await ledger.balance(b), 25n);
+
+    const [withdrawn] = (await ledger.store.readAggregate(a)).filter(
+      (e) =>
+        e.type === 'MoneyWithdrawn' && (e.data as { transactionId: string }).transactionId === transfer.transactionId,
+    );
+    const [deposited] = await ledger.store.readAggregate(b, 1);
+    assert.deepEqual(settled.positions, [formatPosition(withdrawn!.position), formatPosition(deposited!.position)]);
+    assert.equal(withdrawn!.metadata.idempotencyKey, `${transfer.transactionId}/withdraw`);
+    assert.equal(deposited!.metadata.idempotencyKey, `${transfer.transactionId}/deposit`);
+    const [requested] = await ledger.store.readAggregate(transfer.transactionId);
+    assert.equal(deposited!.metadata.causationId, requested!.eventId);
+  });
+
+  test('an overdraft fails with the reason and moves no money', async () => {
+    const a = await ledger.funded('A', 50n);
+    const { accountId: b } = await ledger.commands.openAccount({ owner: 'B' });
+    const { transactionId } = await ledger.commands.transfer({ from: a, to: b, amount: 80n });
+    const settled = await ledger.settled(transactionId);
+    assert.equal(settled.status, 'FAILED');
+    assert.equal(settled.failureReason, 'insufficient funds: balance 50, amount 80');
+    assert.deepEqual(settled.positions, []);
+    assert.equal(await ledger.balance(a), 50n);
+    assert.equal(await ledger.balance(b), 0n);
+  });
+
+  test('a deposit refused after the withdrawal refunds the source and fails', async () => {
+    const a = await ledger.funded('A', 40n);
+    const { accountId: b } = await ledger.commands.openAccount({ owner: 'B' });
+    await ledger.accounts.handle(b, { type: 'Close' });
+    const { transactionId } = await ledger.commands.transfer({ from: a, to: b, amount: 15n });
+    const settled = await ledger.settled(transactionId);
+    assert.equal(settled.status, 'FAILED');
+    assert.match(settled.failureReason!, /account is closed/);
+    assert.equal(await ledger.balance(a), 40n);
+    const moves = (await ledger.store.readAggregate(a)).filter(
+      (e) => (e.data as { transactionId?: string }).transactionId === transactionId,
+    );
+    assert.deepEqual(
+      moves.map((e) => [e.type, e.data]),
+      [
+        ['MoneyWithdrawn', { amount: '15', balance: '25', transactionId }],
+        ['MoneyDeposited', { amount: '15', balance: '40', transactionId, refund: true }],
+      ],
+    );
+    assert.deepEqual(
+      settled.positions,
+      moves.map((e) => formatPosition(e.position)),
+    );
+  });
+
+  test('a deposit to a closed account fails without any refund', async () => {
+    const { accountId } = await ledger.commands.openAccount({ owner: 'C' });
+    await ledger.accounts.handle(accountId, { type: 'Close' });
+    const { transactionId } = await ledger.commands.deposit({ accountId, amount: 5n });
+    const settled = await ledger.settled(transactionId);
+    assert.equal(settled.status, 'FAILED');
+    assert.equal(settled.failureReason, 'account is closed');
+    assert.equal((await ledger.store.readAggregate(accountId)).length, 2);
+  });
+
+  test('100 concurrent deposits on one account all land', async () => {
+    const { accountId } = await ledger.commands.openAccount({ owner: 'Busy' });
+    const accepted = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => ledger.commands.deposit({ accountId, amount: BigInt(i + 1) })),
+    );
+    for (const { transactionId } of accepted) assert.equal((await ledger.settled(transactionId)).status, 'SUCCEEDED');
+    assert.equal(await ledger.balance(accountId), 5050n);
+    const versions = (await ledger.store.readAggregate(accountId)).map((e) => e.version);
+    assert.deepEqual(
+      versions,
+      versions.map((_, i) => i + 1),
+    );
+    assert.equal(versions.length, 101);
+    // The handler snapshots every 100 events: the account loads from it.
+    assert.equal((await ledger.store.loadSnapshot(accountId))?.version, 100);
+  });
+});
+
+describe('transfer saga after a crash', () => {
+  test('finishes a transfer whose withdrawal was already recorded, with one effect', async () => {
+    const ledger = await createLedgerHarness();
+    try {
+      const a = await ledger.funded('A', 100n);
+      const { accountId: b } = await ledger.commands.openAccount({ owner: 'B' });
+      await ledger.stopWorkers();
+
+      // The saga crashed right after the withdrawal: it is recorded with its key, nothing else is.
+      const { transactionId } = await ledger.commands.transfer({ from: a, to: b, amount: 100n });
+      const withdrawn = await ledger.accounts.handle(
+        a,
+        { type: 'Withdraw', amount: 100n, transactionId },
+        { idempotency: { key: `${transactionId}/withdraw`, fingerprint: 'crashed run' } },
+      );
+      assert.equal(await ledger.balance(a), 0n);
+
+      await ledger.startWorkers();
+      const settled = await ledger.settled(transactionId);
+      assert.equal(settled.status, 'SUCCEEDED', settled.failureReason ?? '');
+      assert.equal(settled.positions[0], formatPosition(withdrawn.events[0]!.position));
+      assert.equal(await ledger.balance(a), 0n);
+      assert.equal(await ledger.balance(b), 100n);
+      assert.equal((await ledger.store.readAggregate(a)).filter((e) => e.type === 'MoneyWithdrawn').length, 1);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  test('a refund recorded by a crashed run is never followed by the deposit', async () => {
+    const ledger = await createLedgerHarness();
+    try {
+      const a = await ledger.funded('A', 30n);
+      const { accountId: b } = await ledger.commands.openAccount({ owner: 'B' });
+      await ledger.stopWorkers();
+      const { transactionId } = await ledger.commands.transfer({ from: a, to: b, amount: 30n });
+      const step = (key: string) => ({ idempotency: { key: `${transactionId}/${key}`, fingerprint: 'crashed run' } });
+      await ledger.accounts.handle(a, { type: 'Withdraw', amount: 30n, transactionId }, step('withdraw'));
+      await ledger.accounts.handle(a, { type: 'Deposit', amount: 30n, transactionId, refund: true }, step('refund'));
+
+      await ledger.startWorkers();
+      const settled = await ledger.settled(transactionId);
+      assert.equal(settled.status, 'FAILED');
+      assert.equal(settled.positions.length, 2);
+      assert.equal(await ledger.balance(a), 30n);
+      assert.equal(await ledger.balance(b), 0n);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  test('money is conserved under a mixed concurrent workload', async () => {
+    const ledger = await createLedgerHarness();
+    try {
+      const ids = await Promise.all(['A', 'B', 'C', 'D', 'E'].map((owner) => ledger.funded(owner, 100n)));
+      const pick = (i: number) => ids[i % ids.length]!;
+      const accepted = await Promise.all(
+        Array.from({ length: 120 }, (_, i) => {
+          const amount = BigInt((i * 37) % 90) + 1n;
+          if (i % 3 === 0) return ledger.commands.deposit({ accountId: pick(i), amount });
+          if (i % 3 === 1) return ledger.commands.withdraw({ accountId: pick(i), amount });
+          return ledger.commands.transfer({ from: pick(i), to: pick(i + 1 + (i % 4)), amount });
+        }),
+      );
+      let expected = 500n;
+      let failed = 0;
+      for (const { transactionId } of accepted) {
+        const tx = await ledger.settled(transactionId);
+        if (tx.status === 'FAILED') failed++;
+        else if (tx.kind === 'DEPOSIT') expected += tx.amount;
+        else if (tx.kind === 'WITHDRAWAL') expected -= tx.amount;
+      }
+      assert.ok(failed > 0, 'the workload should include some overdrafts');
+      let sum = 0n;
+      for (const id of ids) {
+        const balance = await ledger.balance(id);
+        assert.ok(balance >= 0n);
+        sum += balance;
+      }
+      assert.equal(sum, expected);
+      // The balance carried by each account's last event agrees with the folded state.
+      for (const id of ids) {
+        const last = (await ledger.store.readAggregate(id)).at(-1)!;
+        assert.equal(BigInt((last.data as { balance: string }).balance), await ledger.balance(id));
+      }
+    } finally {
+      await ledger.close();
+    }
+  });
+});

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { IllegalStateError, formatPosition, isLedgerError } from '@ledger/platform';
+import type { EventMetadata, Logger, PartitionTask, RecordedEvent } from '@ledger/platform';
+import type { AccountCommand } from '../domain/account.js';
+import type { TransactionCommand } from '../domain/transaction.js';
+import type { EventStore } from '../ports/event-store.js';
+import { accountAggregate, transactionAggregate } from './aggregates.js';
+import { createCommandHandler } from './command-handler.js';
+import { watchPartition } from './partition-wake.js';
+
+export interface TransferSagaOptions {
+  readonly store: EventStore;
+  readonly now?: () => Date;
+  readonly newId?: () => string;
+  readonly snapshotEvery?: number;
+  readonly maxAttempts?: number;
+  readonly batchSize?: number;
+  /** How often to look for appends made by other processes. */
+  readonly pollMs?: number;
+  readonly logger?: Logger;
+}
+
+export const SAGA_WORKER = 'saga';
+
+type Step = { readonly done: true; readonly position: string } | { readonly done: false; readonly reason: string };
+
+/** Refusals are outcomes of the transaction; anything else (store down, retries exhausted) is retried. */
+const isRefusal = (error: unknown): error is Error =>
+  isLedgerError(error) && ['VALIDATION', 'NOT_FOUND', 'ILLEGAL_STATE'].includes(error.code);
+
+/**
+ * The transfer saga, one worker per partition: settles every TransactionRequested of its partition
+ * in order. Each account step carries the key "<txId>/<step>", so a step re-run after a crash
+ * returns the event it recorded the first time instead of moving money again.
+ */
+export function createTransferSagaTask(options: TransferSagaOptions): PartitionTask {
+  const { store } = options;
+  const batchSize = options.batchSize ?? 100;
+  const pollMs = options.pollMs ?? 250;
+  const accounts = createCommandHandler(accountAggregate, options);
+  const transactions = createCommandHandler(transactionAggregate, options);
+
+  const step = async (
+    accountId: string,
+    command: AccountCommand,
+    key: string,
+    metadata: EventMetadata,
+  ): Promise<Step> => {
+    const fingerprint = createHash('sha256').update(`${key}:${accountId}:${command.type}`).digest('hex');
+    try {
+      const result = await accounts.handle(accountId, command, { idempotency: { key, fingerprint }, metadata });
+      const event = result.events[0];
+      if (!event) throw new Error(`step ${key} recorded no event`);
+      return { done: true, position: formatPosition(event.position) };
+    } catch (error) {
+      if (isRefusal(error)) return { done: false, reason: error.message };
+      throw error;
+    }
+  };
+
+  const settleWith = async (transactionId: string, command: TransactionCommand, metadata: EventMetadata) => {
+    try {
+      await transactions.handle(transactionId, command, { metadata });
+    } catch (error) {
+      // Another worker (one that has just lost its lease) settled it first: same outcome, nothing to do.
+      if (!(error instanceof IllegalStateError)) throw error;
+    }
+  };
+
+  const settle = async (requested: RecordedEvent): Promise<void> => {
+    const txId = requested.aggregateId;
+    const { state } = await transactions.load(txId);
+    if (state.status !== 'PENDING') return;
+    const { from, to, amount } = state;
+    const metadata: EventMetadata = {
+      correlationId: requested.metadata.correlationId ?? txId,
+      causationId: requested.eventId,
+    };
+    const positions: string[] = [];
+    const fail = (reason: string) => settleWith(txId, { type: 'Fail', reason, positions }, metadata);
+
+    if (from !== null) {
+      const withdrawn = await step(
+        from,
+        { type: 'Withdraw', amount, transactionId: txId },
+        `${txId}/withdraw`,
+        metadata,
+      );
+      if (!withdrawn.done) return fail(withdrawn.reason);
+      positions.push(withdrawn.position);
+    }
+    if (to !== null) {
+      // A refund recorded by an earlier run means the deposit was refused then: never deposit as well.
+      const refunded = from !== null ? await accounts.recorded(`${txId}/refund`) : null;
+      const deposited = refunded
+        ? ({ done: false, reason: 'deposit refused' } as const)
+        : await step(to, { type: 'Deposit', amount, transactionId: txId }, `${txId}/deposit`, metadata);
+      if (!deposited.done) {
+        if (from === null) return fail(deposited.reason);
+        const refund = await step(
+          from,
+          { type: 'Deposit', amount, transactionId: txId, refund: true },
+          `${txId}/refund`,
+          metadata,
+        );
+        if (!refund.done) {
+          options.logger?.error({ transactionId: txId, reason: refund.reason }, 'refund refused');
+          return fail(`deposit refused: ${deposited.reason}; refund refused: ${refund.reason}`);
+        }
+        positions.push(refund.position);
+        return fail(
+          refunded ? 'deposit refused; amount refunded' : `deposit refused: ${deposited.reason}; amount refunded`,
+        );
+      }
+      positions.push(deposited.position);
+    }
+    await settleWith(txId, { type: 'Succeed', positions }, metadata);
+  };
+
+  return async ({ partition, lease, signal }) => {
+    const wake = watchPartition(store, partition);
+    try {
+      let after = await store.getCheckpoint(SAGA_WORKER, partition);
+      while (!signal.aborted) {
+        const events = await store.readPartition(partition, after, batchSize);
+        if (events.length === 0) {
+          await wake.idle(pollMs, signal);
+          continue;
+        }
+        let settled = after;
+        for (const event of events) {
+          if (signal.aborted) break;
+          if (event.type === 'TransactionRequested') await settle(event);
+          settled = event.position.sequence;
+        }
+        if (!(await store.setCheckpoint(SAGA_WORKER, partition, settled, lease.token))) {
+          options.logger?.warn({ partition, token: lease.token }, 'saga fenced off by a newer lease');
+          return;
+        }
+        after = settled;
+      }
+    } finally {
+      wake.stop();
+    }
+  };
+}
