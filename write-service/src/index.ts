@@ -1,3 +1,45 @@
-export {};
+// Ports
+export type {
+  EventStore,
+  NewEvent,
+  AppendRequest,
+  AppendResult,
+  IdempotencyRecord,
+  Snapshot,
+} from './ports/event-store.js';
+export { defineEventStoreContract } from './ports/event-store.contract.js';
+export type { EventStoreUnderTest } from './ports/event-store.contract.js';
+
+// Adapters
+export { createSqliteEventStore } from './adapters/sqlite/event-store.js';
+export type { SqliteEventStoreOptions } from './adapters/sqlite/event-store.js';
+
+// Domain
+export type { Decider } from './domain/decider.js';
+export { evolveAll } from './domain/decider.js';
+export { accountDecider, MAX_OWNER_LENGTH } from './domain/account.js';
+export type { AccountCommand, AccountState, AccountLifecycle } from './domain/account.js';
+export { transactionDecider } from './domain/transaction.js';
+export type { TransactionCommand, TransactionState, TransactionLifecycle } from './domain/transaction.js';
+
+// Application
+export type { LedgerCommands, TransactionAccepted, AccountOpened } from './application/ledger-commands.js';
+export { createCommandService } from './application/command-service.js';
+export type { CommandServiceOptions } from './application/command-service.js';
+export { createCommandHandler } from './application/command-handler.js';
+export type {
+  CommandHandler,
+  CommandHandlerOptions,
+  HandleOptions,
+  HandleResult,
+} from './application/command-handler.js';
+export { accountAggregate, transactionAggregate } from './application/aggregates.js';
+export type { Aggregate } from './application/aggregates.js';
+export { createTransferSagaTask, SAGA_WORKER } from './application/saga.js';
+export type { TransferSagaOptions } from './application/saga.js';
+export { createForwarderTask, FORWARDER_WORKER } from './application/forwarder.js';
+export type { ForwarderOptions } from './application/forwarder.js';
+
+// API
 export { createGrpcServer } from './api/grpc/server.js';
 export type { GrpcServer, GrpcServerOptions } from './api/grpc/server.js';
