@@ -1,3 +1,9 @@
-export {};
+import 'reflect-metadata';
+
+export { createGateway } from './gateway.js';
+export type { Gateway, GatewayOptions } from './gateway.js';
+export { buildLedgerSchema } from './api/graphql/schema.js';
+export type { Commands, AccountOpened, TransactionAccepted } from './ports/commands.js';
+export type { Consistency, Teller } from './application/teller.js';
 export { createGrpcCommands } from './adapters/grpc/commands.js';
 export type { GrpcCommandsOptions } from './adapters/grpc/commands.js';

@@ -1,0 +1,68 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  decodeAccountCursor,
+  decodeTransactionCursor,
+  encodeAccountCursor,
+  encodeTransactionCursor,
+} from '../../../domain/cursor.js';
+import { requireId, requirePageSize } from '../../../domain/input.js';
+import type { GatewayContext } from '../context.js';
+import { PageArgs } from '../common/page.args.js';
+import { TransactionConnection } from '../transaction/transaction-connection.type.js';
+import { toTransaction } from '../transaction/transaction.type.js';
+import { AccountConnection } from './account-connection.type.js';
+import { Account, toAccount } from './account.type.js';
+import { AccountsArgs } from './accounts.args.js';
+import { OpenAccountArgs } from './open-account.args.js';
+
+@Resolver(() => Account)
+export class AccountResolver {
+  @Query(() => Account, { nullable: true, description: 'An account by id; null when there is none.' })
+  async account(@Arg('id', () => ID) id: string, @Ctx() { readModel }: GatewayContext): Promise<Account | null> {
+    const view = await readModel.getAccount(requireId(id, 'id'));
+    return view ? toAccount(view) : null;
+  }
+
+  @Query(() => AccountConnection, { description: 'Accounts by owner ascending, then id.' })
+  async accounts(
+    @Args(() => AccountsArgs) args: AccountsArgs,
+    @Ctx() { readModel }: GatewayContext,
+  ): Promise<AccountConnection> {
+    const page = await readModel.listAccounts({
+      owner: args.owner ?? undefined,
+      first: requirePageSize(args.first),
+      after: args.after ? decodeAccountCursor(args.after) : undefined,
+    });
+    const edges = page.accounts.map((view) => ({ cursor: encodeAccountCursor(view), node: toAccount(view) }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+      totalCount: page.totalCount,
+    };
+  }
+
+  @FieldResolver(() => TransactionConnection, { description: "The account's transactions, newest first." })
+  async transactions(
+    @Root() account: Account,
+    @Args(() => PageArgs) args: PageArgs,
+    @Ctx() { readModel }: GatewayContext,
+  ): Promise<TransactionConnection> {
+    const page = await readModel.listTransactions(account.id, {
+      first: requirePageSize(args.first),
+      after: args.after ? decodeTransactionCursor(args.after) : undefined,
+    });
+    const edges = page.transactions.map((view) => ({
+      cursor: encodeTransactionCursor(view),
+      node: toTransaction(view),
+    }));
+    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  @Mutation(() => Account, { description: 'Opens an account with a zero balance.' })
+  async openAccount(
+    @Args(() => OpenAccountArgs) args: OpenAccountArgs,
+    @Ctx() { teller }: GatewayContext,
+  ): Promise<Account> {
+    return toAccount(await teller.openAccount(args));
+  }
+}

@@ -1,0 +1,42 @@
+import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
+import type { SubscribeResolverData } from 'type-graphql';
+import { ValidationError } from '@ledger/platform';
+import type { BalanceChange as BalanceChangeView, TransactionView } from '@ledger/schema';
+import { requireId } from '../../../domain/input.js';
+import type { GatewayContext } from '../context.js';
+import { Transaction, toTransaction } from '../transaction/transaction.type.js';
+import { BalanceChange, toBalanceChange } from './balance-change.type.js';
+import { subscribeBalanceChanges, subscribeTransactionUpdates } from './live-feeds.js';
+
+export const MAX_WATCHED_ACCOUNTS = 100;
+
+type Data<Args> = SubscribeResolverData<unknown, Args, GatewayContext>;
+
+@Resolver()
+export class LiveResolver {
+  @Subscription(() => BalanceChange, {
+    description: 'Every change of the balances of these accounts, in store order.',
+    subscribe: ({ args, context }: Data<{ accountIds: string[] }>) => {
+      if (args.accountIds.length === 0 || args.accountIds.length > MAX_WATCHED_ACCOUNTS) {
+        throw new ValidationError(`accountIds must list 1 to ${MAX_WATCHED_ACCOUNTS} accounts`);
+      }
+      const ids = [...new Set(args.accountIds.map((id) => requireId(id, 'accountIds')))];
+      return subscribeBalanceChanges(context, ids);
+    },
+  })
+  balanceChanged(
+    @Root() change: BalanceChangeView,
+    @Arg('accountIds', () => [ID]) _accountIds: string[],
+  ): BalanceChange {
+    return toBalanceChange(change);
+  }
+
+  @Subscription(() => Transaction, {
+    description: 'The current state of the transaction, then each change; completes once it has settled.',
+    subscribe: ({ args, context }: Data<{ id: string }>) =>
+      subscribeTransactionUpdates(context, requireId(args.id, 'id')),
+  })
+  transactionUpdated(@Root() view: TransactionView, @Arg('id', () => ID) _id: string): Transaction {
+    return toTransaction(view);
+  }
+}

@@ -1,0 +1,19 @@
+import { ArgsType, Field, ID } from 'type-graphql';
+import { Consistency } from '../common/consistency.enum.js';
+import { MoneyScalar } from '../scalars/money.scalar.js';
+
+/** Arguments of deposit and withdraw: one account and a positive amount. */
+@ArgsType()
+export class AccountAmountArgs {
+  @Field(() => ID)
+  accountId!: string;
+
+  @Field(() => MoneyScalar)
+  amount!: bigint;
+
+  @Field(() => String, { nullable: true, description: 'Retrying with the same key has one effect.' })
+  idempotencyKey!: string | null;
+
+  @Field(() => Consistency, { nullable: true })
+  consistency!: Consistency | null;
+}

@@ -1,0 +1,43 @@
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { requireId } from '../../../domain/input.js';
+import type { GatewayContext } from '../context.js';
+import { AccountAmountArgs } from './account-amount.args.js';
+import { TransferArgs } from './transfer.args.js';
+import { Transaction, toTransaction } from './transaction.type.js';
+
+/** Mutations answer with the transaction; a FAILED one (e.g. insufficient funds) is a normal result. */
+@Resolver(() => Transaction)
+export class TransactionResolver {
+  @Query(() => Transaction, { nullable: true, description: 'A transaction by id; null when there is none.' })
+  async transaction(
+    @Arg('id', () => ID) id: string,
+    @Ctx() { readModel }: GatewayContext,
+  ): Promise<Transaction | null> {
+    const view = await readModel.getTransaction(requireId(id, 'id'));
+    return view ? toTransaction(view) : null;
+  }
+
+  @Mutation(() => Transaction)
+  async deposit(
+    @Args(() => AccountAmountArgs) args: AccountAmountArgs,
+    @Ctx() { teller }: GatewayContext,
+  ): Promise<Transaction> {
+    return toTransaction(await teller.deposit(args));
+  }
+
+  @Mutation(() => Transaction)
+  async withdraw(
+    @Args(() => AccountAmountArgs) args: AccountAmountArgs,
+    @Ctx() { teller }: GatewayContext,
+  ): Promise<Transaction> {
+    return toTransaction(await teller.withdraw(args));
+  }
+
+  @Mutation(() => Transaction)
+  async transfer(
+    @Args(() => TransferArgs) args: TransferArgs,
+    @Ctx() { teller }: GatewayContext,
+  ): Promise<Transaction> {
+    return toTransaction(await teller.transfer(args));
+  }
+}

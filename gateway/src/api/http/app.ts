@@ -1,0 +1,82 @@
+import express from 'express';
+import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
+import type { Logger } from '@ledger/platform';
+import { clientErrorOf, INTERNAL_ERROR } from '../error-codes.js';
+import type { ClientError } from '../error-codes.js';
+import { restRouter } from '../rest/routes.js';
+import type { RestOptions } from '../rest/routes.js';
+import { PLAYGROUND_PATH, playgroundRouter, sendPlayground, wantsPlayground } from './playground.js';
+
+export interface AppOptions extends RestOptions {
+  /** Apollo's Express middleware for /graphql. */
+  readonly graphql: RequestHandler;
+  readonly ready: () => Promise<boolean>;
+  readonly logger: Logger;
+  /** Largest JSON body accepted. */
+  readonly bodyLimit?: string;
+}
+
+/** Errors the JSON body parser raises carry an HTTP status and a type. */
+const isBodyParserError = (error: unknown): error is { status: number; type: string; message: string } =>
+  typeof error === 'object' &&
+  error !== null &&
+  'type' in error &&
+  'status' in error &&
+  typeof error.status === 'number';
+
+function clientErrorOfRequest(error: unknown): ClientError | null {
+  if (isBodyParserError(error) && error.status < 500) {
+    const tooLarge = error.type === 'entity.too.large';
+    return {
+      code: tooLarge ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST',
+      status: error.status,
+      message: tooLarge ? 'the request body is too large' : 'the request body is not valid JSON',
+    };
+  }
+  return clientErrorOf(error);
+}
+
+/** The gateway's HTTP surface: GraphQL, the offline playground, seed REST, health probes. */
+export function createApp(options: AppOptions): Express {
+  const { logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', (_request, response) => {
+    response.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_request, response) => {
+    const ready = await options.ready().catch(() => false);
+    response.status(ready ? 200 : 503).json({ ready });
+  });
+
+  app.use(PLAYGROUND_PATH, playgroundRouter());
+  app.get('/graphql', (request, response, next) =>
+    wantsPlayground(request) ? sendPlayground(request, response) : next(),
+  );
+
+  app.use(express.json({ limit: options.bodyLimit ?? '64kb' }));
+  app.use('/graphql', options.graphql);
+  app.use(restRouter(options));
+
+  app.use((request, response) => {
+    response
+      .status(404)
+      .json({ error: { code: 'NOT_FOUND', message: `no route for ${request.method} ${request.path}` } });
+  });
+
+  const handleError: ErrorRequestHandler = (error: unknown, request, response, next) => {
+    if (response.headersSent) return next(error);
+    let client = clientErrorOfRequest(error);
+    if (!client) {
+      logger.error({ err: error, method: request.method, path: request.path }, 'unexpected error in a request');
+      client = INTERNAL_ERROR;
+    }
+    const { code, message, status } = client;
+    // GraphQL clients read `errors`; REST clients read `error`.
+    if (request.path === '/graphql') response.status(status).json({ errors: [{ message, extensions: { code } }] });
+    else response.status(status).json({ error: { code, message } });
+  };
+  app.use(handleError);
+  return app;
+}

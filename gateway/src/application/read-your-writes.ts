@@ -1,0 +1,136 @@
+import { parsePosition, partitionOf } from '@ledger/platform';
+import type { Logger } from '@ledger/platform';
+import { notifySubjects } from '@ledger/schema';
+import type { AccountView, CheckpointAdvanced, TransactionView } from '@ledger/schema';
+import type { ReadModel } from '@ledger/projector';
+import type { NotificationHub } from './notification-hub.js';
+
+export interface ReadYourWritesOptions {
+  readonly readModel: ReadModel;
+  readonly hub: NotificationHub;
+  readonly logger: Logger;
+  readonly partitions: number;
+  /** Longest wait before giving up (the caller then answers PENDING). */
+  readonly timeoutMs?: number;
+  /** Re-check period: notifications are fire-and-forget and can be lost. */
+  readonly pollMs?: number;
+}
+
+/** Waits until a write is visible to the next query. Both waits resolve null on timeout. */
+export interface ReadYourWrites {
+  /** The transaction once settled and every account event it produced is in the read model. */
+  settledTransaction(transactionId: string, accountIds: readonly string[]): Promise<TransactionView | null>;
+  /** The account once the read model has applied the event at `position` (its opening). */
+  visibleAccount(accountId: string, position: string): Promise<AccountView | null>;
+}
+
+/** Why a waiter woke: its first look, a poll tick, or notifications on these subjects. */
+interface Wake {
+  readonly look: boolean;
+  readonly subjects: ReadonlySet<string>;
+}
+
+export function createReadYourWrites(options: ReadYourWritesOptions): ReadYourWrites {
+  const { readModel, hub, logger, partitions } = options;
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const pollMs = options.pollMs ?? 250;
+
+  // Highest checkpoint seen per partition, from notifications and reads; it only moves forward.
+  const known = new Map<number, number>();
+  const advance = (partition: number, sequence: number): void => {
+    if (sequence > (known.get(partition) ?? 0)) known.set(partition, sequence);
+  };
+  const covers = (positions: readonly string[]): boolean =>
+    positions.every((text) => {
+      const position = parsePosition(text);
+      return (known.get(position.partition) ?? 0) >= position.sequence;
+    });
+  const refreshCheckpoints = async (): Promise<void> => {
+    (await readModel.checkpoints()).forEach((sequence, partition) => advance(partition, sequence));
+  };
+  let tracking: Promise<unknown> | undefined;
+  const trackCheckpoints = (): Promise<unknown> =>
+    (tracking ??= hub
+      .listen(notifySubjects.allCheckpoints, (payload) => {
+        const checkpoint = payload as Partial<CheckpointAdvanced>;
+        if (typeof checkpoint.partition === 'number' && typeof checkpoint.sequence === 'number') {
+          advance(checkpoint.partition, checkpoint.sequence);
+        }
+      })
+      .catch((error: unknown) => {
+        tracking = undefined;
+        logger.warn({ err: error }, 'checkpoint notifications unavailable; read-your-writes polls');
+      }));
+
+  /** Runs `attempt` at the start, on each notification on `subjects` and on each poll tick. */
+  async function waitFor<T>(
+    subjects: readonly string[],
+    attempt: (wake: Wake) => Promise<T | undefined>,
+  ): Promise<T | null> {
+    const deadline = Date.now() + timeoutMs;
+    let pending = new Set<string>();
+    let wakeUp: (() => void) | undefined;
+    const onNotification = (_payload: unknown, subject: string): void => {
+      pending.add(subject);
+      wakeUp?.();
+    };
+    await trackCheckpoints();
+    const stops = await Promise.all(
+      subjects.map((subject) => hub.listen(subject, onNotification).catch(() => () => undefined)),
+    );
+    try {
+      let wake: Wake = { look: true, subjects: new Set() };
+      for (;;) {
+        const value = await attempt(wake);
+        if (value !== undefined) return value;
+        const left = deadline - Date.now();
+        if (left <= 0) return null;
+        if (pending.size === 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Math.min(pollMs, left));
+            wakeUp = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wakeUp = undefined;
+        }
+        wake = { look: pending.size === 0, subjects: pending };
+        pending = new Set();
+      }
+    } finally {
+      for (const stop of stops) stop();
+    }
+  }
+
+  const checkpointSubjects = (accountIds: readonly string[]): string[] => [
+    ...new Set(accountIds.map((id) => notifySubjects.checkpoint(partitionOf(id, partitions)))),
+  ];
+
+  return {
+    settledTransaction(transactionId, accountIds) {
+      const transactionSubject = notifySubjects.transaction(transactionId);
+      let transaction: TransactionView | null = null;
+      return waitFor([transactionSubject, ...checkpointSubjects(accountIds)], async (wake) => {
+        const settled = transaction !== null && transaction.status !== 'PENDING';
+        if (!settled && (wake.look || wake.subjects.has(transactionSubject))) {
+          transaction = await readModel.getTransaction(transactionId);
+        }
+        if (transaction === null || transaction.status === 'PENDING') return undefined;
+        if (covers(transaction.accountPositions)) return transaction;
+        if (wake.look) {
+          await refreshCheckpoints();
+          if (covers(transaction.accountPositions)) return transaction;
+        }
+        return undefined;
+      });
+    },
+
+    visibleAccount(accountId, position) {
+      return waitFor(checkpointSubjects([accountId]), async (wake) => {
+        if (!wake.look && !covers([position])) return undefined;
+        return (await readModel.getAccount(accountId)) ?? undefined;
+      });
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import type { Logger } from '@ledger/platform';
+import type { AccountView, TransactionKind, TransactionView } from '@ledger/schema';
+import type { ReadModel } from '@ledger/projector';
+import type { AccountOpened, Commands, TransactionAccepted } from '../ports/commands.js';
+import {
+  optionalIdempotencyKey,
+  requireDistinctAccounts,
+  requireId,
+  requireOwner,
+  requirePositiveAmount,
+} from '../domain/input.js';
+import type { ReadYourWrites } from './read-your-writes.js';
+
+export type Consistency = 'EVENTUAL' | 'READ_YOUR_WRITES';
+
+interface MoneyCommand {
+  readonly amount: bigint;
+  readonly idempotencyKey?: string | null;
+  readonly consistency?: Consistency | null;
+}
+
+/**
+ * The gateway's write side, shared by GraphQL and REST: checks input, sends the command to the write
+ * service and, by default, answers only once the result is settled and visible to the next query.
+ * Invalid input throws ValidationError before anything is sent.
+ */
+export interface Teller {
+  openAccount(input: { owner: string; consistency?: Consistency | null }): Promise<AccountView>;
+  deposit(input: MoneyCommand & { accountId: string }): Promise<TransactionView>;
+  withdraw(input: MoneyCommand & { accountId: string }): Promise<TransactionView>;
+  transfer(input: MoneyCommand & { from: string; to: string }): Promise<TransactionView>;
+}
+
+export interface TellerOptions {
+  readonly commands: Commands;
+  readonly readModel: ReadModel;
+  readonly readYourWrites: ReadYourWrites;
+  readonly logger: Logger;
+}
+
+interface Request {
+  readonly kind: TransactionKind;
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly amount: bigint;
+}
+
+/** What is known of a new account before the read model shows it. */
+function openedAccount(accepted: AccountOpened, owner: string): AccountView {
+  const now = new Date().toISOString();
+  return {
+    id: accepted.accountId,
+    owner,
+    balance: '0',
+    status: 'OPEN',
+    version: 1,
+    updatedAt: now,
+    position: accepted.position,
+  };
+}
+
+/** What is known of a transaction right after the append: the request itself, PENDING. */
+function requestedTransaction(accepted: TransactionAccepted, request: Request): TransactionView {
+  const now = new Date().toISOString();
+  return {
+    id: accepted.transactionId,
+    kind: request.kind,
+    from: request.from,
+    to: request.to,
+    amount: request.amount.toString(),
+    status: 'PENDING',
+    failureReason: null,
+    createdAt: now,
+    updatedAt: now,
+    accountPositions: [],
+    position: accepted.position,
+  };
+}
+
+export function createTeller(options: TellerOptions): Teller {
+  const { commands, readModel, readYourWrites, logger } = options;
+
+  async function settle(
+    accepted: TransactionAccepted,
+    request: Request,
+    consistency: Consistency | null | undefined,
+  ): Promise<TransactionView> {
+    const requested = requestedTransaction(accepted, request);
+    const accounts = [request.from, request.to].filter((id): id is string => id !== null);
+    try {
+      if (consistency === 'EVENTUAL') {
+        // A repeated key names an earlier transaction: show it as it is now, if the read model has it.
+        return (accepted.duplicate && (await readModel.getTransaction(accepted.transactionId))) || requested;
+      }
+      const settled = await readYourWrites.settledTransaction(accepted.transactionId, accounts);
+      if (settled) return settled;
+    } catch (error) {
+      // The command is in the store; a read model failure only means we cannot confirm it yet.
+      logger.warn({ err: error, transactionId: accepted.transactionId }, 'read model unavailable after a write');
+    }
+    const known = await readModel.getTransaction(accepted.transactionId).catch(() => null);
+    return { ...(known ?? requested), status: 'PENDING', failureReason: null };
+  }
+
+  return {
+    async openAccount(input) {
+      const owner = requireOwner(input.owner);
+      const accepted = await commands.openAccount({ owner });
+      const opened = openedAccount(accepted, owner);
+      if (input.consistency === 'EVENTUAL') return opened;
+      try {
+        return (await readYourWrites.visibleAccount(accepted.accountId, accepted.position)) ?? opened;
+      } catch (error) {
+        logger.warn({ err: error, accountId: accepted.accountId }, 'read model unavailable after a write');
+        return opened;
+      }
+    },
+
+    async deposit(input) {
+      const to = requireId(input.accountId, 'accountId');
+      const amount = requirePositiveAmount(input.amount);
+      const idempotencyKey = optionalIdempotencyKey(input.idempotencyKey);
+      const accepted = await commands.deposit({ accountId: to, amount, idempotencyKey });
+      return settle(accepted, { kind: 'DEPOSIT', from: null, to, amount }, input.consistency);
+    },
+
+    async withdraw(input) {
+      const from = requireId(input.accountId, 'accountId');
+      const amount = requirePositiveAmount(input.amount);
+      const idempotencyKey = optionalIdempotencyKey(input.idempotencyKey);
+      const accepted = await commands.withdraw({ accountId: from, amount, idempotencyKey });
+      return settle(accepted, { kind: 'WITHDRAWAL', from, to: null, amount }, input.consistency);
+    },
+
+    async transfer(input) {
+      const from = requireId(input.from, 'from');
+      const to = requireId(input.to, 'to');
+      requireDistinctAccounts(from, to);
+      const amount = requirePositiveAmount(input.amount);
+      const idempotencyKey = optionalIdempotencyKey(input.idempotencyKey);
+      const accepted = await commands.transfer({ from, to, amount, idempotencyKey });
+      return settle(accepted, { kind: 'TRANSFER', from, to, amount }, input.consistency);
+    },
+  };
+}

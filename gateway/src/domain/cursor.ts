@@ -1,0 +1,43 @@
+import { ValidationError } from '@ledger/platform';
+import type { AccountCursor, TransactionCursor } from '@ledger/projector';
+
+/**
+ * Opaque pagination cursors: base64url of a small tagged JSON array. The tag keeps a cursor of one
+ * listing from being accepted by another; clients must not rely on the content.
+ */
+const encode = (value: readonly unknown[]): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+
+function decode(text: string, tag: string): [string, string] {
+  let value: unknown;
+  try {
+    if (!/^[A-Za-z0-9_-]{1,1024}$/.test(text)) throw new Error('not base64url');
+    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw new ValidationError('malformed cursor');
+  }
+  if (
+    !Array.isArray(value) ||
+    value.length !== 3 ||
+    value[0] !== tag ||
+    typeof value[1] !== 'string' ||
+    typeof value[2] !== 'string'
+  ) {
+    throw new ValidationError('malformed cursor');
+  }
+  return [value[1], value[2]];
+}
+
+export const encodeAccountCursor = (cursor: AccountCursor): string => encode(['a', cursor.owner, cursor.id]);
+
+export function decodeAccountCursor(text: string): AccountCursor {
+  const [owner, id] = decode(text, 'a');
+  return { owner, id };
+}
+
+export const encodeTransactionCursor = (cursor: TransactionCursor): string =>
+  encode(['t', cursor.createdAt, cursor.id]);
+
+export function decodeTransactionCursor(text: string): TransactionCursor {
+  const [createdAt, id] = decode(text, 't');
+  return { createdAt, id };
+}

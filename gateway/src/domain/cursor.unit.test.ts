@@ -1,0 +1,43 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ValidationError } from '@ledger/platform';
+import {
+  decodeAccountCursor,
+  decodeTransactionCursor,
+  encodeAccountCursor,
+  encodeTransactionCursor,
+} from './cursor.js';
+
+describe('pagination cursors', () => {
+  test('round-trip and are URL-safe', () => {
+    const account = { owner: 'Zoë "the owner" / + =', id: '0b6f8b8e-1d1c-4e43-9a43-2f7a0d1f5c11' };
+    const encoded = encodeAccountCursor(account);
+    assert.match(encoded, /^[A-Za-z0-9_-]+$/);
+    assert.deepEqual(decodeAccountCursor(encoded), account);
+    const transaction = { createdAt: '2024-05-01T10:00:00.000Z', id: '7d4f3a0c-5b1e-4c38-8f0e-0f1c2a3b4d5e' };
+    assert.deepEqual(decodeTransactionCursor(encodeTransactionCursor(transaction)), transaction);
+  });
+
+  test('a cursor of one listing is not accepted by the other', () => {
+    const account = encodeAccountCursor({ owner: 'a', id: 'b' });
+    const transaction = encodeTransactionCursor({ createdAt: 'a', id: 'b' });
+    assert.throws(() => decodeTransactionCursor(account), ValidationError);
+    assert.throws(() => decodeAccountCursor(transaction), ValidationError);
+  });
+
+  test('garbage is a ValidationError', () => {
+    const json = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const bad of [
+      '',
+      'not a cursor!',
+      '%%%',
+      'eyJ',
+      json({ owner: 'a', id: 'b' }),
+      json(['a', 1, 'b']),
+      json(['a', 'x']),
+      'A'.repeat(5000),
+    ]) {
+      assert.throws(() => decodeAccountCursor(bad), ValidationError, bad);
+    }
+  });
+});

@@ -1,0 +1,169 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { GraphQLError } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger, NotificationBus } from '@ledger/platform';
+import type { ReadModel } from '@ledger/projector';
+import type { Commands } from './ports/commands.js';
+import { createNotificationHub } from './application/notification-hub.js';
+import { createReadYourWrites } from './application/read-your-writes.js';
+import { createTeller } from './application/teller.js';
+import type { GatewayContext } from './api/graphql/context.js';
+import { createErrorFormatter } from './api/graphql/errors.js';
+import { buildLedgerSchema } from './api/graphql/schema.js';
+import { createApp } from './api/http/app.js';
+
+export interface GatewayOptions {
+  readonly commands: Commands;
+  readonly readModel: ReadModel;
+  readonly notifications: NotificationBus;
+  readonly logger: Logger;
+  /** Partition count of the deployment (to know which checkpoints a write waits for). */
+  readonly partitions: number;
+  /** Longest a READ_YOUR_WRITES mutation waits before answering PENDING. */
+  readonly rywTimeoutMs?: number;
+  /** Runs a read-model rebuild for GET /rebuild/balance; its result is the response. */
+  readonly rebuild?: () => Promise<unknown>;
+  /** Readiness for GET /readyz (default: ready while listening). */
+  readonly ready?: () => Promise<boolean>;
+  /** Re-check period of live subscriptions and waiting mutations, for lost notifications. */
+  readonly pollMs?: number;
+}
+
+export interface Gateway {
+  /** Serves HTTP and websockets on /graphql; port 0 picks a free port. */
+  listen(port: number, host?: string): Promise<{ port: number }>;
+  /** Drains: stops accepting, lets in-flight requests finish, closes websockets. */
+  close(): Promise<void>;
+}
+
+type Phase =
+  | { readonly kind: 'created' }
+  | { readonly kind: 'starting'; readonly started: Promise<unknown> }
+  | { readonly kind: 'listening'; readonly stop: () => Promise<void> }
+  | { readonly kind: 'closing'; readonly done: Promise<void> }
+  | { readonly kind: 'closed' };
+
+/** The GraphQL gateway: queries from the read model, commands to the write service, live updates. */
+export function createGateway(options: GatewayOptions): Gateway {
+  const { commands, readModel, logger } = options;
+  const rywTimeoutMs = options.rywTimeoutMs ?? 5_000;
+  const hub = createNotificationHub({ bus: options.notifications, logger });
+  const readYourWrites = createReadYourWrites({
+    readModel,
+    hub,
+    logger,
+    partitions: options.partitions,
+    timeoutMs: rywTimeoutMs,
+    pollMs: options.pollMs,
+  });
+  const teller = createTeller({ commands, readModel, readYourWrites, logger });
+  const context: GatewayContext = { teller, readModel, hub, livePollMs: options.pollMs ?? 1_000 };
+  const formatError = createErrorFormatter(logger);
+  let phase: Phase = { kind: 'created' };
+
+  async function start(port: number, host: string | undefined): Promise<{ port: number }> {
+    const schema = await buildLedgerSchema();
+    const httpServer = createServer();
+    const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+    const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+    const websockets = useServer<Record<string, unknown> | undefined>(
+      {
+        schema,
+        context: () => context,
+        onNext: (_ctx, _id, _payload, _args, result) =>
+          result.errors ? { ...result, errors: formatAll(result.errors) } : undefined,
+        onError: (_ctx, _id, _payload, errors) => formatAll(errors),
+      },
+      wsServer,
+    );
+    const apollo = new ApolloServer<GatewayContext>({
+      schema,
+      formatError,
+      logger,
+      includeStacktraceInErrorResponses: false,
+      plugins: [
+        // In-flight mutations may wait up to the read-your-writes timeout before they answer.
+        ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: rywTimeoutMs + 5_000 }),
+        ApolloServerPluginLandingPageDisabled(),
+      ],
+    });
+    await apollo.start();
+    const app = createApp({
+      graphql: expressMiddleware(apollo, { context: async () => context }),
+      teller,
+      readModel,
+      rebuild: options.rebuild,
+      ready: async () => phase.kind === 'listening' && (options.ready ? await options.ready() : true),
+      logger,
+    });
+    httpServer.on('request', app);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      await websockets.dispose();
+      await apollo.stop();
+      throw error;
+    }
+    phase = {
+      kind: 'listening',
+      stop: async () => {
+        await websockets.dispose();
+        await apollo.stop();
+      },
+    };
+    return { port: (httpServer.address() as AddressInfo).port };
+  }
+
+  async function close(): Promise<void> {
+    switch (phase.kind) {
+      case 'created':
+        phase = { kind: 'closed' };
+        return hub.close();
+      case 'starting':
+        await phase.started.catch(() => undefined);
+        return close();
+      case 'listening': {
+        const done = phase.stop().finally(() => hub.close());
+        phase = { kind: 'closing', done };
+        await done;
+        phase = { kind: 'closed' };
+        return;
+      }
+      case 'closing':
+        return phase.done;
+      case 'closed':
+        return;
+      default: {
+        const never: never = phase;
+        throw new Error(`unknown gateway phase ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  return {
+    async listen(port, host) {
+      if (phase.kind !== 'created') throw new Error(`the gateway cannot listen: it is ${phase.kind}`);
+      const started = start(port, host);
+      phase = { kind: 'starting', started };
+      try {
+        return await started;
+      } catch (error) {
+        phase = { kind: 'created' };
+        throw error;
+      }
+    },
+    close,
+  };
+}
