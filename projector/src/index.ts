@@ -1,4 +1,25 @@
-export {};
+export { projectBalance, evolveAccount, evolveTransaction, documentIds } from './domain/balance-projection.js';
+export type { ProjectionNotification, ProjectionResult, ProjectionState } from './domain/balance-projection.js';
+export type {
+  ReadModel,
+  ProjectionBatch,
+  CommitResult,
+  AccountCursor,
+  AccountPage,
+  TransactionCursor,
+  TransactionPage,
+} from './ports/read-model.js';
+export type { EventSource, ReplayRequest } from './ports/event-source.js';
+export { defineReadModelContract } from './ports/read-model.contract.js';
+export { createSqliteReadModel } from './adapters/sqlite/read-model.js';
+export type { SqliteReadModelOptions } from './adapters/sqlite/read-model.js';
+export { createMemoryEventSource } from './adapters/memory/event-source.js';
+export type { MemoryEventSource } from './adapters/memory/event-source.js';
+export { applyEvents } from './application/apply-events.js';
+export type { AppliedEvents } from './application/apply-events.js';
+export { createProjectorTask } from './application/projector.js';
+export type { ProjectorTaskOptions } from './application/projector.js';
+export { rebuildBalance } from './application/rebuild.js';
+export type { RebuildOptions, RebuildPhase, RebuildProgress, RebuildResult } from './application/rebuild.js';
 export { createGrpcEventSource } from './adapters/grpc/event-source.js';
 export type { GrpcEventSourceOptions } from './adapters/grpc/event-source.js';
-export type { ReadModel, AccountCursor, AccountPage, TransactionCursor, TransactionPage } from './ports/read-model.js';

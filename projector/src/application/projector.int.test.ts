@@ -4,14 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInProcessEventBus, createInProcessNotificationBus } from '@ledger/platform';
-import type { EventBus, Lease, RecordedEvent } from '@ledger/platform';
-import type { BalanceChange, LedgerEvent, TransactionView } from '@ledger/schema';
+import type { EventBus, RecordedEvent } from '@ledger/platform';
+import type { BalanceChange, LedgerEvent } from '@ledger/schema';
 import { createSqliteReadModel } from '../adapters/sqlite/read-model.js';
 import { createMemoryEventSource } from '../adapters/memory/event-source.js';
-import { projectBalance } from '../domain/balance-projection.js';
-import type { ReadModel } from '../ports/read-model.js';
 import { createLedgerScript } from '../testing/ledger-script.js';
-import type { LedgerScript } from '../testing/ledger-script.js';
+import { assertMatchesProjection, caughtUp, lease, startLiveProjection, story } from '../testing/live-projection.js';
 import { waitFor } from '../testing/wait.js';
 import { createProjectorTask } from './projector.js';
 
@@ -19,10 +17,6 @@ const PARTITIONS = 3;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 let files = 0;
-
-function lease(partition: number, token = 1): Lease {
-  return { name: `projector/${partition}`, owner: 'test', token, expiresAt: Date.now() + 60_000 };
-}
 
 /** At-least-once delivery the hard way: every batch is handed over twice, the second time with the one before it. */
 function redeliveringBus(inner: EventBus): EventBus {
@@ -39,83 +33,8 @@ function redeliveringBus(inner: EventBus): EventBus {
   };
 }
 
-/** Tells when every partition follows the bus, so a test knows its events travel over the bus. */
-function watchedBus(inner: EventBus, partitions: number): { bus: EventBus; following: Promise<void> } {
-  let remaining = partitions;
-  let done: () => void = () => undefined;
-  const following = new Promise<void>((resolve) => (done = resolve));
-  return {
-    following,
-    bus: {
-      ...inner,
-      async subscribe(partition, afterSequence, handler) {
-        const subscription = await inner.subscribe(partition, afterSequence, handler);
-        if (--remaining === 0) done();
-        return subscription;
-      },
-    },
-  };
-}
-
-async function setup(options: { bus?: EventBus; batchSize?: number } = {}) {
-  const readModel = createSqliteReadModel({ path: path.join(dir, `projector-${++files}.db`), partitions: PARTITIONS });
-  const script = createLedgerScript({ partitions: PARTITIONS });
-  const source = createMemoryEventSource(script.events, { partitions: PARTITIONS });
-  const inProcess = createInProcessEventBus({ batchSize: 4 });
-  const { bus, following } = watchedBus(options.bus ?? inProcess, PARTITIONS);
-  const notifications = createInProcessNotificationBus();
-  const changes: BalanceChange[] = [];
-  const updates: TransactionView[] = [];
-  await notifications.subscribe('ledger.notify.balance.*', (_, payload) => changes.push(payload as BalanceChange));
-  await notifications.subscribe('ledger.notify.transaction.*', (_, payload) =>
-    updates.push(payload as TransactionView),
-  );
-  const task = createProjectorTask({ bus, readModel, source, notifications, batchSize: options.batchSize ?? 3 });
-  const controller = new AbortController();
-  const running = [...Array(PARTITIONS).keys()].map((partition) =>
-    task({ partition, lease: lease(partition), signal: controller.signal }),
-  );
-  await following;
-  const publish = async (events: readonly LedgerEvent[]) => {
-    for (let p = 0; p < PARTITIONS; p++) {
-      await inProcess.publish(
-        p,
-        events.filter((e) => e.position.partition === p),
-      );
-    }
-  };
-  const stop = async () => {
-    controller.abort();
-    await Promise.all(running);
-    await inProcess.close();
-    await readModel.close();
-  };
-  return { readModel, script, source, publish, changes, updates, task, stop };
-}
-
-function story(script: LedgerScript): void {
-  for (const id of ['a', 'b', 'c', 'd']) script.open(id, `owner-${id}`);
-  script.deposit('a', 1_000n);
-  script.deposit('b', 50n);
-  script.transfer('a', 'b', 300n);
-  script.transfer('b', 'c', 125n);
-  script.failTransfer('d', 'a', 10n);
-  script.withdraw('a', 99n);
-  script.transfer('c', 'd', 25n);
-}
-
-async function caughtUp(readModel: ReadModel, script: LedgerScript): Promise<boolean> {
-  const checkpoints = await readModel.checkpoints();
-  return script.heads().every((head, p) => checkpoints[p] === head);
-}
-
-/** Every document the read model should hold after all of `events`. */
-async function assertMatchesProjection(readModel: ReadModel, events: readonly LedgerEvent[]): Promise<void> {
-  const expected = projectBalance({ accounts: new Map(), transactions: new Map() }, events);
-  for (const account of expected.accounts) assert.deepEqual(await readModel.getAccount(account.id), account);
-  for (const transaction of expected.transactions) {
-    assert.deepEqual(await readModel.getTransaction(transaction.id), transaction);
-  }
+function setup(options: { bus?: (inProcess: EventBus) => EventBus } = {}) {
+  return startLiveProjection({ path: path.join(dir, `projector-${++files}.db`), partitions: PARTITIONS, ...options });
 }
 
 function balancesByAccount(changes: readonly BalanceChange[]): Record<string, string[]> {
@@ -161,22 +80,16 @@ describe('projector task', () => {
   });
 
   test('a redelivered batch is a no-op: no document moves and no notification repeats', async () => {
-    const inner = createInProcessEventBus({ batchSize: 4 });
-    const { readModel, script, changes, stop } = await setup({ bus: redeliveringBus(inner) });
+    const { readModel, script, publish, changes, stop } = await setup({ bus: redeliveringBus });
     try {
       story(script);
-      for (let p = 0; p < PARTITIONS; p++)
-        await inner.publish(
-          p,
-          script.events.filter((e) => e.position.partition === p),
-        );
+      await publish(script.events);
       await waitFor('the projection to reach the heads', () => caughtUp(readModel, script));
       await new Promise((resolve) => setTimeout(resolve, 50)); // let the last redeliveries land
 
       await assertMatchesProjection(readModel, script.events);
       assert.deepEqual(balancesByAccount(changes), expectedBalances(script.events));
     } finally {
-      await inner.close();
       await stop();
     }
   });
