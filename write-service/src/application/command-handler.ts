@@ -56,7 +56,8 @@ export function createCommandHandler<Command, State, Event>(
   aggregate: Aggregate<Command, State, Event>,
   options: CommandHandlerOptions,
 ): CommandHandler<Command, State> {
-  const { store, decider } = { store: options.store, decider: aggregate.decider };
+  const { store } = options;
+  const { decider } = aggregate;
   const now = options.now ?? (() => new Date());
   const newId = options.newId ?? randomUUID;
   const snapshotEvery = options.snapshotEvery ?? 100;

@@ -20,7 +20,23 @@ export interface AccountOpened {
  */
 export interface LedgerCommands {
   openAccount(input: { owner: string; correlationId?: string }): Promise<AccountOpened>;
-  deposit(input: { accountId: string; amount: bigint; idempotencyKey?: string; correlationId?: string }): Promise<TransactionAccepted>;
-  withdraw(input: { accountId: string; amount: bigint; idempotencyKey?: string; correlationId?: string }): Promise<TransactionAccepted>;
-  transfer(input: { from: string; to: string; amount: bigint; idempotencyKey?: string; correlationId?: string }): Promise<TransactionAccepted>;
+  deposit(input: {
+    accountId: string;
+    amount: bigint;
+    idempotencyKey?: string;
+    correlationId?: string;
+  }): Promise<TransactionAccepted>;
+  withdraw(input: {
+    accountId: string;
+    amount: bigint;
+    idempotencyKey?: string;
+    correlationId?: string;
+  }): Promise<TransactionAccepted>;
+  transfer(input: {
+    from: string;
+    to: string;
+    amount: bigint;
+    idempotencyKey?: string;
+    correlationId?: string;
+  }): Promise<TransactionAccepted>;
 }

@@ -44,7 +44,10 @@ async function readAll(store: EventStore, partition: number) {
   }
 }
 
-/** The behaviour every EventStore adapter must show; run it once per adapter. */
+/**
+ * The behaviour every EventStore adapter must show; run it once per adapter. `make` is called for
+ * every test and must return an empty store (e.g. a fresh file or database).
+ */
 export function defineEventStoreContract(name: string, make: () => Promise<EventStoreUnderTest>): void {
   const withStore = (fn: (store: EventStore) => Promise<void>) => async () => {
     const { store, cleanup } = await make();

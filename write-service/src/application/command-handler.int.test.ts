@@ -1,0 +1,123 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { UnavailableError } from '@ledger/platform';
+import type { AccountEvent } from '@ledger/schema';
+import { createSqliteEventStore } from '../adapters/sqlite/event-store.js';
+import { accountDecider, decodeAccountState, encodeAccountState } from '../domain/account.js';
+import { evolveAll } from '../domain/decider.js';
+import type { EventStore } from '../ports/event-store.js';
+import { accountAggregate } from './aggregates.js';
+import { createCommandHandler } from './command-handler.js';
+import type { CommandHandlerOptions } from './command-handler.js';
+
+/** An open account in a fresh in-memory store, under a handler with these options. */
+async function openAccount(options: Omit<CommandHandlerOptions, 'store'> = {}) {
+  const store: EventStore = createSqliteEventStore({ path: ':memory:', partitions: 2 });
+  const accounts = createCommandHandler(accountAggregate, { ...options, store });
+  const id = randomUUID();
+  await accounts.handle(id, { type: 'Open', owner: 'Ada' });
+  return { store, accounts, id };
+}
+
+const deposit = (amount: bigint) => ({ type: 'Deposit' as const, amount, transactionId: randomUUID() });
+
+describe('command handler', () => {
+  test('stamps events with the injected clock and ids', async () => {
+    let n = 0;
+    const at = new Date('2026-03-04T05:06:07.000Z');
+    const { store, accounts, id } = await openAccount({ now: () => at, newId: () => `event-${++n}` });
+    try {
+      const result = await accounts.handle(id, deposit(5n), { metadata: { correlationId: 'c' } });
+      assert.equal(result.status, 'appended');
+      assert.equal(result.events[0]!.eventId, 'event-2');
+      assert.equal(result.events[0]!.occurredAt, at.toISOString());
+      assert.deepEqual(result.events[0]!.metadata, { correlationId: 'c' });
+      assert.ok(result.status === 'appended' && result.state.balance === 5n);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('retries conflicting commands against fresh state until every one lands', async () => {
+    const { store, accounts, id } = await openAccount();
+    try {
+      await Promise.all(Array.from({ length: 30 }, () => accounts.handle(id, deposit(2n))));
+      assert.equal((await accounts.load(id)).state.balance, 60n);
+      assert.equal((await accounts.load(id)).version, 31);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('gives up with UnavailableError after its attempts and writes nothing for the loser', async () => {
+    const { store, accounts, id } = await openAccount({ maxAttempts: 1 });
+    try {
+      const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => accounts.handle(id, deposit(1n))));
+      const rejected = outcomes.filter((o) => o.status === 'rejected');
+      assert.ok(rejected.length > 0);
+      for (const o of rejected) {
+        assert.ok(o.reason instanceof UnavailableError);
+        assert.match(o.reason.message, /gave up after 1 attempts/);
+      }
+      const landed = outcomes.length - rejected.length;
+      assert.equal((await accounts.load(id)).state.balance, BigInt(landed));
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('an idempotency key returns the first outcome without deciding again', async () => {
+    const { store, accounts, id } = await openAccount();
+    try {
+      await accounts.handle(id, deposit(10n));
+      const key = { key: 'tx-1/withdraw', fingerprint: 'f' };
+      const first = await accounts.handle(
+        id,
+        { type: 'Withdraw', amount: 10n, transactionId: 'tx-1' },
+        { idempotency: key },
+      );
+      // The balance is now 0: deciding again would refuse, the key returns the recorded event instead.
+      const again = await accounts.handle(
+        id,
+        { type: 'Withdraw', amount: 10n, transactionId: 'tx-1' },
+        { idempotency: key },
+      );
+      assert.equal(again.status, 'duplicate');
+      assert.deepEqual(again.events, first.events);
+      assert.equal(first.events[0]!.metadata.idempotencyKey, 'tx-1/withdraw');
+      assert.deepEqual(await accounts.recorded('tx-1/withdraw'), again);
+      assert.equal(await accounts.recorded('tx-2/withdraw'), null);
+      assert.equal((await accounts.load(id)).version, 3);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('snapshots every N events and loads from the snapshot plus later events', async () => {
+    const { store, accounts, id } = await openAccount({ snapshotEvery: 3 });
+    try {
+      // Opened + 6 deposits = version 7: the snapshot was taken at 6.
+      for (let i = 1n; i <= 6n; i++) await accounts.handle(id, deposit(i));
+      const snapshot = await store.loadSnapshot(id);
+      assert.equal(snapshot?.version, 6);
+      const events = (await store.readAggregate(id)) as unknown as AccountEvent[];
+      assert.deepEqual(decodeAccountState(snapshot!.state), evolveAll(accountDecider, events.slice(0, 6)));
+
+      await accounts.handle(id, deposit(100n));
+      assert.deepEqual(await accounts.load(id), {
+        state: evolveAll(accountDecider, (await store.readAggregate(id)) as unknown as AccountEvent[]),
+        version: 8,
+      });
+      // Loading starts from the snapshot: a (doctored) snapshot shows through.
+      await store.saveSnapshot({
+        ...snapshot!,
+        version: 8,
+        state: encodeAccountState({ ...decodeAccountState(snapshot!.state), owner: 'Snap', version: 8 }),
+      });
+      assert.equal((await accounts.load(id)).state.owner, 'Snap');
+    } finally {
+      await store.close();
+    }
+  });
+});
