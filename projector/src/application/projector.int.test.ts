@@ -55,7 +55,7 @@ function expectedBalances(events: readonly LedgerEvent[]): Record<string, string
 
 describe('projector task', () => {
   test('applies the bus events to the read model and notifies in order per account', async () => {
-    const { readModel, script, publish, changes, updates, stop } = await setup();
+    const { readModel, script, publish, changes, updates, checkpoints, stop } = await setup();
     try {
       story(script);
       await publish(script.events);
@@ -74,6 +74,15 @@ describe('projector task', () => {
         ['tx-5:PENDING', 'tx-5:FAILED'],
       );
       assert.equal(statuses.length, 14, 'one update per transaction event');
+      for (const [partition, head] of script.heads().entries()) {
+        const advanced = checkpoints.filter((c) => c.partition === partition).map((c) => c.sequence);
+        assert.equal(advanced.at(-1), head);
+        assert.deepEqual(
+          advanced,
+          [...advanced].sort((x, y) => x - y),
+          'checkpoints only move forward',
+        );
+      }
     } finally {
       await stop();
     }

@@ -89,7 +89,9 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
       until: number,
     ): Promise<CommitResult> => {
       let chunk: RecordedEvent[] = [];
+      let projected = 0;
       const flush = async (): Promise<CommitResult> => {
+        projected += chunk.length;
         const applied = await applyEvents(readModel, generation, partition, chunk, { requireActive: true });
         if (applied.result === 'committed') await publish(applied.notifications, chunk.at(-1)!.position.sequence);
         chunk = [];
@@ -99,7 +101,11 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
         chunk.push(event);
         if (chunk.length >= batchSize && (await flush()) !== 'committed') return 'inactive-generation';
       }
-      return chunk.length > 0 ? flush() : 'committed';
+      if (chunk.length > 0) return flush();
+      // Everything delivered was applied already (by a rebuild that swapped in ahead of the bus, or
+      // before a redelivery): say where the partition stands, for read-your-writes waiters.
+      if (projected === 0 && events.length > 0) await publish([], checkpoint);
+      return 'committed';
     };
 
     /** Applies `events` (and the store's events up to `until`) to whatever generation is active. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createInProcessEventBus, createInProcessNotificationBus } from '@ledger/platform';
 import type { EventBus, Lease } from '@ledger/platform';
-import type { BalanceChange, LedgerEvent, TransactionView } from '@ledger/schema';
+import type { BalanceChange, CheckpointAdvanced, LedgerEvent, TransactionView } from '@ledger/schema';
 import { createSqliteReadModel } from '../adapters/sqlite/read-model.js';
 import { createMemoryEventSource } from '../adapters/memory/event-source.js';
 import { createProjectorTask } from '../application/projector.js';
@@ -52,9 +52,13 @@ export async function startLiveProjection(options: {
   const notifications = createInProcessNotificationBus();
   const changes: BalanceChange[] = [];
   const updates: TransactionView[] = [];
+  const checkpoints: CheckpointAdvanced[] = [];
   await notifications.subscribe('ledger.notify.balance.*', (_, payload) => changes.push(payload as BalanceChange));
   await notifications.subscribe('ledger.notify.transaction.*', (_, payload) =>
     updates.push(payload as TransactionView),
+  );
+  await notifications.subscribe('ledger.notify.checkpoint.*', (_, payload) =>
+    checkpoints.push(payload as CheckpointAdvanced),
   );
   const task = createProjectorTask({ bus, readModel, source, notifications, batchSize: options.batchSize ?? 3 });
   const controller = new AbortController();
@@ -68,6 +72,7 @@ export async function startLiveProjection(options: {
     source,
     changes,
     updates,
+    checkpoints,
     task,
     /** Publishes events to the bus, each on its partition, as the forwarder would. */
     async publish(events: readonly LedgerEvent[]) {

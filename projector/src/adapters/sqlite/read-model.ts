@@ -145,6 +145,7 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
 
   const listAccounts = db.transaction((query: Parameters<ReadModel['listAccounts']>[0]): AccountPage => {
     const generation = activeGeneration();
+    const first = Math.max(0, query.first);
     const owner = query.owner === undefined ? '' : 'AND owner = @owner';
     const after = query.after ? 'AND (owner, id) > (@afterOwner, @afterId)' : '';
     const params = {
@@ -152,7 +153,7 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
       owner: query.owner,
       afterOwner: query.after?.owner,
       afterId: query.after?.id,
-      limit: query.first + 1,
+      limit: first + 1,
     };
     const rows = prepared(
       `SELECT * FROM accounts WHERE generation = @generation ${owner} ${after} ORDER BY owner, id LIMIT @limit`,
@@ -161,8 +162,8 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
       .pluck()
       .get(definedOnly({ generation, owner: query.owner })) as number;
     return {
-      accounts: rows.slice(0, query.first).map(accountFromRow),
-      hasNextPage: rows.length > query.first,
+      accounts: rows.slice(0, first).map(accountFromRow),
+      hasNextPage: rows.length > first,
       totalCount,
     };
   });
@@ -170,6 +171,7 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
   const listTransactions = db.transaction(
     (accountId: string, query: Parameters<ReadModel['listTransactions']>[1]): TransactionPage => {
       const generation = activeGeneration();
+      const first = Math.max(0, query.first);
       const after = query.after ? 'AND (created_at, id) < (@afterCreatedAt, @afterId)' : '';
       // One indexed scan per side (from, to) instead of an OR that would defeat both indexes.
       const side = (column: string) =>
@@ -183,12 +185,12 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
           accountId,
           afterCreatedAt: query.after?.createdAt,
           afterId: query.after?.id,
-          limit: query.first + 1,
+          limit: first + 1,
         }),
       ) as TransactionRow[];
       return {
-        transactions: rows.slice(0, query.first).map(transactionFromRow),
-        hasNextPage: rows.length > query.first,
+        transactions: rows.slice(0, first).map(transactionFromRow),
+        hasNextPage: rows.length > first,
       };
     },
   );
