@@ -1,4 +1,5 @@
-import { after } from 'node:test';
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,3 +13,46 @@ let count = 0;
 defineReadModelContract('sqlite', async ({ partitions }) =>
   createSqliteReadModel({ path: path.join(dir, `read-${++count}.db`), partitions }),
 );
+
+test('handles on one file (gateway, projector, rebuild) share generations, commits and swaps', async () => {
+  const file = path.join(dir, 'shared.db');
+  const [projector, gateway, rebuild] = [1, 2, 3].map(() => createSqliteReadModel({ path: file, partitions: 2 }));
+  try {
+    const first = await projector.activeGeneration();
+    assert.equal(await gateway.activeGeneration(), first, 'only one first generation is created');
+    const account = {
+      id: 'a',
+      owner: 'alice',
+      balance: '9223372036854775807',
+      status: 'OPEN' as const,
+      version: 1,
+      updatedAt: '2024-01-01T00:00:00.000Z',
+      position: '1:1',
+    };
+    await projector.commit(
+      first,
+      { partition: 1, accounts: [account], transactions: [], checkpoint: 1 },
+      { requireActive: true },
+    );
+    assert.deepEqual(await gateway.getAccount('a'), account);
+
+    const next = await rebuild.createGeneration();
+    await rebuild.commit(
+      next,
+      { partition: 1, accounts: [account], transactions: [], checkpoint: 1 },
+      { requireActive: false },
+    );
+    assert.equal(await rebuild.swap(next), true);
+    assert.equal(await gateway.activeGeneration(), next);
+    const refused = await projector.commit(
+      first,
+      { partition: 1, accounts: [], transactions: [], checkpoint: 2 },
+      { requireActive: true },
+    );
+    assert.equal(refused, 'inactive-generation');
+    await rebuild.dropGeneration(first);
+    assert.deepEqual(await gateway.getAccount('a'), account);
+  } finally {
+    await Promise.all([projector, gateway, rebuild].map((readModel) => readModel.close()));
+  }
+});
