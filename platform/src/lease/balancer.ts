@@ -35,7 +35,13 @@ export interface LeaseBalancerOptions {
 
 export interface LeaseBalancer {
   start(): Promise<void>;
+  /** Leaves the group, stops every worker and releases its lease once the worker has ended. */
   stop(): Promise<void>;
+  /**
+   * Stops as a crashed process would: workers are aborted, but leases and membership are left to expire.
+   * For failover tests, and shutdowns that know the lease store is out of reach.
+   */
+  abandon(): Promise<void>;
   /** Partitions this replica runs now. */
   owned(): number[];
 }
@@ -44,9 +50,9 @@ type Phase = 'idle' | 'running' | 'stopping' | 'stopped';
 
 interface Owned {
   lease: Lease;
-  controller: AbortController;
+  readonly controller: AbortController;
   running: Promise<void>;
-  watchdog: NodeJS.Timeout;
+  watchdog?: NodeJS.Timeout;
 }
 
 /**
@@ -62,9 +68,13 @@ export function createLeaseBalancer(options: LeaseBalancerOptions): LeaseBalance
   const marginMs = Math.max(50, Math.floor(ttlMs / 5));
   const { leases, memberId, name } = options;
   const owned = new Map<number, Owned>();
+  // Workers told to stop whose task has not returned yet. Their partition is not taken again here
+  // until it has, and waiting for them never holds up a tick.
+  const stopping = new Map<number, Promise<void>>();
   let phase: Phase = 'idle';
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> = Promise.resolve();
+  let shutdown: Promise<void> | undefined;
 
   const notify = (notification: BalancerNotification): void => {
     options.onNotification?.(notification);
@@ -92,50 +102,91 @@ export function createLeaseBalancer(options: LeaseBalancerOptions): LeaseBalance
     }
   };
 
-  const armWatchdog = (partition: number, lease: Lease): NodeJS.Timeout =>
+  const armWatchdog = (partition: number, entry: Owned): NodeJS.Timeout =>
     setTimeout(
       () => {
-        const entry = owned.get(partition);
-        if (entry && entry.lease.token === lease.token) {
-          notify({ type: 'leaseLost', partition });
-          void stopWorker(partition, false);
-        }
+        if (owned.get(partition) !== entry) return;
+        notify({ type: 'leaseLost', partition });
+        void stopWorker(partition, false);
       },
-      Math.max(0, lease.expiresAt - Date.now() - marginMs),
+      Math.max(0, entry.lease.expiresAt - Date.now() - marginMs),
     );
 
-  const runWorker = (partition: number, lease: Lease, controller: AbortController): Promise<void> =>
-    (async () => {
-      while (!controller.signal.aborted) {
-        try {
-          await options.task({ partition, lease: owned.get(partition)?.lease ?? lease, signal: controller.signal });
-        } catch (error) {
-          if (controller.signal.aborted) break;
-          notify({ type: 'taskFailed', partition, error });
-        }
-        if (!controller.signal.aborted) await sleep(Math.min(1_000, tickMs), controller.signal);
+  const runWorker = async (partition: number, entry: Owned): Promise<void> => {
+    const { signal } = entry.controller;
+    while (!signal.aborted) {
+      try {
+        await options.task({ partition, lease: entry.lease, signal });
+      } catch (error) {
+        if (signal.aborted) break;
+        notify({ type: 'taskFailed', partition, error });
       }
-    })();
+      if (!signal.aborted) await sleep(Math.min(1_000, tickMs), signal);
+    }
+  };
 
   const startWorker = (partition: number, lease: Lease): void => {
-    const controller = new AbortController();
-    const entry: Owned = { lease, controller, running: Promise.resolve(), watchdog: armWatchdog(partition, lease) };
+    const entry: Owned = { lease, controller: new AbortController(), running: Promise.resolve() };
+    entry.watchdog = armWatchdog(partition, entry);
     owned.set(partition, entry);
-    entry.running = runWorker(partition, lease, controller);
+    entry.running = runWorker(partition, entry);
     notify({ type: 'acquired', partition, token: lease.token });
   };
 
-  const stopWorker = async (partition: number, release: boolean): Promise<void> => {
+  /**
+   * Keeps a stopping worker's lease renewed until its task has ended, so nobody else starts the
+   * partition while it winds down (a tick no longer renews it, and no tick runs during stop()).
+   */
+  const keepLease = (partition: number, entry: Owned): NodeJS.Timeout => {
+    let lost = false;
+    return setInterval(() => {
+      if (lost) return;
+      leases.renew(entry.lease, ttlMs).then(
+        (renewed) => {
+          if (renewed) entry.lease = renewed;
+          else if (!lost) {
+            lost = true;
+            notify({ type: 'leaseLost', partition });
+          }
+        },
+        (error: unknown) => notify({ type: 'storeUnavailable', error }),
+      );
+    }, tickMs);
+  };
+
+  /** Aborts a worker; the returned promise settles once its task has ended (and its lease is released). */
+  const stopWorker = (partition: number, release: boolean): Promise<void> => {
     const entry = owned.get(partition);
-    if (!entry) return;
+    if (!entry) return stopping.get(partition) ?? Promise.resolve();
     owned.delete(partition);
     clearTimeout(entry.watchdog);
     entry.controller.abort();
-    await entry.running;
-    if (release) {
-      await leases.release(entry.lease).catch(() => undefined);
-      notify({ type: 'released', partition });
+    const keeping = release ? keepLease(partition, entry) : undefined;
+    const stopped = (async () => {
+      await entry.running;
+      clearInterval(keeping);
+      // Only now may another replica start it.
+      if (release) {
+        await leases.release(entry.lease).catch((error: unknown) => notify({ type: 'storeUnavailable', error }));
+        notify({ type: 'released', partition });
+      }
+    })().finally(() => stopping.delete(partition));
+    stopping.set(partition, stopped);
+    return stopped;
+  };
+
+  const renewWorker = async (partition: number, entry: Owned): Promise<void> => {
+    const renewed = await leases.renew(entry.lease, ttlMs);
+    // The watchdog may have given up on it meanwhile; a late renewal then just expires.
+    if (owned.get(partition) !== entry) return;
+    if (renewed === null) {
+      notify({ type: 'leaseLost', partition });
+      void stopWorker(partition, false);
+      return;
     }
+    entry.lease = renewed;
+    clearTimeout(entry.watchdog);
+    entry.watchdog = armWatchdog(partition, entry);
   };
 
   const assignment = (members: readonly string[]): Set<number> => {
@@ -152,36 +203,22 @@ export function createLeaseBalancer(options: LeaseBalancerOptions): LeaseBalance
       await leases.heartbeat(name, memberId, ttlMs);
       members = await leases.members(name);
     } catch (error) {
-      notify({ type: 'storeUnavailable', error });
+      notify({ type: 'storeUnavailable', error }); // the watchdogs stop the workers in time
       return;
     }
     if (!members.includes(memberId)) members = [...members, memberId].sort();
     const mine = assignment(members);
 
-    for (const [partition, entry] of [...owned]) {
-      if (phase !== 'running') return;
-      if (!mine.has(partition)) {
-        await stopWorker(partition, true);
-        continue;
-      }
-      try {
-        const renewed = await leases.renew(entry.lease, ttlMs);
-        if (renewed === null) {
-          notify({ type: 'leaseLost', partition });
-          await stopWorker(partition, false);
-        } else if (owned.get(partition) === entry) {
-          entry.lease = renewed;
-          clearTimeout(entry.watchdog);
-          entry.watchdog = armWatchdog(partition, renewed);
-        }
-      } catch (error) {
-        notify({ type: 'storeUnavailable', error }); // the watchdog stops the worker in time
-      }
-    }
+    for (const partition of [...owned.keys()]) if (!mine.has(partition)) void stopWorker(partition, true);
+
+    // All at once: with many partitions, renewing one after another could outlast a lease.
+    const renewals = await Promise.allSettled([...owned].map(([partition, entry]) => renewWorker(partition, entry)));
+    const failed = renewals.find((result) => result.status === 'rejected');
+    if (failed) notify({ type: 'storeUnavailable', error: failed.reason });
 
     for (const partition of mine) {
       if (phase !== 'running') return;
-      if (owned.has(partition)) continue;
+      if (owned.has(partition) || stopping.has(partition)) continue;
       try {
         const lease = await leases.acquire(`${name}/${partition}`, memberId, ttlMs);
         if (lease && phase === 'running') startWorker(partition, lease);
@@ -195,10 +232,41 @@ export function createLeaseBalancer(options: LeaseBalancerOptions): LeaseBalance
 
   const schedule = (): void => {
     timer = setTimeout(() => {
-      ticking = tick().finally(() => {
-        if (phase === 'running') schedule();
-      });
+      ticking = tick()
+        .catch((error: unknown) => options.logger?.error({ worker: name, err: error }, 'balancer tick failed'))
+        .finally(() => {
+          if (phase === 'running') schedule();
+        });
     }, tickMs);
+  };
+
+  const shutDown = async (graceful: boolean): Promise<void> => {
+    phase = 'stopping';
+    clearTimeout(timer);
+    await ticking.catch(() => undefined);
+    // Leave first, so the others start reassigning while the workers here wind down.
+    if (graceful)
+      await leases.leave(name, memberId).catch((error: unknown) => notify({ type: 'storeUnavailable', error }));
+    for (const partition of [...owned.keys()]) void stopWorker(partition, graceful);
+    await Promise.all([...stopping.values()]);
+    phase = 'stopped';
+  };
+
+  const end = (graceful: boolean): Promise<void> => {
+    switch (phase) {
+      case 'idle':
+        phase = 'stopped';
+        return Promise.resolve();
+      case 'running':
+        return (shutdown = shutDown(graceful));
+      case 'stopping':
+      case 'stopped':
+        return shutdown ?? Promise.resolve();
+      default: {
+        const never: never = phase;
+        throw new Error(`unknown phase ${String(never)}`);
+      }
+    }
   };
 
   return {
@@ -208,7 +276,7 @@ export function createLeaseBalancer(options: LeaseBalancerOptions): LeaseBalance
           phase = 'running';
           ticking = tick();
           await ticking;
-          schedule();
+          if (phase === 'running') schedule();
           return;
         case 'running':
           return;
@@ -221,18 +289,8 @@ export function createLeaseBalancer(options: LeaseBalancerOptions): LeaseBalance
         }
       }
     },
-    async stop() {
-      if (phase !== 'running') {
-        phase = 'stopped';
-        return;
-      }
-      phase = 'stopping';
-      clearTimeout(timer);
-      await ticking;
-      await Promise.all([...owned.keys()].map((partition) => stopWorker(partition, true)));
-      await leases.leave(name, memberId).catch(() => undefined);
-      phase = 'stopped';
-    },
+    stop: () => end(true),
+    abandon: () => end(false),
     owned() {
       return [...owned.keys()].sort((a, b) => a - b);
     },

@@ -1,0 +1,9 @@
+import { after } from 'node:test';
+import { linkTo } from './balancer.harness.js';
+import { defineBalancerScenarios } from './balancer.scenarios.js';
+import { createInProcessLeaseStore } from './in-process.js';
+
+const shared = createInProcessLeaseStore();
+after(() => shared.close());
+
+defineBalancerScenarios('in-process', async () => linkTo(shared));
