@@ -25,7 +25,9 @@ export function createInProcessLeaseStore(options: InProcessLeaseOptions = {}): 
     async acquire(name, owner, ttlMs) {
       const current = leases.get(name);
       if (current && current.expiresAt > now()) return null;
-      const token = (tokens.get(name) ?? 0) + 1;
+      // Tokens start from the clock, not from 1: fenced checkpoints persist across restarts of
+      // the process, and a restarted process must out-rank the tokens its previous run wrote.
+      const token = Math.max((tokens.get(name) ?? 0) + 1, now());
       tokens.set(name, token);
       const lease: Lease = { name, owner, token, expiresAt: now() + ttlMs };
       leases.set(name, lease);

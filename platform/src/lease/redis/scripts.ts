@@ -2,10 +2,20 @@
 // with another replica's. Lease expiry uses PX and membership uses the server's TIME, so the replicas'
 // own clocks never decide who holds what.
 
-/** KEYS: lease, token counter. ARGV: owner, ttl ms. Returns the new fencing token, or 0 when held. */
+/**
+ * KEYS: lease, token counter. ARGV: owner, ttl ms. Returns the new fencing token, or 0 when held.
+ * Tokens never fall below the server clock in ms: fenced checkpoints outlive a Redis that restarts
+ * without persistence, and its new tokens must still out-rank the ones written before.
+ */
 export const acquireScript = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local token = redis.call('INCR', KEYS[2])
+local time = redis.call('TIME')
+local floor = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+if token < floor then
+  token = floor
+  redis.call('SET', KEYS[2], token)
+end
 redis.call('SET', KEYS[1], token .. ':' .. ARGV[1], 'PX', ARGV[2])
 return token
 `;
