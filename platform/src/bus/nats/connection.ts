@@ -10,6 +10,7 @@ export interface NatsConnectOptions {
   readonly name?: string;
   readonly logger?: Logger;
   readonly reconnectTimeWaitMs?: number;
+  readonly drainTimeoutMs?: number;
 }
 
 /**
@@ -38,8 +39,13 @@ export function connectNats(options: NatsConnectOptions): NatsClient {
     (connection) => {
       void (async () => {
         for await (const status of connection.status()) {
-          const level = status.type === 'disconnect' || status.type === 'error' ? 'warn' : 'info';
-          logger?.[level]({ nats: status.type, data: String(status.data) }, `nats ${status.type}`);
+          const level =
+            status.type === 'disconnect' || status.type === 'error'
+              ? 'warn'
+              : status.type === 'reconnect'
+                ? 'info'
+                : 'debug';
+          logger?.[level]({ nats: status.type, data: status.data }, `nats ${status.type}`);
         }
       })();
       return connection;
@@ -58,7 +64,15 @@ export function connectNats(options: NatsConnectOptions): NatsClient {
       closing ??= connecting.then(
         async (connection) => {
           if (connection.isClosed()) return;
-          await connection.drain().catch(() => connection.close());
+          // Drain delivers what is in flight. While NATS is unreachable it may hang, or resolve and
+          // leave the client reconnecting for ever: bound it, then make sure the client is closed.
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            connection.drain().catch(() => undefined),
+            new Promise((resolve) => (timer = setTimeout(resolve, options.drainTimeoutMs ?? 2_000))),
+          ]);
+          clearTimeout(timer);
+          if (!connection.isClosed()) await connection.close();
         },
         () => undefined,
       );

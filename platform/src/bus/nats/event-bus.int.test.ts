@@ -105,4 +105,6 @@ if (url) {
       await bus.close();
     });
   });
+} else {
+  test('NATS suite', { skip: 'NATS_URL is not set' }, () => undefined);
 }

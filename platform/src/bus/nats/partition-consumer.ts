@@ -32,6 +32,8 @@ export function consumePartition(options: PartitionConsumerOptions): Subscriptio
   let stopped = false;
   let messages: ConsumerMessages | undefined;
   let wakeUp: (() => void) | undefined;
+  /** The handler call in progress, if any: stop() waits for it, not for NATS requests. */
+  let delivering: Promise<void> | undefined;
 
   /** A message that is not a ledger event (no sequence header) is logged and passed over. */
   const sequenceOf = (message: JsMsg): number => {
@@ -101,7 +103,8 @@ export function consumePartition(options: PartitionConsumerOptions): Subscriptio
           if (sequence > (batch.at(-1)?.position.sequence ?? cursor)) batch.push(codec.decode(message.data));
         }
         if (batch.length > 0) {
-          await handler(batch);
+          delivering = handler(batch);
+          await delivering;
           cursor = batch.at(-1)!.position.sequence;
         }
         for (const message of taken) message.ack();
@@ -109,11 +112,13 @@ export function consumePartition(options: PartitionConsumerOptions): Subscriptio
     } finally {
       messages?.stop();
       messages = undefined;
-      await consumer.delete().catch(() => undefined);
+      // The server also drops it once inactive; when stopping, do not wait on an unreachable NATS.
+      const deleting = consumer.delete().catch(() => false);
+      if (!stopped) await deleting;
     }
   }
 
-  const loop = (async () => {
+  void (async () => {
     let failures = 0;
     while (!stopped) {
       const cursorBefore = cursor;
@@ -134,7 +139,9 @@ export function consumePartition(options: PartitionConsumerOptions): Subscriptio
       stopped = true;
       messages?.stop();
       wakeUp?.();
-      await loop;
+      // No new handler call starts once `stopped` is set; a request to an unreachable NATS may
+      // keep the loop alive until it times out or the connection closes, harmlessly.
+      await delivering?.catch(() => undefined);
     },
   };
 }
