@@ -87,6 +87,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       formatError,
       logger,
       includeStacktraceInErrorResponses: false,
+      // The composition root owns signals and drains every part in order.
+      stopOnTerminationSignals: false,
       plugins: [
         // In-flight mutations may wait up to the read-your-writes timeout before they answer.
         ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: rywTimeoutMs + 5_000 }),
