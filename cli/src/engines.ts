@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  connectNats,
   createInProcessEventBus,
   createInProcessLeaseStore,
   createInProcessNotificationBus,
@@ -8,7 +9,7 @@ import {
   createNatsNotificationBus,
   createRedisLeaseStore,
 } from '@ledger/platform';
-import type { EventBus, LedgerConfig, LeaseStore, Logger, NotificationBus } from '@ledger/platform';
+import type { EventBus, LedgerConfig, LeaseStore, Logger, NatsClient, NotificationBus } from '@ledger/platform';
 import { createSqliteEventStore } from '@ledger/write-service';
 import type { EventStore } from '@ledger/write-service';
 import { createSqliteReadModel } from '@ledger/projector';
@@ -40,6 +41,11 @@ export function createEngines(config: LedgerConfig, logger: Logger): Engines {
       return value;
     };
   };
+  // One NATS connection per process, shared by the event bus and the notifications.
+  const nats = once(
+    (): NatsClient => connectNats({ servers: config.NATS_URL!, name: 'ledger', logger }),
+    (client) => client.close(),
+  );
   const dataDir = (): string => {
     mkdirSync(config.LEDGER_DATA_DIR, { recursive: true });
     return config.LEDGER_DATA_DIR;
@@ -69,12 +75,12 @@ export function createEngines(config: LedgerConfig, logger: Logger): Engines {
     eventBus: once(
       () =>
         config.NATS_URL
-          ? createNatsEventBus({ servers: config.NATS_URL, partitions: config.LEDGER_PARTITIONS, logger })
+          ? createNatsEventBus({ client: nats(), partitions: config.LEDGER_PARTITIONS, logger })
           : createInProcessEventBus(),
       (bus) => bus.close(),
     ),
     notifications: once(
-      () => (config.NATS_URL ? createNatsNotificationBus({ servers: config.NATS_URL }) : createInProcessNotificationBus()),
+      () => (config.NATS_URL ? createNatsNotificationBus({ client: nats(), logger }) : createInProcessNotificationBus()),
       (bus) => bus.close(),
     ),
     leases: once(

@@ -13,7 +13,6 @@ export async function runRebuild(config: LedgerConfig, logger: Logger): Promise<
     const result = await rebuildBalance({
       readModel,
       source,
-      logger,
       onProgress: (progress) => {
         const total = progress.heads.reduce((sum, head) => sum + head, 0);
         process.stderr.write(`\r${progress.phase.padEnd(12)} ${progress.events} events applied, store at ${total}   `);

@@ -118,7 +118,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         logger,
         partitions: config.LEDGER_PARTITIONS,
         rywTimeoutMs: config.LEDGER_RYW_TIMEOUT_MS,
-        rebuild: () => rebuildBalance({ readModel, source: eventSource(), logger }),
+        rebuild: () => rebuildBalance({ readModel, source: eventSource() }),
         ready: async () => {
           await eventSource().heads();
           return true;
