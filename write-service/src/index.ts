@@ -13,6 +13,7 @@ export type { EventStoreUnderTest } from './ports/event-store.contract.js';
 // Adapters
 export { createSqliteEventStore } from './adapters/sqlite/event-store.js';
 export type { SqliteEventStoreOptions } from './adapters/sqlite/event-store.js';
+export { createMongoEventStore, type MongoEventStoreOptions } from './adapters/mongo/event-store.js';
 
 // Domain
 export type { Decider } from './domain/decider.js';
