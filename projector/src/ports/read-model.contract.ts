@@ -162,6 +162,81 @@ export function defineReadModelContract(
       assert.equal(await rm.activeGeneration(), candidate);
     });
 
+    const liveCommit = (rm: ReadModel, generation: string, checkpoint: number, id = `acc-${checkpoint}`) =>
+      rm.commit(
+        generation,
+        { partition: 1, accounts: [account(id, { position: `1:${checkpoint}` })], transactions: [], checkpoint },
+        { requireActive: true },
+      );
+
+    test('a swap lock holds live commits (writing nothing) until endSwap; the candidate still takes commits', async () => {
+      const rm = await fresh();
+      const active = await rm.activeGeneration();
+      const candidate = await rm.createGeneration();
+      assert.equal(await liveCommit(rm, active, 1), 'committed');
+
+      assert.equal(await rm.beginSwap(candidate, 60_000), true);
+      assert.equal(await liveCommit(rm, active, 2), 'swap-pending');
+      assert.equal(await rm.getAccount('acc-2'), null, 'a held commit writes nothing');
+      assert.deepEqual(await rm.checkpoints(active), [0, 1, 0, 0]);
+      assert.equal(await commitTo(rm, candidate, { partition: 1, checkpoint: 1 }), 'committed');
+      assert.deepEqual(await rm.checkpoints(candidate), [0, 1, 0, 0]);
+
+      await rm.endSwap(candidate);
+      assert.equal(await liveCommit(rm, active, 2), 'committed');
+      assert.deepEqual(await rm.checkpoints(active), [0, 2, 0, 0]);
+      await rm.endSwap(candidate); // releasing a lock no longer held is a no-op
+    });
+
+    test('a swap lock lapses by itself after its TTL', async () => {
+      const rm = await fresh();
+      const active = await rm.activeGeneration();
+      const candidate = await rm.createGeneration();
+      assert.equal(await rm.beginSwap(candidate, 150), true);
+      assert.equal(await liveCommit(rm, active, 1), 'swap-pending');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(await liveCommit(rm, active, 1), 'committed');
+      const other = await rm.createGeneration();
+      assert.equal(await rm.beginSwap(other, 60_000), true, 'a lapsed lock can be taken by another generation');
+      await rm.endSwap(other);
+    });
+
+    test('one generation holds the swap lock at a time; its holder may extend it', async () => {
+      const rm = await fresh();
+      const active = await rm.activeGeneration();
+      const first = await rm.createGeneration();
+      const second = await rm.createGeneration();
+      assert.equal(await rm.beginSwap(first, 60_000), true);
+      assert.equal(await rm.beginSwap(second, 60_000), false);
+      await rm.endSwap(second); // not the holder: changes nothing
+      assert.equal(await liveCommit(rm, active, 1), 'swap-pending');
+      assert.equal(await rm.swap(second), false, 'no other generation swaps in while the lock is held');
+      assert.equal(await rm.activeGeneration(), active);
+      assert.equal(await rm.beginSwap(first, 60_000), true);
+      await rm.endSwap(first);
+      assert.equal(await rm.beginSwap(second, 60_000), true);
+      await rm.dropGeneration(second);
+      assert.equal(await liveCommit(rm, active, 1), 'committed', 'dropping a generation releases its lock');
+    });
+
+    test('swap releases the swap lock, whether it swaps or not', async () => {
+      const rm = await fresh();
+      const active = await rm.activeGeneration();
+      assert.equal(await liveCommit(rm, active, 3), 'committed');
+      const candidate = await rm.createGeneration();
+
+      assert.equal(await rm.beginSwap(candidate, 60_000), true);
+      assert.equal(await rm.swap(candidate), false, 'the candidate is behind');
+      assert.equal(await liveCommit(rm, active, 4), 'committed', 'a refused swap releases the lock');
+
+      assert.equal(await rm.beginSwap(candidate, 60_000), true);
+      assert.equal(await commitTo(rm, candidate, { partition: 1, checkpoint: 4 }), 'committed');
+      assert.equal(await rm.swap(candidate), true);
+      assert.equal(await rm.activeGeneration(), candidate);
+      assert.equal(await liveCommit(rm, candidate, 5), 'committed', 'a swap releases the lock');
+      assert.equal(await liveCommit(rm, active, 6), 'inactive-generation');
+    });
+
     test('accounts list by owner then id, with keyset cursors and a total count', async () => {
       const rm = await fresh();
       const generation = await rm.activeGeneration();

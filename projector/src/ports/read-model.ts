@@ -10,7 +10,13 @@ export interface ProjectionBatch {
   readonly checkpoint: number;
 }
 
-export type CommitResult = 'committed' | 'inactive-generation';
+/**
+ * - `committed`: written.
+ * - `inactive-generation`: `requireActive` and the generation is no longer active; nothing written.
+ * - `swap-pending`: `requireActive` while a rebuild holds the swap lock; nothing written. Wait a
+ *   moment and redo the batch against whatever generation is active then.
+ */
+export type CommitResult = 'committed' | 'inactive-generation' | 'swap-pending';
 
 export interface AccountPage {
   readonly accounts: readonly AccountView[];
@@ -38,16 +44,33 @@ export interface TransactionCursor {
 /**
  * The balance read model. Data lives in generations; queries read the active one. A rebuild fills
  * a new generation and swaps it in atomically once it has caught up with the active one.
+ *
+ * Under steady traffic the live projection always moves the active generation a little further
+ * between a rebuild's last catch-up and its swap, so a rebuild finishes under a short swap lock:
+ * `beginSwap` freezes the active generation (live commits get 'swap-pending' and wait), the rebuild
+ * brings its candidate up to the frozen checkpoints, then `swap` switches and releases the lock.
+ * The lock names the candidate and expires by itself, so a rebuild that dies holding it stalls the
+ * live projection for at most its TTL.
  */
 export interface ReadModel {
   activeGeneration(): Promise<string>;
   createGeneration(): Promise<string>;
   /**
+   * Takes the swap lock for `generation` (an existing one) until `ttlMs` from now. Returns false,
+   * changing nothing, while another generation holds an unexpired lock; taking it again for the
+   * same generation extends it. While it is held, commits with `requireActive` write nothing and
+   * return 'swap-pending'; commits with `requireActive: false` (into the candidate) go through.
+   */
+  beginSwap(generation: string, ttlMs: number): Promise<boolean>;
+  /** Releases the swap lock if `generation` holds it (a no-op otherwise). */
+  endSwap(generation: string): Promise<void>;
+  /**
    * Makes `generation` active, atomically, if for every partition its checkpoint is at least the
-   * active generation's. Returns false (and changes nothing) otherwise.
+   * active generation's. Returns false (and changes nothing) otherwise, or while another generation
+   * holds an unexpired swap lock. Releases `generation`'s swap lock either way.
    */
   swap(generation: string): Promise<boolean>;
-  /** Deletes an inactive generation's data. */
+  /** Deletes an inactive generation's data (and its swap lock). */
   dropGeneration(generation: string): Promise<void>;
 
   /** Checkpoint (last applied sequence) of every partition in a generation (the active one by default). */
@@ -60,7 +83,8 @@ export interface ReadModel {
   ): Promise<{ accounts: Map<string, AccountView>; transactions: Map<string, TransactionView> }>;
   /**
    * Writes a batch atomically: documents guarded by position, checkpoint monotonic. With
-   * `requireActive`, refuses (writing nothing) when `generation` is no longer the active one.
+   * `requireActive`, refuses (writing nothing) when `generation` is no longer the active one
+   * ('inactive-generation') or while a swap lock is held ('swap-pending').
    */
   commit(generation: string, batch: ProjectionBatch, options: { requireActive: boolean }): Promise<CommitResult>;
 

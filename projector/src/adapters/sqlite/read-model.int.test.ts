@@ -56,3 +56,22 @@ test('handles on one file (gateway, projector, rebuild) share generations, commi
     await Promise.all([projector, gateway, rebuild].map((readModel) => readModel.close()));
   }
 });
+
+test('a swap lock taken through one handle holds the live commits of another', async () => {
+  const file = path.join(dir, 'locked.db');
+  const [projector, rebuild] = [1, 2].map(() => createSqliteReadModel({ path: file, partitions: 2 }));
+  try {
+    const active = await projector.activeGeneration();
+    const candidate = await rebuild.createGeneration();
+    const batch = { partition: 0, accounts: [], transactions: [], checkpoint: 1 };
+    assert.equal(await rebuild.beginSwap(candidate, 60_000), true);
+    assert.equal(await projector.commit(active, batch, { requireActive: true }), 'swap-pending');
+    assert.equal(await projector.beginSwap(active, 60_000), false);
+    assert.equal(await rebuild.commit(candidate, batch, { requireActive: false }), 'committed');
+    assert.equal(await rebuild.swap(candidate), true);
+    assert.equal(await projector.activeGeneration(), candidate);
+    assert.equal(await projector.commit(candidate, { ...batch, checkpoint: 2 }, { requireActive: true }), 'committed');
+  } finally {
+    await Promise.all([projector, rebuild].map((readModel) => readModel.close()));
+  }
+});

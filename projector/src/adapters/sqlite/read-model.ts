@@ -36,6 +36,14 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
     setActive: db.prepare(
       'INSERT INTO alias (name, generation) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET generation = excluded.generation',
     ),
+    swapLock: db.prepare<[string], { generation: string; expires_at: number }>(
+      'SELECT generation, expires_at FROM swap_locks WHERE name = ?',
+    ),
+    setSwapLock: db.prepare(
+      `INSERT INTO swap_locks (name, generation, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET generation = excluded.generation, expires_at = excluded.expires_at`,
+    ),
+    clearSwapLock: db.prepare('DELETE FROM swap_locks WHERE name = ? AND generation = ?'),
     generationExists: db.prepare<[string], number>('SELECT 1 FROM generations WHERE id = ?').pluck(),
     insertGeneration: db.prepare('INSERT INTO generations (id, created_at) VALUES (?, ?)'),
     deleteGeneration: db.prepare('DELETE FROM generations WHERE id = ?'),
@@ -107,6 +115,11 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
     }
     return result;
   };
+  /** The generation holding an unexpired swap lock, if any. */
+  const swapping = (): string | undefined => {
+    const lock = sql.swapLock.get(ALIAS);
+    return lock && lock.expires_at > Date.now() ? lock.generation : undefined;
+  };
   const newGeneration = (): string => {
     // Time-ordered ids make leftovers of old rebuilds easy to tell apart.
     const id = `g${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`;
@@ -121,6 +134,7 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
   const commit = db.transaction(
     (generation: string, batch: Parameters<ReadModel['commit']>[1], requireActive: boolean) => {
       if (requireActive && activeGeneration() !== generation) return 'inactive-generation' as const;
+      if (requireActive && swapping() !== undefined) return 'swap-pending' as const;
       requireGeneration(generation);
       for (const account of batch.accounts) {
         sql.upsertAccount.run(accountParams(generation, account, sequenceOf(account.position)));
@@ -133,7 +147,20 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
     },
   );
 
+  // Both run in IMMEDIATE transactions, as commits do: a commit either lands before the lock is
+  // taken or sees it, so the active generation's checkpoints stay put while the lock is held.
+  const beginSwap = db.transaction((generation: string, ttlMs: number): boolean => {
+    requireGeneration(generation);
+    const holder = swapping();
+    if (holder !== undefined && holder !== generation) return false;
+    sql.setSwapLock.run(ALIAS, generation, Date.now() + ttlMs);
+    return true;
+  });
+
   const swap = db.transaction((generation: string): boolean => {
+    const holder = swapping();
+    if (holder !== undefined && holder !== generation) return false;
+    sql.clearSwapLock.run(ALIAS, generation);
     const active = activeGeneration();
     if (active === generation) return true;
     const candidate = checkpointsOf(generation);
@@ -201,6 +228,7 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
         throw new IllegalStateError(`generation "${generation}" is active and cannot be dropped`);
       }
       sql.deleteGeneration.run(generation);
+      sql.clearSwapLock.run(ALIAS, generation);
     }).immediate();
     for (const statement of sql.dropChunk) {
       while (db.transaction(() => statement.run(generation).changes).immediate() > 0) {
@@ -212,6 +240,9 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
   return {
     activeGeneration: async () => guard(() => db.transaction(activeGeneration)()),
     createGeneration: async () => guard(() => db.transaction(newGeneration).immediate()),
+    beginSwap: async (generation, ttlMs) => guard(() => beginSwap.immediate(generation, ttlMs)),
+    endSwap: async (generation) =>
+      guard(() => void db.transaction(() => sql.clearSwapLock.run(ALIAS, generation)).immediate()),
     swap: async (generation) => guard(() => swap.immediate(generation)),
     dropGeneration: async (generation) => guard(() => dropGeneration(generation)),
     checkpoints: async (generation) =>

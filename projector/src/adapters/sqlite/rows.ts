@@ -14,6 +14,12 @@ CREATE TABLE IF NOT EXISTS alias (
   name TEXT PRIMARY KEY,
   generation TEXT NOT NULL
 );
+-- At most one row per alias: the generation swapping in and when its lock lapses (ms since epoch).
+CREATE TABLE IF NOT EXISTS swap_locks (
+  name TEXT PRIMARY KEY,
+  generation TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS checkpoints (
   generation TEXT NOT NULL,
   partition INTEGER NOT NULL,
