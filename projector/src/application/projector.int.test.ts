@@ -11,6 +11,7 @@ import { createMemoryEventSource } from '../adapters/memory/event-source.js';
 import { createLedgerScript } from '../testing/ledger-script.js';
 import { assertMatchesProjection, caughtUp, lease, startLiveProjection, story } from '../testing/live-projection.js';
 import { waitFor } from '../testing/wait.js';
+import { applyEvents } from './apply-events.js';
 import { createProjectorTask } from './projector.js';
 
 const PARTITIONS = 3;
@@ -187,5 +188,75 @@ describe('projector task', () => {
       await Promise.all(staleRuns);
       await stop();
     }
+  });
+
+  test('while a swap lock is held it waits, without losing or repeating anything, then goes on', async () => {
+    const { readModel, script, publish, changes, stop } = await setup();
+    try {
+      story(script);
+      await publish(script.events);
+      await waitFor('the projection to reach the heads', () => caughtUp(readModel, script));
+      const candidate = await readModel.createGeneration();
+      assert.equal(await readModel.beginSwap(candidate, 60_000), true);
+
+      script.deposit('a', 7n);
+      script.transfer('b', 'c', 5n);
+      await publish(script.events.slice(-7));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(await caughtUp(readModel, script), false, 'nothing is committed while the lock is held');
+
+      await readModel.endSwap(candidate);
+      await waitFor('the projection once the lock is released', () => caughtUp(readModel, script));
+      await assertMatchesProjection(readModel, script.events);
+      assert.deepEqual(balancesByAccount(changes), expectedBalances(script.events));
+      await readModel.dropGeneration(candidate);
+    } finally {
+      await stop();
+    }
+  });
+
+  test('a batch held by a swap lock is applied to the generation swapped in', async () => {
+    const { readModel, script, publish, stop } = await setup();
+    try {
+      story(script);
+      await publish(script.events);
+      await waitFor('the projection to reach the heads', () => caughtUp(readModel, script));
+      const candidate = await readModel.createGeneration();
+      assert.equal(await readModel.beginSwap(candidate, 60_000), true);
+      script.deposit('d', 40n);
+      await publish(script.events.slice(-3));
+
+      // What a rebuild does under the lock: bring the candidate up to the frozen checkpoints, swap.
+      const frozen = await readModel.checkpoints();
+      for (let partition = 0; partition < PARTITIONS; partition++) {
+        const events = script.events.filter(
+          (e) => e.position.partition === partition && e.position.sequence <= frozen[partition]!,
+        );
+        await applyEvents(readModel, candidate, partition, events, { requireActive: false });
+      }
+      assert.equal(await readModel.swap(candidate), true);
+
+      await waitFor('the held batch in the new generation', () => caughtUp(readModel, script));
+      assert.equal(await readModel.activeGeneration(), candidate);
+      await assertMatchesProjection(readModel, script.events);
+    } finally {
+      await stop();
+    }
+  });
+
+  test('a task waiting on a swap lock stops at once when its lease ends', async () => {
+    const { readModel, script, publish, stop } = await setup();
+    story(script);
+    await publish(script.events);
+    await waitFor('the projection to reach the heads', () => caughtUp(readModel, script));
+    const candidate = await readModel.createGeneration();
+    assert.equal(await readModel.beginSwap(candidate, 60_000), true);
+    script.deposit('a', 1n);
+    await publish(script.events.slice(-3));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const stopping = Date.now();
+    await stop();
+    assert.ok(Date.now() - stopping < 1_000, 'the wait is abortable');
   });
 });

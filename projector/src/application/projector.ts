@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UnavailableError } from '@ledger/platform';
 import type { EventBus, Logger, NotificationBus, PartitionTask, RecordedEvent } from '@ledger/platform';
 import type { CheckpointAdvanced } from '@ledger/schema';
@@ -20,6 +21,10 @@ export interface ProjectorTaskOptions {
 
 // A batch is redone when a rebuild swaps generations under it; more swaps than this in a row is a fault.
 const MAX_GENERATION_RETRIES = 5;
+// While a rebuild holds the swap lock, commits wait this long (plus jitter) and try again. The lock
+// is short and expires by itself, so waits are not counted against the retries above.
+const SWAP_PENDING_WAIT_MS = 10;
+const SWAP_PENDING_JITTER_MS = 15;
 
 /**
  * The balance projector of one partition, run by the lease balancer while it holds the lease.
@@ -99,7 +104,10 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
       };
       for await (const event of contiguous(events, checkpoint, until)) {
         chunk.push(event);
-        if (chunk.length >= batchSize && (await flush()) !== 'committed') return 'inactive-generation';
+        if (chunk.length >= batchSize) {
+          const result = await flush();
+          if (result !== 'committed') return result;
+        }
       }
       if (chunk.length > 0) return flush();
       // Everything delivered was applied already (by a rebuild that swapped in ahead of the bus, or
@@ -110,14 +118,31 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
 
     /** Applies `events` (and the store's events up to `until`) to whatever generation is active. */
     const project = async (events: readonly RecordedEvent[], until = 0): Promise<void> => {
-      for (let attempt = 1; !signal.aborted; attempt++) {
+      let swaps = 0;
+      while (!signal.aborted) {
         const generation = await readModel.activeGeneration();
         const checkpoint = (await readModel.checkpoints(generation))[partition] ?? 0;
-        if ((await projectOnto(generation, checkpoint, events, until)) === 'committed') return;
-        if (attempt >= MAX_GENERATION_RETRIES) {
-          throw new UnavailableError(`partition ${partition}: the active generation keeps changing`);
+        const result = await projectOnto(generation, checkpoint, events, until);
+        switch (result) {
+          case 'committed':
+            return;
+          case 'swap-pending':
+            // A rebuild is bringing its generation up to ours; it swaps in within moments.
+            await sleep(SWAP_PENDING_WAIT_MS + Math.random() * SWAP_PENDING_JITTER_MS, undefined, { signal }).catch(
+              () => undefined, // aborted: the loop ends
+            );
+            break;
+          case 'inactive-generation':
+            if (++swaps >= MAX_GENERATION_RETRIES) {
+              throw new UnavailableError(`partition ${partition}: the active generation keeps changing`);
+            }
+            log?.info({ generation }, 'generation swapped during a batch; projecting it again');
+            break;
+          default: {
+            const unknown: never = result;
+            throw new Error(`unexpected commit result ${String(unknown)}`);
+          }
         }
-        log?.info({ generation }, 'generation swapped during a batch; projecting it again');
       }
     };
 
