@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UnavailableError } from '@ledger/platform';
+import type { EventSource } from '../ports/event-source.js';
 import type { LedgerScript } from '../testing/ledger-script.js';
 import { assertMatchesProjection, startLiveProjection, story } from '../testing/live-projection.js';
 import { waitFor } from '../testing/wait.js';
@@ -26,6 +27,22 @@ function history(script: LedgerScript, accounts: number): void {
     script.deposit(`acc-${i}`, BigInt(1_000 + i));
     if (i > 0) script.transfer(`acc-${i}`, `acc-${i - 1}`, 7n);
   }
+}
+
+/** The store as a network would serve it: every call takes a little while, so live work interleaves. */
+function overTheNetwork(source: EventSource, latencyMs = 2): EventSource {
+  const delay = () => new Promise((resolve) => setTimeout(resolve, latencyMs));
+  return {
+    async heads() {
+      await delay();
+      return source.heads();
+    },
+    async *replay(request, signal) {
+      await delay();
+      yield* source.replay(request, signal);
+    },
+    close: () => source.close(),
+  };
 }
 
 describe('rebuild', () => {
@@ -86,7 +103,75 @@ describe('rebuild', () => {
     }
   });
 
-  test('a swap refused because the live projection got ahead is retried after catching up', async () => {
+  test('rebuilds again and again while a continuous stream flows; queries never see a partial or older view', async (t) => {
+    const live = await start();
+    const { readModel, script } = live;
+    try {
+      history(script, 12);
+      await live.publish(script.events);
+      await waitFor('the live projection', live.caughtUp);
+      const accounts = (await readModel.listAccounts({ first: 1 })).totalCount;
+
+      // Deposits only, as fast as the bus takes them: balances never go down, so a query that
+      // saw a lower balance or a smaller checkpoint than before saw a partial or older generation.
+      let flowing = true;
+      let deposits = 0;
+      const writer = (async () => {
+        while (flowing) {
+          await live.publish(script.deposit(`acc-${deposits++ % 12}`, 3n));
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+      let reads = 0;
+      const reader = (async () => {
+        const highest = new Map<string, bigint>();
+        let checkpoints = await readModel.checkpoints();
+        while (flowing) {
+          const page = await readModel.listAccounts({ first: 100 });
+          assert.equal(page.totalCount, accounts, 'every account, in every generation queries see');
+          for (const account of page.accounts) {
+            const balance = BigInt(account.balance);
+            assert.ok(balance >= (highest.get(account.id) ?? 0n), `balance of ${account.id} went back`);
+            highest.set(account.id, balance);
+          }
+          const now = await readModel.checkpoints();
+          assert.ok(
+            now.every((sequence, p) => sequence >= checkpoints[p]!),
+            'checkpoints never go back',
+          );
+          checkpoints = now;
+          reads++;
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      })();
+
+      const pauses: number[] = [];
+      try {
+        for (let rebuild = 0; rebuild < 10; rebuild++) {
+          const before = deposits;
+          const result = await rebuildBalance({ readModel, source: overTheNetwork(live.source), batchSize: 50 });
+          assert.equal(await readModel.activeGeneration(), result.generation);
+          assert.ok(deposits > before, 'deposits kept flowing during the rebuild');
+          pauses.push(result.swapPauseMs);
+        }
+      } finally {
+        flowing = false;
+        await Promise.all([writer, reader]);
+      }
+      await waitFor('the live projection after the swaps', live.caughtUp);
+
+      assert.ok(reads > 10);
+      await assertMatchesProjection(readModel, script.events);
+      assert.equal((await readModel.listAccounts({ first: 1 })).totalCount, accounts);
+      t.diagnostic(
+        `${deposits} deposits; live projection paused ${pauses.map((ms) => ms.toFixed(1)).join(', ')} ms per swap`,
+      );
+    } finally {
+      await live.stop();
+    }
+  });
+
+  test('the live projection waits while the rebuild swaps, then goes on in the new generation', async () => {
     const live = await start();
     const { readModel, script } = live;
     try {
@@ -100,16 +185,46 @@ describe('rebuild', () => {
         source: live.source,
         onProgress: async ({ phase }) => {
           if (phase !== 'swapping' || ++swaps > 1) return;
-          // Just before the first swap, live traffic moves the active generation past the candidate.
+          // Just before the locked step, live traffic moves the active generation past the candidate.
           await live.publish(script.deposit('b', 11n));
           await waitFor('the live projection to get ahead', live.caughtUp);
         },
       });
 
-      assert.equal(swaps, 2);
+      assert.equal(swaps, 1, 'the locked step brings the candidate up to the live projection');
+      assert.equal(result.swapAttempts, 1);
       assert.equal(await readModel.activeGeneration(), result.generation);
       assert.equal((await readModel.getAccount('b'))?.balance, String(script.balance('b')));
+      await live.publish(script.deposit('b', 5n));
+      await waitFor('the live projection in the new generation', live.caughtUp);
       await assertMatchesProjection(readModel, script.events);
+    } finally {
+      await live.stop();
+    }
+  });
+
+  test('a swap lock left by a rebuild that died lapses by itself; the next rebuild waits it out', async () => {
+    const live = await start();
+    const { readModel, script } = live;
+    try {
+      history(script, 5);
+      await live.publish(script.events);
+      await waitFor('the live projection', live.caughtUp);
+      const dead = await readModel.createGeneration();
+      const lockedAt = Date.now();
+      assert.equal(await readModel.beginSwap(dead, 300), true);
+
+      await live.publish(script.deposit('a', 9n));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(await live.caughtUp(), false, 'live commits wait while the lock is held');
+      const result = await rebuildBalance({ readModel, source: live.source, swapLockTtlMs: 1_000 });
+
+      assert.ok(Date.now() - lockedAt >= 300, 'the rebuild waited for the lock to lapse');
+      assert.ok(result.swapAttempts > 1);
+      assert.equal(await readModel.activeGeneration(), result.generation);
+      await waitFor('the live projection', live.caughtUp);
+      await assertMatchesProjection(readModel, script.events);
+      await readModel.dropGeneration(dead);
     } finally {
       await live.stop();
     }
@@ -123,21 +238,22 @@ describe('rebuild', () => {
       await live.publish(script.events);
       await waitFor('the live projection', live.caughtUp);
       const active = await readModel.activeGeneration();
+      const other = await readModel.createGeneration();
+      assert.equal(await readModel.beginSwap(other, 60_000), true);
 
-      const rebuild = rebuildBalance({
-        readModel,
-        source: live.source,
-        maxSwapAttempts: 2,
-        onProgress: async ({ phase }) => {
-          if (phase !== 'swapping') return;
-          await live.publish(script.deposit('c', 1n));
-          await waitFor('the live projection to get ahead', live.caughtUp);
-        },
+      const rebuild = rebuildBalance({ readModel, source: live.source, maxSwapAttempts: 3, swapLockTtlMs: 100 });
+
+      await assert.rejects(rebuild, (error: Error) => {
+        assert.ok(error instanceof UnavailableError);
+        assert.match(error.message, /in 3 attempts: another rebuild holds the swap lock/);
+        return true;
       });
-
-      await assert.rejects(rebuild, UnavailableError);
       assert.equal(await readModel.activeGeneration(), active);
+      await readModel.endSwap(other);
+      await live.publish(script.deposit('c', 1n));
+      await waitFor('the live projection once the lock is released', live.caughtUp);
       await assertMatchesProjection(readModel, script.events);
+      await readModel.dropGeneration(other);
     } finally {
       await live.stop();
     }

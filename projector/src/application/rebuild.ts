@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UnavailableError } from '@ledger/platform';
-import type { RecordedEvent } from '@ledger/platform';
+import type { Logger, RecordedEvent } from '@ledger/platform';
 import type { EventSource, ReplayRequest } from '../ports/event-source.js';
 import type { ReadModel } from '../ports/read-model.js';
 import { applyEvents } from './apply-events.js';
@@ -20,8 +21,14 @@ export interface RebuildOptions {
   /** Called at each step; a returned promise is awaited (the rebuild waits for slow reporters). */
   readonly onProgress?: (progress: RebuildProgress) => void | Promise<void>;
   readonly signal?: AbortSignal;
-  /** Swaps refused because the live projection got ahead, before giving up. */
+  readonly logger?: Logger;
+  /** Attempts at the locked swap (lock refused, swap refused or failed) before giving up. */
   readonly maxSwapAttempts?: number;
+  /**
+   * Longest the swap lock may hold the live projection: it lapses by itself after this, should the
+   * rebuild stall or die. The lock is normally held for a few milliseconds.
+   */
+  readonly swapLockTtlMs?: number;
   /** Most events per read-model commit. */
   readonly batchSize?: number;
 }
@@ -31,29 +38,44 @@ export interface RebuildResult {
   readonly previousGeneration: string;
   readonly events: number;
   readonly durationMs: number;
+  /** How long the live projection was held by the swap lock of the attempt that swapped. */
+  readonly swapPauseMs: number;
+  readonly swapAttempts: number;
 }
 
 // Catch-up rounds end once a round brings fewer events than this, or after MAX_CATCH_UP_ROUNDS:
 // under steady traffic the heads never stand still, and the swap check decides anyway.
 const SMALL_ROUND = 100;
 const MAX_CATCH_UP_ROUNDS = 10;
+// First wait when another rebuild holds the swap lock; it doubles up to half the lock's TTL.
+const LOCK_BUSY_WAIT_MS = 50;
 
 /**
  * Rebuilds the balance view from the store into a new generation while the live projection keeps
  * serving the active one, then swaps it in atomically once it has caught up, and drops the old one.
  * Queries read the active generation only, so they never see the half-built one.
+ *
+ * Under steady traffic the live projection is always a little ahead by the time the rebuild has
+ * caught up, so the last step runs under the read model's swap lock: live commits wait, the
+ * candidate replays up to the active generation's (now still) checkpoints, and the swap releases
+ * the lock. Only that short step pauses the live projection.
  */
 export async function rebuildBalance(options: RebuildOptions): Promise<RebuildResult> {
-  const { readModel, source, signal } = options;
+  const { readModel, source, signal, logger } = options;
   const batchSize = options.batchSize ?? 1_000;
   const maxSwapAttempts = options.maxSwapAttempts ?? 10;
+  const swapLockTtlMs = options.swapLockTtlMs ?? 5_000;
   const started = Date.now();
   let events = 0;
   let heads: readonly number[] = [];
   const progress = async (phase: RebuildPhase) => options.onProgress?.({ phase, events, heads: [...heads] });
 
-  /** Replays `request` into `generation`, a commit per partition run of at most `batchSize` events. */
-  const copy = async (generation: string, request: ReplayRequest, phase: RebuildPhase): Promise<number> => {
+  /**
+   * Replays `request` into `generation`, a commit per partition run of at most `batchSize` events,
+   * reporting progress after each commit unless `phase` is undefined (under the swap lock, where a
+   * slow reporter would lengthen the live projection's pause).
+   */
+  const copy = async (generation: string, request: ReplayRequest, phase?: RebuildPhase): Promise<number> => {
     let copied = 0;
     let run: RecordedEvent[] = [];
     const flush = async () => {
@@ -62,7 +84,7 @@ export async function rebuildBalance(options: RebuildOptions): Promise<RebuildRe
       copied += run.length;
       events += run.length;
       run = [];
-      await progress(phase);
+      if (phase) await progress(phase);
     };
     for await (const event of source.replay(request, signal)) {
       if (run.length >= batchSize || (run.length > 0 && run[0]!.position.partition !== event.position.partition)) {
@@ -86,32 +108,81 @@ export async function rebuildBalance(options: RebuildOptions): Promise<RebuildRe
     }
   };
 
-  /** Swaps `candidate` in, catching up again while the live projection is ahead; returns the old generation. */
-  const swapIn = async (candidate: string): Promise<string> => {
+  /** Brings `candidate` up to `target` in every partition where it is behind. */
+  const copyUpTo = async (candidate: string, target: readonly number[]): Promise<void> => {
+    const from = await readModel.checkpoints(candidate);
+    const behind = [...target.keys()].filter((partition) => (from[partition] ?? 0) < target[partition]!);
+    if (behind.length > 0) await copy(candidate, { partitions: behind, from: { ...from }, to: { ...target } });
+  };
+
+  interface Swapped {
+    readonly previous: string;
+    readonly pauseMs: number;
+    readonly attempts: number;
+  }
+
+  /** Swaps `candidate` in under the swap lock, catching up again between attempts. */
+  const swapIn = async (candidate: string): Promise<Swapped> => {
+    let busyWaitMs = LOCK_BUSY_WAIT_MS;
+    let reason = '';
     for (let attempt = 1; attempt <= maxSwapAttempts; attempt++) {
       signal?.throwIfAborted();
-      const active = await readModel.activeGeneration();
       await progress('swapping');
-      if (await readModel.swap(candidate)) return active;
-      // The live projection applied events the candidate has not seen yet.
+      const locking = performance.now();
+      if (!(await readModel.beginSwap(candidate, swapLockTtlMs))) {
+        reason = 'another rebuild holds the swap lock';
+        logger?.info({ generation: candidate, attempt }, 'swap lock busy; waiting');
+        await sleep(busyWaitMs, undefined, { signal });
+        busyWaitMs = Math.min(busyWaitMs * 2, swapLockTtlMs / 2);
+        continue;
+      }
+      try {
+        // Live commits into the active generation wait from here on, so its checkpoints stand still.
+        const active = await readModel.activeGeneration();
+        await copyUpTo(candidate, await readModel.checkpoints(active));
+        if (await readModel.swap(candidate)) {
+          return { previous: active, pauseMs: performance.now() - locking, attempts: attempt };
+        }
+        // Only when the lock lapsed before the swap and the live projection moved on meanwhile.
+        reason = `the swap lock (${swapLockTtlMs} ms) lapsed before the swap and the live projection got ahead`;
+      } catch (error) {
+        await readModel.endSwap(candidate).catch(() => undefined);
+        if (signal?.aborted) throw error;
+        reason = error instanceof Error ? error.message : String(error);
+        logger?.warn({ err: error, generation: candidate, attempt }, 'swap attempt failed; trying again');
+      }
       await catchUp(candidate);
     }
-    throw new UnavailableError(`rebuild could not catch up with the live projection in ${maxSwapAttempts} attempts`);
+    throw new UnavailableError(
+      `rebuild could not swap in generation ${candidate} in ${maxSwapAttempts} attempts: ${reason}`,
+    );
   };
 
   const generation = await readModel.createGeneration();
-  let previousGeneration: string;
+  let swapped: Swapped;
   try {
     heads = await source.heads();
     await progress('replaying');
     await copy(generation, { to: { ...heads } }, 'replaying');
     await catchUp(generation);
-    previousGeneration = await swapIn(generation);
+    swapped = await swapIn(generation);
   } catch (error) {
     await readModel.dropGeneration(generation).catch(() => undefined);
     throw error;
   }
+  const previousGeneration = swapped.previous;
+  logger?.info(
+    { generation, previousGeneration, pauseMs: swapped.pauseMs, attempts: swapped.attempts, events },
+    'rebuilt generation swapped in',
+  );
   if (previousGeneration !== generation) await readModel.dropGeneration(previousGeneration);
   await progress('done');
-  return { generation, previousGeneration, events, durationMs: Date.now() - started };
+  return {
+    generation,
+    previousGeneration,
+    events,
+    durationMs: Date.now() - started,
+    swapPauseMs: swapped.pauseMs,
+    swapAttempts: swapped.attempts,
+  };
 }
