@@ -1,0 +1,93 @@
+import type { estypes } from '@elastic/elasticsearch';
+import { ValidationError } from '@ledger/platform';
+import type { AccountCursor, AccountPage, TransactionCursor, TransactionPage } from '../../ports/read-model.js';
+import type { AccountDocument, TransactionDocument } from './mappings.js';
+import { accountFromSource, transactionFromSource } from './mappings.js';
+
+// index.max_result_window (10,000 by default) bounds `size` even with search_after; one extra hit
+// tells whether there is a next page.
+const MAX_PAGE = 9_999;
+
+/** Page size asked for, clamped to what one search can return (one more hit is fetched). */
+export function pageSize(first: number): number {
+  return Math.min(Math.max(0, Math.trunc(first)), MAX_PAGE);
+}
+
+/**
+ * Accounts by owner then id, keyset-paginated with search_after on the same two keys. The total
+ * counts every match of the query (search_after only picks where the page starts), exactly.
+ */
+export function accountsSearch(
+  index: string,
+  query: { owner?: string; first: number; after?: AccountCursor },
+): estypes.SearchRequest {
+  return {
+    index,
+    query: query.owner === undefined ? { match_all: {} } : { term: { owner: query.owner } },
+    sort: [{ owner: { order: 'asc' } }, { id: { order: 'asc' } }],
+    ...(query.after ? { search_after: [query.after.owner, query.after.id] } : {}),
+    size: pageSize(query.first) + 1,
+    track_total_hits: true,
+  };
+}
+
+/**
+ * An account's transactions (it is the source or the destination), newest first: createdAt then
+ * id, descending. Date sort values are epoch milliseconds, so the cursor's time is sent as such.
+ */
+export function transactionsSearch(
+  index: string,
+  accountId: string,
+  query: { first: number; after?: TransactionCursor },
+): estypes.SearchRequest {
+  return {
+    index,
+    query: {
+      bool: {
+        filter: [
+          { bool: { should: [{ term: { from: accountId } }, { term: { to: accountId } }], minimum_should_match: 1 } },
+        ],
+      },
+    },
+    sort: [{ createdAt: { order: 'desc' } }, { id: { order: 'desc' } }],
+    ...(query.after ? { search_after: [epochMillis(query.after.createdAt), query.after.id] } : {}),
+    size: pageSize(query.first) + 1,
+    track_total_hits: false,
+  };
+}
+
+export function accountPage(response: estypes.SearchResponse<AccountDocument>, first: number): AccountPage {
+  const size = pageSize(first);
+  const hits = response.hits.hits;
+  return {
+    accounts: hits.slice(0, size).map((hit) => accountFromSource(sourceOf(hit))),
+    hasNextPage: hits.length > size,
+    totalCount: totalOf(response.hits.total),
+  };
+}
+
+export function transactionPage(response: estypes.SearchResponse<TransactionDocument>, first: number): TransactionPage {
+  const size = pageSize(first);
+  const hits = response.hits.hits;
+  return {
+    transactions: hits.slice(0, size).map((hit) => transactionFromSource(sourceOf(hit))),
+    hasNextPage: hits.length > size,
+  };
+}
+
+function epochMillis(iso: string): number {
+  const millis = Date.parse(iso);
+  if (Number.isNaN(millis)) throw new ValidationError(`cursor time "${iso}" is not an ISO-8601 date`);
+  return millis;
+}
+
+function totalOf(total: estypes.SearchTotalHits | number | undefined): number {
+  if (total === undefined) return 0;
+  return typeof total === 'number' ? total : total.value;
+}
+
+function sourceOf<T>(hit: estypes.SearchHit<T>): T {
+  // _source is on unless a request turns it off, which these never do.
+  if (hit._source === undefined) throw new Error(`search hit ${hit._id ?? '?'} in ${hit._index} has no _source`);
+  return hit._source;
+}

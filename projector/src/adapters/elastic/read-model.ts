@@ -1,0 +1,271 @@
+import { errors } from '@elastic/elasticsearch';
+import type { estypes } from '@elastic/elasticsearch';
+import { IllegalStateError, NotFoundError } from '@ledger/platform';
+import type { Logger } from '@ledger/platform';
+import type { AccountView, TransactionView } from '@ledger/schema';
+import type { ReadModel } from '../../ports/read-model.js';
+import { createElasticClient } from './client.js';
+import type { ElasticClientOptions } from './client.js';
+import { faultOf, faultOfError, guard } from './errors.js';
+import type { AccountDocument, CheckpointDocument, TransactionDocument } from './mappings.js';
+import { MAPPINGS, accountFromSource, transactionFromSource } from './mappings.js';
+import type { IndexKind } from './names.js';
+import { FIRST_GENERATION, INDEX_KINDS, indexNames, isGenerationId, newGenerationId } from './names.js';
+import { accountPage, accountsSearch, transactionPage, transactionsSearch } from './queries.js';
+import { SWAP_LOCK_MAPPING, createSwapLock } from './swap-lock.js';
+import { bulkError, bulkFailures, checkpointRequest, documentOperations } from './writes.js';
+
+export interface ElasticReadModelOptions extends ElasticClientOptions {
+  readonly partitions: number;
+  /** Starts every index and alias name, so deployments (and test runs) sharing a cluster stay apart. */
+  readonly indexPrefix?: string;
+  readonly logger?: Logger;
+  /**
+   * How a commit to the active generation becomes visible to searches: 'wait_for' (default)
+   * returns once a refresh has made it searchable, so a read-your-writes query sees it.
+   */
+  readonly refresh?: 'wait_for' | boolean;
+}
+
+/**
+ * The distributed read model on Elasticsearch. A generation is three indices (accounts,
+ * transactions, checkpoints) with explicit mappings; the active one sits behind three read aliases
+ * that one atomic alias update moves. Documents and checkpoints are externally versioned by the
+ * sequence of their position, so a stale or fenced worker can never move them back.
+ */
+export async function createElasticReadModel(options: ElasticReadModelOptions): Promise<ReadModel> {
+  const names = indexNames(options.indexPrefix ?? 'ledger');
+  const refresh = options.refresh ?? 'wait_for';
+  const log = options.logger?.child({ component: 'elastic-read-model' });
+  const { client, bulkOptions } = createElasticClient(options);
+  const swapLock = createSwapLock(client, names.locks);
+
+  const requireGenerationId = (generation: string): void => {
+    // An id that cannot be ours names no generation (and must never reach a request as a pattern).
+    if (!isGenerationId(generation)) throw new NotFoundError(`read model generation "${generation}" does not exist`);
+  };
+  const generationIndex = (generation: string, kind: IndexKind): string => {
+    requireGenerationId(generation);
+    return names.index(generation, kind);
+  };
+
+  const createIndex = async (generation: string, kind: IndexKind, readAlias: boolean): Promise<void> => {
+    const aliases: Record<string, estypes.IndicesAlias> = { [names.writeAlias(generation, kind)]: {} };
+    if (readAlias) aliases[names.alias(kind)] = {};
+    await client.indices.create({ index: names.index(generation, kind), mappings: MAPPINGS[kind], aliases });
+  };
+
+  const activeGeneration = async (): Promise<string> => {
+    let response: estypes.IndicesGetAliasResponse;
+    try {
+      response = await client.indices.getAlias({ name: names.alias('checkpoints') });
+    } catch (error) {
+      // A missing alias answers 404 with a plain message, not a typed error.
+      if (error instanceof errors.ResponseError && error.statusCode === 404) {
+        throw new IllegalStateError('read model has no active generation');
+      }
+      throw error;
+    }
+    const indices = Object.keys(response);
+    const generation = indices.length === 1 ? names.generationOf(indices[0]!, 'checkpoints') : null;
+    if (generation === null) {
+      throw new IllegalStateError(`read model alias ${names.alias('checkpoints')} points at [${indices.join(', ')}]`);
+    }
+    return generation;
+  };
+
+  /** Sources by id, read in real time (mget sees writes before any refresh). */
+  const sources = async <T>(index: string, ids: readonly string[], generation?: string): Promise<Map<string, T>> => {
+    const found = new Map<string, T>();
+    if (ids.length === 0) return found;
+    const response = await client.mget<T>({ index, ids: [...ids] });
+    for (const doc of response.docs) {
+      if ('error' in doc) {
+        if (faultOf(undefined, doc.error.type) === 'missing-index') {
+          throw generation === undefined
+            ? new IllegalStateError('read model has no active generation')
+            : new NotFoundError(`read model generation "${generation}" does not exist`);
+        }
+        throw new Error(`reading ${doc._id} from ${doc._index} failed: ${doc.error.reason ?? doc.error.type}`);
+      }
+      if (doc.found && doc._source !== undefined) found.set(doc._id, doc._source);
+    }
+    return found;
+  };
+
+  const checkpointsOf = async (generation?: string): Promise<number[]> => {
+    const index = generation === undefined ? names.alias('checkpoints') : generationIndex(generation, 'checkpoints');
+    const partitions = Array.from({ length: options.partitions }, (_, partition) => String(partition));
+    const stored = await sources<CheckpointDocument>(index, partitions, generation);
+    return partitions.map((partition) => stored.get(partition)?.sequence ?? 0);
+  };
+
+  const writeCheckpoint = async (generation: string, partition: number, sequence: number): Promise<void> => {
+    try {
+      await client.index(checkpointRequest(names, generation, partition, sequence));
+    } catch (error) {
+      const fault = faultOfError(error);
+      if (fault === 'version-conflict') return; // the checkpoint is already there or further on
+      if (fault === 'missing-index') throw new NotFoundError(`read model generation "${generation}" does not exist`);
+      throw error;
+    }
+  };
+
+  const commit: ReadModel['commit'] = async (generation, batch, { requireActive }) => {
+    requireGenerationId(generation);
+    const [active, swapping] = await Promise.all([
+      activeGeneration(),
+      requireActive ? swapLock.holder() : Promise.resolve(undefined),
+    ]);
+    if (requireActive && active !== generation) return 'inactive-generation';
+    if (swapping !== undefined) return 'swap-pending';
+    const operations = documentOperations(names, generation, batch);
+    if (operations.length > 0) {
+      // Searches read the active generation only; a candidate is refreshed once, before its swap.
+      const visibility = active === generation && refresh !== false ? { refresh } : {};
+      const response = await client.bulk({ operations, require_alias: true, ...visibility }, bulkOptions);
+      const failures = bulkFailures(response);
+      if (failures.length > 0) throw bulkError(generation, failures);
+    }
+    // After the documents only: a checkpoint must never cover a document that did not land.
+    await writeCheckpoint(generation, batch.partition, batch.checkpoint);
+    if (requireActive) {
+      // Elasticsearch has no transaction around the checks and the writes, so they are made again
+      // afterwards, lock first and alias second (a swap moves the alias first and frees the lock
+      // second). If both still read as before, the lock was taken after these writes and the
+      // rebuild saw them; otherwise the batch may be missing from the generation swapping in, and
+      // the caller redoes it (harmless: every write is guarded by position).
+      if ((await swapLock.holder()) !== undefined) return 'swap-pending';
+      if ((await activeGeneration()) !== generation) return 'inactive-generation';
+    }
+    return 'committed';
+  };
+
+  const swap = async (generation: string): Promise<boolean> => {
+    requireGenerationId(generation);
+    const holder = await swapLock.holder();
+    if (holder !== undefined && holder !== generation) return false;
+    try {
+      return await switchAliases(generation);
+    } finally {
+      // After the alias moved: a commit that then finds the lock free also finds the new alias.
+      await swapLock.release(generation);
+    }
+  };
+
+  const switchAliases = async (generation: string): Promise<boolean> => {
+    const active = await activeGeneration();
+    if (active === generation) return true;
+    const [candidate, current] = await Promise.all([checkpointsOf(generation), checkpointsOf(active)]);
+    if (current.some((sequence, partition) => candidate[partition]! < sequence)) return false;
+    await client.indices.refresh({ index: INDEX_KINDS.map((kind) => names.index(generation, kind)) });
+    try {
+      // One request, applied atomically: every remove must find its alias on the generation we
+      // compared against, so a concurrent swap makes this one fail whole rather than half apply.
+      await client.indices.updateAliases({
+        actions: INDEX_KINDS.flatMap((kind): estypes.IndicesUpdateAliasesAction[] => [
+          { remove: { index: names.index(active, kind), alias: names.alias(kind), must_exist: true } },
+          { add: { index: names.index(generation, kind), alias: names.alias(kind) } },
+        ]),
+      });
+    } catch (error) {
+      if (faultOfError(error) !== 'alias-missing') throw error;
+      return (await activeGeneration()) === generation;
+    }
+    log?.info({ from: active, to: generation }, 'read model generation swapped');
+    return true;
+  };
+
+  const beginSwap = async (generation: string, ttlMs: number): Promise<boolean> => {
+    requireGenerationId(generation);
+    if (!(await client.indices.exists({ index: names.index(generation, 'checkpoints') }))) {
+      throw new NotFoundError(`read model generation "${generation}" does not exist`);
+    }
+    return swapLock.acquire(generation, ttlMs);
+  };
+
+  const dropGeneration = async (generation: string): Promise<void> => {
+    if (!isGenerationId(generation)) return;
+    if ((await activeGeneration()) === generation) {
+      throw new IllegalStateError(`generation "${generation}" is active and cannot be dropped`);
+    }
+    await client.indices.delete({
+      index: INDEX_KINDS.map((kind) => names.index(generation, kind)),
+      ignore_unavailable: true,
+    });
+    await swapLock.release(generation);
+    log?.info({ generation }, 'read model generation dropped');
+  };
+
+  const ensureIndices = async (): Promise<void> => {
+    const alreadyThere = (error: unknown) => {
+      if (faultOfError(error) !== 'already-exists') throw error;
+    };
+    await client.indices.create({ index: names.locks, mappings: SWAP_LOCK_MAPPING }).catch(alreadyThere);
+    if (await client.indices.existsAlias({ name: names.alias('checkpoints') })) return;
+    // Checkpoints last: their alias is what says the set is complete.
+    for (const kind of INDEX_KINDS) {
+      await createIndex(FIRST_GENERATION, kind, true).catch(alreadyThere);
+    }
+    log?.info({ generation: FIRST_GENERATION }, 'read model initialised');
+  };
+
+  try {
+    await guard(ensureIndices);
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+
+  return {
+    activeGeneration: () => guard(activeGeneration),
+    createGeneration: () =>
+      guard(async () => {
+        const generation = newGenerationId();
+        for (const kind of INDEX_KINDS) await createIndex(generation, kind, false);
+        return generation;
+      }),
+    beginSwap: (generation, ttlMs) => guard(() => beginSwap(generation, ttlMs)),
+    endSwap: (generation) =>
+      guard(() => (isGenerationId(generation) ? swapLock.release(generation) : Promise.resolve())),
+    swap: (generation) => guard(() => swap(generation)),
+    dropGeneration: (generation) => guard(() => dropGeneration(generation)),
+    checkpoints: (generation) => guard(() => checkpointsOf(generation)),
+    load: (generation, accountIds, transactionIds) =>
+      guard(async () => {
+        const [accounts, transactions] = await Promise.all([
+          sources<AccountDocument>(generationIndex(generation, 'accounts'), accountIds, generation),
+          sources<TransactionDocument>(generationIndex(generation, 'transactions'), transactionIds, generation),
+        ]);
+        return {
+          accounts: new Map<string, AccountView>([...accounts].map(([id, source]) => [id, accountFromSource(source)])),
+          transactions: new Map<string, TransactionView>(
+            [...transactions].map(([id, source]) => [id, transactionFromSource(source)]),
+          ),
+        };
+      }),
+    commit: (generation, batch, commitOptions) => guard(() => commit(generation, batch, commitOptions)),
+    getAccount: (id) =>
+      guard(async () => {
+        const source = (await sources<AccountDocument>(names.alias('accounts'), [id])).get(id);
+        return source ? accountFromSource(source) : null;
+      }),
+    listAccounts: (query) =>
+      guard(async () =>
+        accountPage(await client.search<AccountDocument>(accountsSearch(names.alias('accounts'), query)), query.first),
+      ),
+    getTransaction: (id) =>
+      guard(async () => {
+        const source = (await sources<TransactionDocument>(names.alias('transactions'), [id])).get(id);
+        return source ? transactionFromSource(source) : null;
+      }),
+    listTransactions: (accountId, query) =>
+      guard(async () =>
+        transactionPage(
+          await client.search<TransactionDocument>(transactionsSearch(names.alias('transactions'), accountId, query)),
+          query.first,
+        ),
+      ),
+    close: () => client.close(),
+  };
+}
