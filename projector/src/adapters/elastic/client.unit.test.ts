@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { DiagnosticResult } from '@elastic/elasticsearch';
 import { createElasticClient } from './client.js';
+import { indexNames } from './names.js';
+import { transactionsSearch } from './queries.js';
+import { checkpointRequest } from './writes.js';
 import { createElasticReadModel } from './read-model.js';
 
 /** A local port nothing listens on: requests to it are refused at once, no server involved. */
@@ -18,7 +21,7 @@ async function closedPortUrl(): Promise<string> {
 async function sent(
   elastic: ReturnType<typeof createElasticClient>,
   request: () => Promise<unknown>,
-): Promise<{ headers: Record<string, unknown>; body: string }> {
+): Promise<{ method: string; path: string; querystring: string; headers: Record<string, unknown>; body: string }> {
   let seen: DiagnosticResult | undefined;
   const listener = (_error: unknown, result: DiagnosticResult | null) => {
     seen ??= result ?? undefined;
@@ -30,7 +33,13 @@ async function sent(
     elastic.client.diagnostic.off('request', listener);
   }
   const params = seen!.meta.request.params;
-  return { headers: { ...params.headers }, body: String(params.body ?? '') };
+  return {
+    method: params.method,
+    path: params.path,
+    querystring: String(params.querystring ?? ''),
+    headers: { ...params.headers },
+    body: String(params.body ?? ''),
+  };
 }
 
 describe('elastic client', async () => {
@@ -64,6 +73,37 @@ describe('elastic client', async () => {
         .map((line) => JSON.parse(line) as unknown),
       [{ index: { _index: 'x', _id: '1', version: 7, version_type: 'external' } }, { a: 1 }],
     );
+  });
+
+  test('a checkpoint write carries its external version and require_alias in the query string', async () => {
+    const elastic = open();
+    const request = await sent(elastic, () =>
+      elastic.client.index(checkpointRequest(indexNames('ledger'), 'g0', 3, 9), { maxRetries: 0 }),
+    );
+    assert.equal(request.method, 'PUT');
+    assert.equal(request.path, '/ledger-checkpoints-g0-write/_doc/3');
+    assert.deepEqual(Object.fromEntries(new URLSearchParams(request.querystring)), {
+      version: '9',
+      version_type: 'external',
+      require_alias: 'true',
+    });
+    assert.deepEqual(JSON.parse(request.body), { partition: 3, sequence: 9 });
+  });
+
+  test('a transaction search sends its query, sort and search_after in the body', async () => {
+    const elastic = open();
+    const search = transactionsSearch('ledger-transactions', 'acc', {
+      first: 2,
+      after: { createdAt: '2024-01-01T00:05:00.000Z', id: 't5' },
+    });
+    const request = await sent(elastic, () => elastic.client.search(search, { maxRetries: 0 }));
+    assert.equal(request.path, '/ledger-transactions/_search');
+    const body = JSON.parse(request.body) as Record<string, unknown>;
+    assert.deepEqual(body.search_after, [Date.parse('2024-01-01T00:05:00.000Z'), 't5']);
+    assert.deepEqual(body.sort, search.sort);
+    assert.deepEqual(body.query, search.query);
+    assert.equal(body.size, 3);
+    assert.equal(body.track_total_hits, false);
   });
 
   test("apiVersion 9 keeps the client's own headers", async () => {

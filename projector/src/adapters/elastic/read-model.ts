@@ -197,17 +197,25 @@ export async function createElasticReadModel(options: ElasticReadModelOptions): 
     log?.info({ generation }, 'read model generation dropped');
   };
 
-  const ensureIndices = async (): Promise<void> => {
-    const alreadyThere = (error: unknown) => {
-      if (faultOfError(error) !== 'already-exists') throw error;
-    };
-    await client.indices.create({ index: names.locks, mappings: SWAP_LOCK_MAPPING }).catch(alreadyThere);
+  const alreadyThere = (error: unknown): void => {
+    if (faultOfError(error) !== 'already-exists') throw error;
+  };
+  const ensureFirstGeneration = async (): Promise<void> => {
     if (await client.indices.existsAlias({ name: names.alias('checkpoints') })) return;
     // Checkpoints last: their alias is what says the set is complete.
-    for (const kind of INDEX_KINDS) {
-      await createIndex(FIRST_GENERATION, kind, true).catch(alreadyThere);
-    }
+    await Promise.all(
+      ['accounts' as const, 'transactions' as const].map((kind) =>
+        createIndex(FIRST_GENERATION, kind, true).catch(alreadyThere),
+      ),
+    );
+    await createIndex(FIRST_GENERATION, 'checkpoints', true).catch(alreadyThere);
     log?.info({ generation: FIRST_GENERATION }, 'read model initialised');
+  };
+  const ensureIndices = async (): Promise<void> => {
+    await Promise.all([
+      client.indices.create({ index: names.locks, mappings: SWAP_LOCK_MAPPING }).catch(alreadyThere),
+      ensureFirstGeneration(),
+    ]);
   };
 
   try {
@@ -222,7 +230,14 @@ export async function createElasticReadModel(options: ElasticReadModelOptions): 
     createGeneration: () =>
       guard(async () => {
         const generation = newGenerationId();
-        for (const kind of INDEX_KINDS) await createIndex(generation, kind, false);
+        const created = await Promise.allSettled(INDEX_KINDS.map((kind) => createIndex(generation, kind, false)));
+        const failed = created.find((result) => result.status === 'rejected');
+        if (failed) {
+          // No caller knows this id yet, so no one else would ever clean up the half-made set.
+          const index = INDEX_KINDS.map((kind) => names.index(generation, kind));
+          await client.indices.delete({ index, ignore_unavailable: true }).catch(() => undefined);
+          throw failed.reason;
+        }
         return generation;
       }),
     beginSwap: (generation, ttlMs) => guard(() => beginSwap(generation, ttlMs)),
