@@ -192,9 +192,10 @@ export function defineReadModelContract(
       const rm = await fresh();
       const active = await rm.activeGeneration();
       const candidate = await rm.createGeneration();
-      assert.equal(await rm.beginSwap(candidate, 150), true);
+      // Wide enough for a networked engine to answer the first commit within the TTL.
+      assert.equal(await rm.beginSwap(candidate, 400), true);
       assert.equal(await liveCommit(rm, active, 1), 'swap-pending');
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => setTimeout(resolve, 500));
       assert.equal(await liveCommit(rm, active, 1), 'committed');
       const other = await rm.createGeneration();
       assert.equal(await rm.beginSwap(other, 60_000), true, 'a lapsed lock can be taken by another generation');
