@@ -2,7 +2,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { AccountDocument, DepositDocument, OpenAccountDocument, TransferDocument, WithdrawDocument } from '@ledger/client';
+import {
+  AccountDocument,
+  DepositDocument,
+  OpenAccountDocument,
+  TransferDocument,
+  WithdrawDocument,
+} from '@ledger/client';
 import { startTestSystem } from './testing/harness.js';
 import type { TestSystem } from './testing/harness.js';
 

@@ -8,7 +8,8 @@ const OPS = env('BENCH_OPS', 2000);
 const CONCURRENCY = env('BENCH_CONCURRENCY', 32);
 const ACCOUNTS = env('BENCH_ACCOUNTS', 50);
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function measure(name: string, ops: number, run: (i: number) => Promise<unknown>): Promise<void> {
   const latencies: number[] = [];
@@ -45,7 +46,11 @@ try {
     ledger.client.request(DepositDocument, { accountId: ids[i % ACCOUNTS]!, amount: '100' }),
   );
   await measure('transfer (READ_YOUR_WRITES)', OPS, (i) =>
-    ledger.client.request(TransferDocument, { from: ids[i % ACCOUNTS]!, to: ids[(i * 7 + 1) % ACCOUNTS]!, amount: '1' }),
+    ledger.client.request(TransferDocument, {
+      from: ids[i % ACCOUNTS]!,
+      to: ids[(i * 7 + 1) % ACCOUNTS]!,
+      amount: '1',
+    }),
   );
   await measure('deposit, one hot account (RYW)', Math.floor(OPS / 4), () =>
     ledger.client.request(DepositDocument, { accountId: ids[0]!, amount: '1' }),
@@ -55,7 +60,9 @@ try {
   const response = await fetch(`${ledger.baseUrl}/rebuild/balance`);
   const result = (await response.json()) as { events: number };
   const seconds = (performance.now() - t) / 1000;
-  console.log(`rebuild balance over gRPC replay      ${result.events} events ${(result.events / seconds).toFixed(0)} events/s (store holds ${events})`);
+  console.log(
+    `rebuild balance over gRPC replay      ${result.events} events ${(result.events / seconds).toFixed(0)} events/s (store holds ${events})`,
+  );
 } finally {
   await ledger.dispose();
 }

@@ -1,7 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { AccountDocument, AccountsDocument, DepositDocument, OpenAccountDocument, TransferDocument } from '@ledger/client';
+import {
+  AccountDocument,
+  AccountsDocument,
+  DepositDocument,
+  OpenAccountDocument,
+  TransferDocument,
+} from '@ledger/client';
 import { startTestSystem } from './testing/harness.js';
 import type { TestSystem } from './testing/harness.js';
 

@@ -58,7 +58,11 @@ export function createEngines(config: LedgerConfig, logger: Logger): Engines {
           const { createMongoEventStore } = await import('@ledger/write-service');
           return createMongoEventStore({ url: config.MONGO_URL, partitions: config.LEDGER_PARTITIONS, logger });
         }
-        return createSqliteEventStore({ path: join(dataDir(), 'events.db'), partitions: config.LEDGER_PARTITIONS, logger });
+        return createSqliteEventStore({
+          path: join(dataDir(), 'events.db'),
+          partitions: config.LEDGER_PARTITIONS,
+          logger,
+        });
       },
       (store) => store.close(),
     ),
@@ -80,7 +84,8 @@ export function createEngines(config: LedgerConfig, logger: Logger): Engines {
       (bus) => bus.close(),
     ),
     notifications: once(
-      () => (config.NATS_URL ? createNatsNotificationBus({ client: nats(), logger }) : createInProcessNotificationBus()),
+      () =>
+        config.NATS_URL ? createNatsNotificationBus({ client: nats(), logger }) : createInProcessNotificationBus(),
       (bus) => bus.close(),
     ),
     leases: once(

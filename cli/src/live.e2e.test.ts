@@ -57,7 +57,9 @@ describe('live subscriptions over graphql-ws', () => {
 
     const amounts = Array.from({ length: 30 }, (_, i) => BigInt(i + 1));
     await ledger.client.request(DepositDocument, { accountId: unwatched, amount: '5' });
-    const writes = amounts.map((amount) => ledger.client.request(DepositDocument, { accountId: watched, amount: String(amount) }));
+    const writes = amounts.map((amount) =>
+      ledger.client.request(DepositDocument, { accountId: watched, amount: String(amount) }),
+    );
     await Promise.all(writes);
     await ledger.client.request(WithdrawDocument, { accountId: watched, amount: '3' });
     await ledger.client.request(TransferDocument, { from: watched, to: other, amount: '10' });
@@ -75,9 +77,16 @@ describe('live subscriptions over graphql-ws', () => {
       assert.equal(change.balance, expected.toString(), 'each change follows the previous one');
     }
     const positions = mine.map((change) => Number(change.position.split(':')[1]));
-    assert.deepEqual(positions, [...positions].sort((a, b) => a - b), 'in store order');
+    assert.deepEqual(
+      positions,
+      [...positions].sort((a, b) => a - b),
+      'in store order',
+    );
     const deposits = mine.slice(0, 30).map((change) => BigInt(change.delta));
-    assert.deepEqual([...deposits].sort((a, b) => Number(a - b)), amounts);
+    assert.deepEqual(
+      [...deposits].sort((a, b) => Number(a - b)),
+      amounts,
+    );
     assert.equal(mine[30]!.delta, '-3');
     assert.equal(mine[31]!.delta, '-10');
     const credit = received.find((change) => change.accountId === other);
@@ -91,7 +100,12 @@ describe('live subscriptions over graphql-ws', () => {
     await ledger.client.request(DepositDocument, { accountId: from, amount: '100' });
     const accepted = await ledger.client.request(TransferDocument, { from, to, amount: '60', consistency: 'EVENTUAL' });
     assert.equal(accepted.transfer.status, 'PENDING');
-    const overdraft = await ledger.client.request(TransferDocument, { from, to, amount: '1000', consistency: 'EVENTUAL' });
+    const overdraft = await ledger.client.request(TransferDocument, {
+      from,
+      to,
+      amount: '1000',
+      consistency: 'EVENTUAL',
+    });
 
     const watch = async (id: string) => {
       const seen: string[] = [];

@@ -29,8 +29,11 @@ function checkSeparateProcess(command: string, config: LedgerConfig): string | n
   const missing: string[] = [];
   if (!config.NATS_URL) missing.push('NATS_URL (the in-process bus cannot reach other processes)');
   if (command !== 'gateway' && !config.REDIS_URL) missing.push('REDIS_URL (in-process leases cannot be shared)');
-  if (command !== 'write-service' && !config.WRITE_SERVICE_GRPC) missing.push('WRITE_SERVICE_GRPC (host:port of the write service)');
-  return missing.length ? `ledger ${command} runs as a separate process and needs ${missing.join(', ')}; or run \`ledger all\`` : null;
+  if (command !== 'write-service' && !config.WRITE_SERVICE_GRPC)
+    missing.push('WRITE_SERVICE_GRPC (host:port of the write service)');
+  return missing.length
+    ? `ledger ${command} runs as a separate process and needs ${missing.join(', ')}; or run \`ledger all\``
+    : null;
 }
 
 async function main(argv: readonly string[]): Promise<number> {

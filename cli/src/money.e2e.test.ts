@@ -42,7 +42,10 @@ describe('money moves through the running system (GraphQL over HTTP)', () => {
     assert.equal(deposit.deposit.to, alice);
     assert.equal(await balance(alice), '10000');
 
-    const withdrawal = await ledger.client.request(WithdrawDocument, { accountId: alice, amount: 2500 as unknown as string });
+    const withdrawal = await ledger.client.request(WithdrawDocument, {
+      accountId: alice,
+      amount: 2500 as unknown as string,
+    });
     assert.equal(withdrawal.withdraw.status, 'SUCCEEDED');
     assert.equal(await balance(alice), '7500');
 
@@ -90,8 +93,16 @@ describe('money moves through the running system (GraphQL over HTTP)', () => {
   test('a retried command with the same idempotency key has one effect and returns the same transaction', async () => {
     const account = await open('erin');
     const key = `deposit-${randomUUID()}`;
-    const first = await ledger.client.request(DepositDocument, { accountId: account, amount: '700', idempotencyKey: key });
-    const again = await ledger.client.request(DepositDocument, { accountId: account, amount: '700', idempotencyKey: key });
+    const first = await ledger.client.request(DepositDocument, {
+      accountId: account,
+      amount: '700',
+      idempotencyKey: key,
+    });
+    const again = await ledger.client.request(DepositDocument, {
+      accountId: account,
+      amount: '700',
+      idempotencyKey: key,
+    });
     const concurrent = await Promise.all(
       Array.from({ length: 5 }, () =>
         ledger.client.request(DepositDocument, { accountId: account, amount: '700', idempotencyKey: key }),
@@ -106,7 +117,9 @@ describe('money moves through the running system (GraphQL over HTTP)', () => {
   test('100 concurrent deposits on one account all land', async () => {
     const account = await open('frank');
     const results = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => ledger.client.request(DepositDocument, { accountId: account, amount: String(i + 1) })),
+      Array.from({ length: 100 }, (_, i) =>
+        ledger.client.request(DepositDocument, { accountId: account, amount: String(i + 1) }),
+      ),
     );
     assert.ok(results.every((result) => result.deposit.status === 'SUCCEEDED'));
     assert.equal(new Set(results.map((result) => result.deposit.id)).size, 100);
@@ -139,7 +152,11 @@ describe('money moves through the running system (GraphQL over HTTP)', () => {
     assert.equal(page1.accounts.totalCount, 3);
     assert.equal(page1.accounts.edges.length, 2);
     assert.equal(page1.accounts.pageInfo.hasNextPage, true);
-    const page2 = await ledger.client.request(AccountsDocument, { owner, first: 2, after: page1.accounts.pageInfo.endCursor });
+    const page2 = await ledger.client.request(AccountsDocument, {
+      owner,
+      first: 2,
+      after: page1.accounts.pageInfo.endCursor,
+    });
     assert.equal(page2.accounts.pageInfo.hasNextPage, false);
     const listed = [...page1.accounts.edges, ...page2.accounts.edges].map((edge) => edge.node.id);
     assert.deepEqual(listed, [...ids].sort());

@@ -23,7 +23,9 @@ export async function runRebuild(config: LedgerConfig, logger: Logger): Promise<
     return 0;
   } catch (error) {
     process.stderr.write('\n');
-    console.error(`ledger rebuild: ${error instanceof Error ? error.message : String(error)} (write service at ${address})`);
+    console.error(
+      `ledger rebuild: ${error instanceof Error ? error.message : String(error)} (write service at ${address})`,
+    );
     return 1;
   } finally {
     await source.close();

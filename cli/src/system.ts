@@ -76,7 +76,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       const forwarders = balancer('forwarder', createForwarderTask({ store, bus: engines.eventBus(), logger }));
       await sagas.start();
       await forwarders.start();
-      stops.push(() => sagas.stop(), () => forwarders.stop());
+      stops.push(
+        () => sagas.stop(),
+        () => forwarders.stop(),
+      );
     }
 
     const address = writeServiceAddress ?? '127.0.0.1:50051';

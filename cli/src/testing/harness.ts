@@ -25,7 +25,9 @@ export interface TestSystem {
 }
 
 /** Starts the whole system in this process (`ledger all`) on ephemeral ports and a temp data dir. */
-export async function startTestSystem(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestSystem> {
+export async function startTestSystem(
+  options: { dataDir?: string; env?: Record<string, string> } = {},
+): Promise<TestSystem> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ledger-e2e-'));
   const config = loadConfig({
     PORT: '0',
