@@ -79,17 +79,28 @@ export function createEngines(config: LedgerConfig, logger: Logger): Engines {
     eventBus: once(
       () =>
         config.NATS_URL
-          ? createNatsEventBus({ client: nats(), partitions: config.LEDGER_PARTITIONS, logger })
+          ? createNatsEventBus({
+              client: nats(),
+              partitions: config.LEDGER_PARTITIONS,
+              stream: `${config.LEDGER_NAMESPACE.toUpperCase().replace(/-/g, '_')}_EVENTS`,
+              subjectPrefix: config.LEDGER_NAMESPACE,
+              logger,
+            })
           : createInProcessEventBus(),
       (bus) => bus.close(),
     ),
     notifications: once(
       () =>
-        config.NATS_URL ? createNatsNotificationBus({ client: nats(), logger }) : createInProcessNotificationBus(),
+        config.NATS_URL
+          ? createNatsNotificationBus({ client: nats(), subjectPrefix: config.LEDGER_NAMESPACE, logger })
+          : createInProcessNotificationBus(),
       (bus) => bus.close(),
     ),
     leases: once(
-      () => (config.REDIS_URL ? createRedisLeaseStore({ url: config.REDIS_URL, logger }) : createInProcessLeaseStore()),
+      () =>
+        config.REDIS_URL
+          ? createRedisLeaseStore({ url: config.REDIS_URL, keyPrefix: config.LEDGER_NAMESPACE, logger })
+          : createInProcessLeaseStore(),
       (leases) => leases.close(),
     ),
     async close() {

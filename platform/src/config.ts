@@ -21,11 +21,17 @@ const schema = z.object({
   NATS_URL: url,
   ELASTIC_URL: url,
   REDIS_URL: url,
+  /** host:port of the write service, or a comma list of ip:port replicas (balanced round robin). */
   WRITE_SERVICE_GRPC: z
     .string()
     .trim()
-    .regex(/^[^\s:]+:\d+$/, 'expected host:port')
+    .regex(/^[^\s:,]+:\d+(,[^\s:,]+:\d+)*$/, 'expected host:port or a comma list of host:port')
     .optional(),
+  /** Prefix of NATS subjects and stream and of Redis keys, so several ledgers can share the engines. */
+  LEDGER_NAMESPACE: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes')
+    .default('ledger'),
 });
 
 export type LedgerConfig = z.infer<typeof schema>;

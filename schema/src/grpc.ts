@@ -15,6 +15,20 @@ export const LEDGER_PROTO_PATH = fileURLToPath(new URL('../proto/ledger.proto', 
 
 let cached: ProtoGrpcType | undefined;
 
+/**
+ * Channel target and options for a write-service address: "host:port" (DNS, every address the name
+ * resolves to) or a comma list of "ip:port" replicas; calls are spread round robin over the ready
+ * ones, so a replica that dies only drops out of the rotation.
+ */
+export function grpcChannel(address: string): { target: string; options: grpc.ChannelOptions } {
+  const entries = address.split(',').map((entry) => entry.trim().replace(/^localhost:/, '127.0.0.1:'));
+  const target = entries.length > 1 ? `ipv4:${entries.join(',')}` : `dns:${entries[0]}`;
+  return {
+    target,
+    options: { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) },
+  };
+}
+
 /** The ledger.v1 package, loaded with the same options the generated types were made with. */
 export function loadLedgerProto(): ProtoGrpcType {
   if (!cached) {

@@ -3,7 +3,7 @@ export { encodeEvent, decodeEvent, validateEventData, isKnownEventType, EventDec
 export type { WireEvent } from './codec.js';
 export type { AccountStatus, AccountView, TransactionView, BalanceChange, CheckpointAdvanced } from './views.js';
 export { notifySubjects } from './views.js';
-export { loadLedgerProto, LEDGER_PROTO_PATH } from './grpc.js';
+export { loadLedgerProto, grpcChannel, LEDGER_PROTO_PATH } from './grpc.js';
 export type {
   ProtoGrpcType,
   CommandServiceClient,

@@ -17,6 +17,8 @@ export type PartitionTask = (context: PartitionTaskContext) => Promise<void>;
 export type BalancerNotification =
   | { readonly type: 'acquired'; readonly partition: number; readonly token: number }
   | { readonly type: 'released'; readonly partition: number }
+  /** The partition's task has ended on this replica (after a move, a lost lease or a stop). */
+  | { readonly type: 'stopped'; readonly partition: number; readonly token: number }
   | { readonly type: 'leaseLost'; readonly partition: number }
   | { readonly type: 'taskFailed'; readonly partition: number; readonly error: unknown }
   | { readonly type: 'storeUnavailable'; readonly error: unknown };
@@ -81,7 +83,8 @@ export function createLeaseBalancer(options: LeaseBalancerOptions): LeaseBalance
     switch (notification.type) {
       case 'acquired':
       case 'released':
-        options.logger?.debug({ worker: name, ...notification }, `partition ${notification.type}`);
+      case 'stopped':
+        options.logger?.info({ worker: name, ...notification }, `partition worker ${notification.type}`);
         break;
       case 'leaseLost':
         options.logger?.warn({ worker: name, partition: notification.partition }, 'lease lost');
@@ -165,6 +168,7 @@ export function createLeaseBalancer(options: LeaseBalancerOptions): LeaseBalance
     const stopped = (async () => {
       await entry.running;
       clearInterval(keeping);
+      notify({ type: 'stopped', partition, token: entry.lease.token });
       // Only now may another replica start it.
       if (release) {
         await leases.release(entry.lease).catch((error: unknown) => notify({ type: 'storeUnavailable', error }));

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { ledgerErrorFromGrpc, loadLedgerProto } from '@ledger/schema';
+import { grpcChannel, ledgerErrorFromGrpc, loadLedgerProto } from '@ledger/schema';
 import type { GrpcTransactionReply } from '@ledger/schema';
 import type { AccountOpened, Commands, TransactionAccepted } from '../../ports/commands.js';
 
@@ -16,7 +16,8 @@ type Invoke<Reply> = (options: grpc.CallOptions, callback: grpc.requestCallback<
 export function createGrpcCommands(options: GrpcCommandsOptions): Commands {
   const deadlineMs = options.deadlineMs ?? 10_000;
   const proto = loadLedgerProto().ledger.v1;
-  const client = new proto.CommandService(options.address, grpc.credentials.createInsecure());
+  const channel = grpcChannel(options.address);
+  const client = new proto.CommandService(channel.target, grpc.credentials.createInsecure(), channel.options);
 
   const call = <Reply>(invoke: Invoke<Reply>): Promise<Reply> =>
     new Promise((resolve, reject) => {

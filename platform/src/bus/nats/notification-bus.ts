@@ -9,6 +9,8 @@ export interface NatsNotificationBusOptions {
   readonly servers?: string | readonly string[];
   /** ... or share a connection; its owner closes it. */
   readonly client?: NatsClient;
+  /** Replaces the leading "ledger" token of every subject on the wire, so ledgers can share a server. */
+  readonly subjectPrefix?: string;
   readonly logger?: Logger;
 }
 
@@ -21,23 +23,27 @@ export function createNatsNotificationBus(options: NatsNotificationBusOptions): 
   const ownsClient = options.client === undefined;
   const codec = JSONCodec();
   const active = new Set<Subscription>();
+  const prefix = options.subjectPrefix ?? 'ledger';
+  const toWire = (subject: string): string => subject.replace(/^ledger(?=\.|$)/, prefix);
+  const fromWire = (subject: string): string =>
+    subject === prefix || subject.startsWith(`${prefix}.`) ? `ledger${subject.slice(prefix.length)}` : subject;
 
   return {
     async publish(subject, payload) {
       const connection = await client.connection();
-      connection.publish(subject, codec.encode(payload));
+      connection.publish(toWire(subject), codec.encode(payload));
     },
 
     async subscribe(pattern, handler) {
       const connection = await client.connection();
-      const sub = connection.subscribe(pattern, {
+      const sub = connection.subscribe(toWire(pattern), {
         callback: (error, message) => {
           if (error) {
             options.logger?.warn({ err: error, pattern }, 'notification subscription failed');
             return;
           }
           try {
-            handler(message.subject, codec.decode(message.data));
+            handler(fromWire(message.subject), codec.decode(message.data));
           } catch (failure) {
             // A failing listener must not stop the others (fire-and-forget).
             options.logger?.warn({ err: failure, subject: message.subject }, 'notification handler failed');

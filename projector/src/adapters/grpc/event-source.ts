@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { decodeEvent, ledgerErrorFromGrpc, loadLedgerProto } from '@ledger/schema';
+import { decodeEvent, grpcChannel, ledgerErrorFromGrpc, loadLedgerProto } from '@ledger/schema';
 import type { EventStoreClient, GrpcEventOutput, LedgerEvent } from '@ledger/schema';
 import type { EventSource, ReplayRequest } from '../../ports/event-source.js';
 
@@ -14,7 +14,8 @@ export interface GrpcEventSourceOptions {
 export function createGrpcEventSource(options: GrpcEventSourceOptions): EventSource {
   const deadlineMs = options.deadlineMs ?? 10_000;
   const proto = loadLedgerProto().ledger.v1;
-  const client = new proto.EventStore(options.address, grpc.credentials.createInsecure());
+  const channel = grpcChannel(options.address);
+  const client = new proto.EventStore(channel.target, grpc.credentials.createInsecure(), channel.options);
   return {
     replay: (request, signal) => replay(client, request, signal),
     heads: () =>
