@@ -171,7 +171,7 @@ describe('a cluster of processes on NATS and Redis', { skip: !NATS_URL || !REDIS
     const killTime = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const ws3 = start('ws-3', 'write-service', { GRPC_PORT: String(grpcPorts[2]) });
-    const proj4 = start('proj-4', 'projector');
+    start('proj-4', 'projector');
     await ws3.waitForLog(listening);
     await new Promise((resolve) => setTimeout(resolve, 2.5 * TTL));
     running = false;
