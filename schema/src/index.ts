@@ -17,3 +17,4 @@ export type {
 } from './grpc.js';
 export { LEDGER_ERROR_CODE_KEY, ledgerErrorToStatus, ledgerErrorFromGrpc } from './grpc-errors.js';
 export type { GrpcErrorStatus } from './grpc-errors.js';
+export type { LedgerCommands, TransactionAccepted, AccountOpened } from './commands.js';

@@ -1,41 +1,11 @@
-/** Result of a command that creates a transaction. */
-export interface TransactionAccepted {
-  readonly transactionId: string;
-  /** "<partition>:<sequence>" of the TransactionRequested event. */
-  readonly position: string;
-  /** An earlier command with the same idempotency key had created it. */
-  readonly duplicate: boolean;
-}
+import type { LedgerCommands } from '@ledger/schema';
 
-export interface AccountOpened {
-  readonly accountId: string;
-  readonly position: string;
-}
+export type { AccountOpened, TransactionAccepted } from '@ledger/schema';
 
 /**
- * The write service as the gateway sees it (gRPC CommandService). Rejections arrive as
- * LedgerError subclasses: ValidationError, NotFoundError, IdempotencyMismatchError, UnavailableError.
+ * The write service as the gateway sees it: its command API over gRPC. Rejections arrive as the
+ * same LedgerError classes (ValidationError, NotFoundError, IdempotencyMismatchError, UnavailableError).
  */
-export interface Commands {
-  openAccount(input: { owner: string; correlationId?: string }): Promise<AccountOpened>;
-  deposit(input: {
-    accountId: string;
-    amount: bigint;
-    idempotencyKey?: string;
-    correlationId?: string;
-  }): Promise<TransactionAccepted>;
-  withdraw(input: {
-    accountId: string;
-    amount: bigint;
-    idempotencyKey?: string;
-    correlationId?: string;
-  }): Promise<TransactionAccepted>;
-  transfer(input: {
-    from: string;
-    to: string;
-    amount: bigint;
-    idempotencyKey?: string;
-    correlationId?: string;
-  }): Promise<TransactionAccepted>;
+export interface Commands extends LedgerCommands {
   close(): Promise<void>;
 }
