@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { engineUrl } from '@ledger/platform';
+import { engineUrl } from '@ledger/platform/testing';
 import {
   AccountDocument,
   DepositDocument,

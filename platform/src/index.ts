@@ -31,17 +31,11 @@ export type {
   PartitionTaskContext,
   BalancerNotification,
 } from './lease/balancer.js';
-export { engineUrl } from './testing/engines.js';
-export type { Engine } from './testing/engines.js';
 export { createRedisLeaseStore } from './lease/redis/redis-lease-store.js';
 export type { RedisLeaseStoreOptions } from './lease/redis/redis-lease-store.js';
-export { defineLeaseContract } from './lease/lease.contract.js';
-export type { MakeLeaseStore } from './lease/lease.contract.js';
 export { connectNats } from './bus/nats/connection.js';
 export type { NatsClient, NatsConnectOptions } from './bus/nats/connection.js';
 export { createNatsEventBus } from './bus/nats/event-bus.js';
 export type { NatsEventBus, NatsEventBusOptions } from './bus/nats/event-bus.js';
 export { createNatsNotificationBus } from './bus/nats/notification-bus.js';
 export type { NatsNotificationBusOptions } from './bus/nats/notification-bus.js';
-export { defineEventBusContract, defineNotificationBusContract } from './bus/bus.contract.js';
-export type { MakeBus } from './bus/bus.contract.js';

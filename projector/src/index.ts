@@ -10,11 +10,8 @@ export type {
   TransactionPage,
 } from './ports/read-model.js';
 export type { EventSource, ReplayRequest } from './ports/event-source.js';
-export { defineReadModelContract } from './ports/read-model.contract.js';
 export { createSqliteReadModel } from './adapters/sqlite/read-model.js';
 export type { SqliteReadModelOptions } from './adapters/sqlite/read-model.js';
-export { createMemoryEventSource } from './adapters/memory/event-source.js';
-export type { MemoryEventSource } from './adapters/memory/event-source.js';
 export { applyEvents } from './application/apply-events.js';
 export type { AppliedEvents } from './application/apply-events.js';
 export { createProjectorTask } from './application/projector.js';

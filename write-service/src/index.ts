@@ -7,8 +7,6 @@ export type {
   IdempotencyRecord,
   Snapshot,
 } from './ports/event-store.js';
-export { defineEventStoreContract } from './ports/event-store.contract.js';
-export type { EventStoreUnderTest } from './ports/event-store.contract.js';
 
 // Adapters
 export { createSqliteEventStore } from './adapters/sqlite/event-store.js';

@@ -1,7 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { engineUrl } from '@ledger/platform';
+import { engineUrl } from '@ledger/platform/testing';
 import type { AccountView, TransactionView } from '@ledger/schema';
 import { defineReadModelContract } from '../../ports/read-model.contract.js';
 import type { ProjectionBatch, ReadModel } from '../../ports/read-model.js';
