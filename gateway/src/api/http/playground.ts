@@ -4,6 +4,15 @@ import { getDistDirectory, isSandboxFrame, renderAltair, SANDBOX_FRAME_CSP } fro
 
 export const PLAYGROUND_PATH = '/playground';
 
+const EXAMPLE = `# Ledger. Open an account, then deposit with its id; amounts are cents.
+mutation Open {
+  openAccount(owner: "alice") { id owner balance status }
+}
+
+# mutation Deposit { deposit(accountId: "<id>", amount: "1000") { id status amount } }
+# subscription Live { balanceChanged(accountIds: ["<id>"]) { balance delta position } }
+`;
+
 /** Host header as it may appear in the page; anything unusual falls back to localhost. */
 function hostOf(request: Request): string {
   const host = request.headers.host ?? '';
@@ -19,6 +28,7 @@ export function sendPlayground(request: Request, response: Response): void {
     subscriptionsEndpoint: `${secure ? 'wss' : 'ws'}://${hostOf(request)}/graphql`,
     initialSubscriptionRequestHandlerId: 'graphql-ws',
     initialName: 'Ledger',
+    initialQuery: EXAMPLE,
     disableAccount: true,
   });
   response.type('html').send(html);
