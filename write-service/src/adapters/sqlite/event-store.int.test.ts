@@ -4,11 +4,28 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
 import { partitionOf } from '@ledger/platform';
+import type { AppendRequest } from '../../ports/event-store.js';
 import { defineEventStoreContract } from '../../ports/event-store.contract.js';
 import { createSqliteEventStore } from './event-store.js';
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
+
+const openRequest = (aggregateId: string, expectedVersion = 0): AppendRequest => ({
+  aggregateType: 'Account',
+  aggregateId,
+  expectedVersion,
+  events: [
+    {
+      eventId: randomUUID(),
+      type: 'AccountOpened',
+      data: { owner: 'Ada' },
+      metadata: {},
+      occurredAt: '2026-01-01T00:00:00.000Z',
+    },
+  ],
+});
 
 defineEventStoreContract('sqlite (file)', async () => {
   const dir = tempDir();
@@ -95,6 +112,30 @@ test('stores on one file in parallel threads keep every partition gap-free', asy
     } finally {
       await store.close();
     }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('checkpoints are shared by the handles on a file and outlive them', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'events.db');
+  try {
+    const first = createSqliteEventStore({ path: file, partitions: 2 });
+    const second = createSqliteEventStore({ path: file, partitions: 2 });
+    assert.equal(await first.setCheckpoint('saga', 1, 7, 3), true);
+    assert.equal(await second.getCheckpoint('saga', 1), 7);
+    assert.equal(await second.setCheckpoint('saga', 1, 9, 2), false, 'fenced by the token the first wrote');
+    await first.append(openRequest(randomUUID()));
+    await first.close();
+    await second.close();
+    const reopened = createSqliteEventStore({ path: file, partitions: 2 });
+    assert.equal(await reopened.getCheckpoint('saga', 1), 7);
+    assert.equal(
+      (await reopened.heads()).reduce((sum, head) => sum + head, 0),
+      1,
+    );
+    await reopened.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
