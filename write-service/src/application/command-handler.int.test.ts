@@ -1,6 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { UnavailableError } from '@ledger/platform';
 import type { AccountEvent } from '@ledger/schema';
 import { createSqliteEventStore } from '../adapters/sqlite/event-store.js';
@@ -109,15 +112,44 @@ describe('command handler', () => {
         state: evolveAll(accountDecider, (await store.readAggregate(id)) as unknown as AccountEvent[]),
         version: 8,
       });
-      // Loading starts from the snapshot: a (doctored) snapshot shows through.
+      // A cold load (a handler with nothing cached) starts from the snapshot: a doctored one shows through.
       await store.saveSnapshot({
         ...snapshot!,
         version: 8,
         state: encodeAccountState({ ...decodeAccountState(snapshot!.state), owner: 'Snap', version: 8 }),
       });
-      assert.equal((await accounts.load(id)).state.owner, 'Snap');
+      assert.equal((await createCommandHandler(accountAggregate, { store }).load(id)).state.owner, 'Snap');
+      assert.equal((await accounts.load(id)).state.owner, 'Ada', 'the handler that wrote it has it cached');
     } finally {
       await store.close();
+    }
+  });
+
+  test('a cached state still sees what another store handle on the same file appended', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
+    const file = path.join(dir, 'events.db');
+    const here = createSqliteEventStore({ path: file, partitions: 2 });
+    const there = createSqliteEventStore({ path: file, partitions: 2 });
+    try {
+      const accounts = createCommandHandler(accountAggregate, { store: here });
+      const elsewhere = createCommandHandler(accountAggregate, { store: there });
+      const id = randomUUID();
+      await accounts.handle(id, { type: 'Open', owner: 'Ada' });
+      await accounts.handle(id, deposit(5n));
+      await elsewhere.handle(id, deposit(7n));
+      // Only a handler that saw the other deposit can withdraw all 12.
+      const withdrawn = await accounts.handle(id, { type: 'Withdraw', amount: 12n, transactionId: randomUUID() });
+      assert.ok(withdrawn.status === 'appended');
+      assert.equal(withdrawn.state.balance, 0n);
+      assert.equal(withdrawn.events[0]!.version, 4);
+      await elsewhere.handle(id, { type: 'ChangeOwner', owner: 'Grace' });
+      const events = (await here.readAggregate(id)) as unknown as AccountEvent[];
+      assert.deepEqual(await accounts.load(id), { state: evolveAll(accountDecider, events), version: 5 });
+      assert.equal((await accounts.load(id)).state.owner, 'Grace');
+    } finally {
+      await here.close();
+      await there.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -3,6 +3,10 @@ import { ConcurrencyError, UnavailableError, sleep } from '@ledger/platform';
 import type { EventMetadata, Logger, RecordedEvent } from '@ledger/platform';
 import type { EventStore, IdempotencyRecord } from '../ports/event-store.js';
 import type { Aggregate } from './aggregates.js';
+import { createStateCache } from './state-cache.js';
+import type { Loaded } from './state-cache.js';
+
+export type { Loaded } from './state-cache.js';
 
 export interface CommandHandlerOptions {
   readonly store: EventStore;
@@ -12,6 +16,8 @@ export interface CommandHandlerOptions {
   readonly snapshotEvery?: number;
   /** Attempts against fresh state when another writer got there first. */
   readonly maxAttempts?: number;
+  /** Aggregates whose last state is kept in memory, so a load reads only the events after it (0: none). */
+  readonly cacheSize?: number;
   readonly logger?: Logger;
 }
 
@@ -25,11 +31,6 @@ export type HandleResult<State> =
   | { readonly status: 'appended'; readonly events: readonly RecordedEvent[]; readonly state: State }
   /** The key was recorded before: `events` are the ones that command wrote; nothing new was. */
   | { readonly status: 'duplicate'; readonly events: readonly RecordedEvent[]; readonly fingerprint: string };
-
-export interface Loaded<State> {
-  readonly state: State;
-  readonly version: number;
-}
 
 export type Duplicate = Extract<HandleResult<unknown>, { status: 'duplicate' }>;
 
@@ -48,8 +49,8 @@ interface RecordedOutcome {
 }
 
 /**
- * Runs commands against one aggregate type: load (snapshot + later events), decide, append at the
- * loaded version. A version conflict means another writer got there first, so the command is
+ * Runs commands against one aggregate type: load (cached state or snapshot, + later events), decide,
+ * append at the loaded version. A version conflict means another writer got there first, so the command is
  * decided again on fresh state, a bounded number of times with jittered backoff.
  */
 export function createCommandHandler<Command, State, Event>(
@@ -62,20 +63,25 @@ export function createCommandHandler<Command, State, Event>(
   const newId = options.newId ?? randomUUID;
   const snapshotEvery = options.snapshotEvery ?? 100;
   const maxAttempts = options.maxAttempts ?? 20;
+  const cache = createStateCache<State>(options.cacheSize ?? 5_000);
 
-  const load = async (aggregateId: string): Promise<Loaded<State>> => {
-    let state = decider.initialState();
-    let version = 0;
+  const fromSnapshot = async (aggregateId: string): Promise<Loaded<State>> => {
     const snapshot = await store.loadSnapshot(aggregateId);
     if (snapshot && snapshot.aggregateType === aggregate.type) {
-      state = aggregate.decodeState(snapshot.state);
-      version = snapshot.version;
+      return { state: aggregate.decodeState(snapshot.state), version: snapshot.version };
     }
+    return { state: decider.initialState(), version: 0 };
+  };
+
+  const load = async (aggregateId: string): Promise<Loaded<State>> => {
+    let { state, version } = cache.get(aggregateId) ?? (await fromSnapshot(aggregateId));
     for (const event of await store.readAggregate(aggregateId, version)) {
       // The store validated the data against the event type when it was appended.
       state = decider.evolve(state, event as unknown as Event);
       version = event.version;
     }
+    // Aggregates that do not exist (yet) are not kept: unknown ids must not push real ones out.
+    if (version > 0) cache.remember(aggregateId, { state, version });
     return { state, version };
   };
 
@@ -133,6 +139,7 @@ export function createCommandHandler<Command, State, Event>(
         });
         if (result.status === 'duplicate') return duplicate(result.record);
         const next = decided.reduce((s, event) => decider.evolve(s, event), state);
+        cache.remember(aggregateId, { state: next, version: outcome.toVersion });
         await snapshotIfDue(aggregateId, version, next, outcome.toVersion);
         return { status: 'appended', events: result.events, state: next };
       } catch (error) {

@@ -14,6 +14,8 @@ export interface CommandServiceOptions {
   readonly now?: () => Date;
   readonly newId?: () => string;
   readonly snapshotEvery?: number;
+  /** Aggregate states kept in memory per aggregate type (see CommandHandlerOptions). */
+  readonly cacheSize?: number;
   readonly maxAttempts?: number;
   readonly logger?: Logger;
 }

@@ -13,6 +13,8 @@ export interface TransferSagaOptions {
   readonly now?: () => Date;
   readonly newId?: () => string;
   readonly snapshotEvery?: number;
+  /** Aggregate states kept in memory per aggregate type (see CommandHandlerOptions). */
+  readonly cacheSize?: number;
   readonly maxAttempts?: number;
   readonly batchSize?: number;
   /** How often to look for appends made by other processes. */

@@ -1,0 +1,39 @@
+/** An aggregate's state folded up to `version`. */
+export interface Loaded<State> {
+  readonly state: State;
+  readonly version: number;
+}
+
+/**
+ * The last known state of recently used aggregates, the least recently used dropped first. An entry
+ * is the fold of committed (so immutable) events, never ahead of the store: a reader still asks the
+ * store for the events after its version, so appends by other handlers or processes are not missed.
+ */
+export interface StateCache<State> {
+  get(aggregateId: string): Loaded<State> | undefined;
+  /** Keeps `loaded` unless a newer version is already known. */
+  remember(aggregateId: string, loaded: Loaded<State>): void;
+}
+
+export function createStateCache<State>(capacity: number): StateCache<State> {
+  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
+  const entries = new Map<string, Loaded<State>>();
+  return {
+    get(aggregateId) {
+      const loaded = entries.get(aggregateId);
+      if (loaded) {
+        entries.delete(aggregateId);
+        entries.set(aggregateId, loaded);
+      }
+      return loaded;
+    },
+    remember(aggregateId, loaded) {
+      if (capacity <= 0) return;
+      const known = entries.get(aggregateId);
+      if (known && known.version >= loaded.version) return;
+      entries.delete(aggregateId);
+      entries.set(aggregateId, loaded);
+      if (entries.size > capacity) entries.delete(entries.keys().next().value!);
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createStateCache } from './state-cache.js';
+
+test('keeps the most recently used states up to its capacity', () => {
+  const cache = createStateCache<string>(2);
+  cache.remember('a', { state: 'a1', version: 1 });
+  cache.remember('b', { state: 'b1', version: 1 });
+  assert.deepEqual(cache.get('a'), { state: 'a1', version: 1 });
+  cache.remember('c', { state: 'c1', version: 1 });
+  assert.equal(cache.get('b'), undefined, 'b was used least recently');
+  assert.deepEqual(cache.get('a'), { state: 'a1', version: 1 });
+  assert.deepEqual(cache.get('c'), { state: 'c1', version: 1 });
+});
+
+test('never goes back to an older version', () => {
+  const cache = createStateCache<string>(2);
+  cache.remember('a', { state: 'a3', version: 3 });
+  cache.remember('a', { state: 'a2', version: 2 });
+  assert.deepEqual(cache.get('a'), { state: 'a3', version: 3 });
+  cache.remember('a', { state: 'a4', version: 4 });
+  assert.deepEqual(cache.get('a'), { state: 'a4', version: 4 });
+});
+
+test('a capacity of zero keeps nothing', () => {
+  const cache = createStateCache<string>(0);
+  cache.remember('a', { state: 'a1', version: 1 });
+  assert.equal(cache.get('a'), undefined);
+});
