@@ -42,8 +42,9 @@ describe('command handler', () => {
     }
   });
 
-  test('retries conflicting commands against fresh state until every one lands', async () => {
-    const { store, accounts, id } = await openAccount();
+  test('commands on one aggregate through one handler take turns instead of conflicting', async () => {
+    // One attempt each: a command that lost a race would fail.
+    const { store, accounts, id } = await openAccount({ maxAttempts: 1 });
     try {
       await Promise.all(Array.from({ length: 30 }, () => accounts.handle(id, deposit(2n))));
       assert.equal((await accounts.load(id)).state.balance, 60n);
@@ -53,10 +54,28 @@ describe('command handler', () => {
     }
   });
 
+  test('retries conflicting commands against fresh state until every one lands', async () => {
+    const { store, accounts, id } = await openAccount();
+    // Other handlers on the store stand for other processes: their commands race with these.
+    const others = [1, 2].map(() => createCommandHandler(accountAggregate, { store }));
+    try {
+      await Promise.all(
+        [accounts, ...others].flatMap((handler) => Array.from({ length: 10 }, () => handler.handle(id, deposit(2n)))),
+      );
+      assert.equal((await accounts.load(id)).state.balance, 60n);
+      assert.equal((await accounts.load(id)).version, 31);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('gives up with UnavailableError after its attempts and writes nothing for the loser', async () => {
     const { store, accounts, id } = await openAccount({ maxAttempts: 1 });
+    const other = createCommandHandler(accountAggregate, { store, maxAttempts: 1 });
     try {
-      const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => accounts.handle(id, deposit(1n))));
+      const outcomes = await Promise.allSettled(
+        [accounts, other].flatMap((handler) => Array.from({ length: 3 }, () => handler.handle(id, deposit(1n)))),
+      );
       const rejected = outcomes.filter((o) => o.status === 'rejected');
       assert.ok(rejected.length > 0);
       for (const o of rejected) {

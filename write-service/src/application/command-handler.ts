@@ -3,6 +3,7 @@ import { ConcurrencyError, UnavailableError, sleep } from '@ledger/platform';
 import type { EventMetadata, Logger, RecordedEvent } from '@ledger/platform';
 import type { EventStore, IdempotencyRecord } from '../ports/event-store.js';
 import type { Aggregate } from './aggregates.js';
+import { createAggregateTurns } from './aggregate-turns.js';
 import { createStateCache } from './state-cache.js';
 import type { Loaded } from './state-cache.js';
 
@@ -64,6 +65,7 @@ export function createCommandHandler<Command, State, Event>(
   const snapshotEvery = options.snapshotEvery ?? 100;
   const maxAttempts = options.maxAttempts ?? 20;
   const cache = createStateCache<State>(options.cacheSize ?? 5_000);
+  const turns = createAggregateTurns();
 
   const fromSnapshot = async (aggregateId: string): Promise<Loaded<State>> => {
     const snapshot = await store.loadSnapshot(aggregateId);
@@ -107,10 +109,10 @@ export function createCommandHandler<Command, State, Event>(
     });
   };
 
-  const handle = async (
+  const decideAndAppend = async (
     aggregateId: string,
     command: Command,
-    handleOptions: HandleOptions = {},
+    handleOptions: HandleOptions,
   ): Promise<HandleResult<State>> => {
     const { idempotency } = handleOptions;
     // Checked before deciding: a repeated step must not be re-decided on the state it changed.
@@ -154,5 +156,10 @@ export function createCommandHandler<Command, State, Event>(
     }
   };
 
-  return { load, recorded, handle };
+  return {
+    load,
+    recorded,
+    handle: (aggregateId, command, handleOptions = {}) =>
+      turns.take(aggregateId, () => decideAndAppend(aggregateId, command, handleOptions)),
+  };
 }

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
-import { partitionOf } from '@ledger/platform';
+import Database from 'better-sqlite3';
+import { ConcurrencyError, partitionOf } from '@ledger/platform';
 import type { AppendRequest } from '../../ports/event-store.js';
 import { defineEventStoreContract } from '../../ports/event-store.contract.js';
 import { createSqliteEventStore } from './event-store.js';
@@ -113,6 +114,62 @@ test('stores on one file in parallel threads keep every partition gap-free', asy
       await store.close();
     }
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('appends made in one turn commit together, and a conflict or a duplicate fails alone', async () => {
+  const store = createSqliteEventStore({ path: ':memory:', partitions: 1 });
+  try {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const key = { key: 'k', fingerprint: 'f', result: '{}' };
+    const outcomes = await Promise.allSettled([
+      store.append(openRequest(a)),
+      store.append(openRequest(a)), // a is at version 1 by now: refused
+      store.append({ ...openRequest(b), idempotency: key }),
+      store.append({ ...openRequest(randomUUID()), idempotency: key }), // the key is taken by now
+      store.append(openRequest(a, 1)), // a later command on a, decided after the first
+    ]);
+    assert.deepEqual(
+      outcomes.map((o) => (o.status === 'fulfilled' ? o.value.status : o.reason.constructor.name)),
+      ['appended', 'ConcurrencyError', 'appended', 'duplicate', 'appended'],
+    );
+    assert.ok(outcomes[1]!.status === 'rejected' && outcomes[1].reason instanceof ConcurrencyError);
+    const events = await store.readPartition(0, 0, 100);
+    assert.deepEqual(
+      events.map((e) => [e.aggregateId, e.version, e.position.sequence]),
+      [
+        [a, 1, 1],
+        [b, 1, 2],
+        [a, 2, 3],
+      ],
+    );
+  } finally {
+    await store.close();
+  }
+});
+
+test('when the write lock cannot be had, every append of the turn fails and nothing is written', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'events.db');
+  const store = createSqliteEventStore({ path: file, partitions: 2, busyTimeoutMs: 20 });
+  const other = new Database(file);
+  try {
+    other.exec('BEGIN IMMEDIATE');
+    const outcomes = await Promise.allSettled([
+      store.append(openRequest(randomUUID())),
+      store.append(openRequest(randomUUID())),
+    ]);
+    for (const outcome of outcomes) {
+      assert.ok(outcome.status === 'rejected');
+      assert.equal((outcome.reason as { code?: string }).code, 'SQLITE_BUSY');
+    }
+    other.exec('ROLLBACK');
+    assert.deepEqual(await store.heads(), [0, 0]);
+    assert.equal((await store.append(openRequest(randomUUID()))).status, 'appended');
+  } finally {
+    other.close();
+    await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

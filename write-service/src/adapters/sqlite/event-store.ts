@@ -32,10 +32,11 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
 });
 
 /**
- * The embedded event store on SQLite. Every append is one `BEGIN IMMEDIATE` transaction that
+ * The embedded event store on SQLite. Every append runs inside a `BEGIN IMMEDIATE` transaction that
  * checks the aggregate version, takes the partition's next sequences from `heads` and records the
  * idempotency key, so several processes may share one file (WAL) and sequences stay gap-free in
- * commit order.
+ * commit order. Appends made in one turn of the event loop share that transaction (group commit),
+ * and none is reported before it is committed.
  */
 export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
   const { partitions } = options;
@@ -144,7 +145,60 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     return { status: 'appended', events };
   });
 
+  interface Queued {
+    readonly request: AppendRequest;
+    readonly partition: number;
+    resolve(result: AppendResult): void;
+    reject(error: unknown): void;
+  }
+  type Outcome = { readonly result: AppendResult } | { readonly error: unknown };
+
+  // Appends queued in one turn of the event loop share a transaction and so one fsync. Each runs in
+  // its own savepoint (appendNow nests), so a conflict or a bad row undoes only that append.
+  const commitGroup = db.transaction((group: readonly Queued[]): Outcome[] =>
+    group.map((item) => {
+      try {
+        return { result: appendNow(item.request, item.partition) };
+      } catch (error) {
+        // SQLite ends the whole transaction on an I/O error or a full disk: then none of it holds.
+        if (!db.inTransaction) throw error;
+        return { error };
+      }
+    }),
+  );
+
   const listeners = new Set<(partition: number) => void>();
+  const notify = (partition: number): void => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(partition);
+      } catch (error) {
+        options.logger?.warn({ err: error }, 'append listener failed');
+      }
+    }
+  };
+
+  let queue: Queued[] = [];
+  const flush = (): void => {
+    const group = queue;
+    queue = [];
+    if (group.length === 0) return;
+    let outcomes: Outcome[];
+    try {
+      outcomes = commitGroup.immediate(group);
+    } catch (error) {
+      for (const item of group) item.reject(error);
+      return;
+    }
+    const appended = new Set<number>();
+    group.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if ('error' in outcome) return item.reject(outcome.error);
+      item.resolve(outcome.result);
+      if (outcome.result.status === 'appended' && outcome.result.events.length > 0) appended.add(item.partition);
+    });
+    for (const partition of appended) notify(partition);
+  };
 
   return {
     partitions,
@@ -152,17 +206,9 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     async append(request) {
       for (const event of request.events) validateEventData(event.type, event.data);
       const partition = partitionOf(request.aggregateId, partitions);
-      const result = appendNow.immediate(request, partition);
-      if (result.status === 'appended' && result.events.length > 0) {
-        for (const listener of [...listeners]) {
-          try {
-            listener(partition);
-          } catch (error) {
-            options.logger?.warn({ err: error }, 'append listener failed');
-          }
-        }
-      }
-      return result;
+      return new Promise<AppendResult>((resolve, reject) => {
+        if (queue.push({ request, partition, resolve, reject }) === 1) setImmediate(flush);
+      });
     },
 
     async readAggregate(aggregateId, afterVersion = 0) {
@@ -216,6 +262,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     },
 
     async close() {
+      flush();
       listeners.clear();
       if (lazy.open) lazy.close();
       if (db.open) db.close();
