@@ -91,4 +91,37 @@ describe('forwarder', () => {
       await ledger.close();
     }
   });
+
+  test('an append made while a batch is being published is forwarded without waiting for the poll', async () => {
+    const ledger = await createLedgerHarness({ partitions: 1, workers: false });
+    const bus = await collect(ledger);
+    const publish = ledger.bus.publish.bind(ledger.bus);
+    let appendedDuringPublish = false;
+    ledger.bus.publish = async (partition, events) => {
+      if (!appendedDuringPublish) {
+        appendedDuringPublish = true;
+        await ledger.commands.openAccount({ owner: 'B' });
+      }
+      return publish(partition, events);
+    };
+    const controller = new AbortController();
+    try {
+      await ledger.commands.openAccount({ owner: 'A' });
+      // Polling alone would take a minute: only the append's wake-up can bring the second event in time.
+      const task = createForwarderTask({ store: ledger.store, bus: ledger.bus, pollMs: 60_000 });
+      const lease = { name: 'forwarder/0', owner: 'test', token: 1, expiresAt: Date.now() + 60_000 };
+      const running = task({ partition: 0, lease, signal: controller.signal });
+      await bus.until([2]);
+      controller.abort();
+      await running;
+      assert.deepEqual(
+        bus.received.get(0)?.map((e) => e.position.sequence),
+        [1, 2],
+      );
+    } finally {
+      controller.abort();
+      await bus.stop();
+      await ledger.close();
+    }
+  });
 });

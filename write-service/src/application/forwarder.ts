@@ -29,17 +29,17 @@ export function createForwarderTask(options: ForwarderOptions): PartitionTask {
       let after = await store.getCheckpoint(FORWARDER_WORKER, partition);
       while (!signal.aborted) {
         const events = await store.readPartition(partition, after, batchSize);
-        if (events.length === 0) {
-          await wake.idle(pollMs, signal);
-          continue;
+        if (events.length > 0) {
+          await bus.publish(partition, events);
+          const last = events.at(-1)!.position.sequence;
+          if (!(await store.setCheckpoint(FORWARDER_WORKER, partition, last, lease.token))) {
+            options.logger?.warn({ partition, token: lease.token }, 'forwarder fenced off by a newer lease');
+            return;
+          }
+          after = last;
         }
-        await bus.publish(partition, events);
-        const last = events.at(-1)!.position.sequence;
-        if (!(await store.setCheckpoint(FORWARDER_WORKER, partition, last, lease.token))) {
-          options.logger?.warn({ partition, token: lease.token }, 'forwarder fenced off by a newer lease');
-          return;
-        }
-        after = last;
+        // A short batch reached the head: no need to read again before the next append wakes us.
+        if (events.length < batchSize) await wake.idle(pollMs, signal);
       }
     } finally {
       wake.stop();

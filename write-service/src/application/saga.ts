@@ -125,21 +125,21 @@ export function createTransferSagaTask(options: TransferSagaOptions): PartitionT
       let after = await store.getCheckpoint(SAGA_WORKER, partition);
       while (!signal.aborted) {
         const events = await store.readPartition(partition, after, batchSize);
-        if (events.length === 0) {
-          await wake.idle(pollMs, signal);
-          continue;
+        if (events.length > 0) {
+          let settled = after;
+          for (const event of events) {
+            if (signal.aborted) break;
+            if (event.type === 'TransactionRequested') await settle(event);
+            settled = event.position.sequence;
+          }
+          if (!(await store.setCheckpoint(SAGA_WORKER, partition, settled, lease.token))) {
+            options.logger?.warn({ partition, token: lease.token }, 'saga fenced off by a newer lease');
+            return;
+          }
+          after = settled;
         }
-        let settled = after;
-        for (const event of events) {
-          if (signal.aborted) break;
-          if (event.type === 'TransactionRequested') await settle(event);
-          settled = event.position.sequence;
-        }
-        if (!(await store.setCheckpoint(SAGA_WORKER, partition, settled, lease.token))) {
-          options.logger?.warn({ partition, token: lease.token }, 'saga fenced off by a newer lease');
-          return;
-        }
-        after = settled;
+        // A short batch reached the head: no need to read again before the next append wakes us.
+        if (events.length < batchSize) await wake.idle(pollMs, signal);
       }
     } finally {
       wake.stop();
