@@ -51,8 +51,9 @@ interface RecordedOutcome {
 
 /**
  * Runs commands against one aggregate type: load (cached state or snapshot, + later events), decide,
- * append at the loaded version. A version conflict means another writer got there first, so the command is
- * decided again on fresh state, a bounded number of times with jittered backoff.
+ * append at the loaded version. Commands on one aggregate take turns within the handler; a version
+ * conflict means another writer (handler or process) got there first, so the command is decided
+ * again on fresh state, a bounded number of times with jittered backoff.
  */
 export function createCommandHandler<Command, State, Event>(
   aggregate: Aggregate<Command, State, Event>,
