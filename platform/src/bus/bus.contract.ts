@@ -144,6 +144,15 @@ export function defineEventBusContract(name: string, make: MakeBus<EventBus>): v
       assert.deepEqual(stuck.accepted, [], 'a failing partition does not block the others');
     });
 
+    test('lastSequence tells how far each partition is held, republishing included', async () => {
+      const bus = await open();
+      assert.equal(await bus.lastSequence(2), 0);
+      await bus.publish(2, events(2, 1, 4));
+      await bus.publish(2, events(2, 3, 5));
+      assert.equal(await bus.lastSequence(2), 5);
+      assert.equal(await bus.lastSequence(1), 0, 'per partition');
+    });
+
     test('stop() ends delivery', async () => {
       const bus = await open();
       await bus.publish(1, events(1, 1, 2));

@@ -107,6 +107,10 @@ export function createInProcessEventBus(options: InProcessBusOptions = {}): Even
       return subscription;
     },
 
+    async lastSequence(partition) {
+      return logOf(partition).at(-1)?.position.sequence ?? 0;
+    },
+
     async close() {
       await Promise.all([...active].map((subscription) => subscription.stop()));
     },

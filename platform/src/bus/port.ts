@@ -20,6 +20,11 @@ export interface EventBus {
     afterSequence: number,
     handler: (events: readonly RecordedEvent[]) => Promise<void>,
   ): Promise<Subscription>;
+  /**
+   * Highest sequence of the partition the bus holds (0 when none). A forwarder that restarts
+   * resumes after it, so events the bus already has are not published again.
+   */
+  lastSequence(partition: number): Promise<number>;
   close(): Promise<void>;
 }
 

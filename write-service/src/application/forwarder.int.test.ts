@@ -124,4 +124,32 @@ describe('forwarder', () => {
       await ledger.close();
     }
   });
+
+  test('a restarted forwarder resumes after what the bus already holds, not only after its checkpoint', async () => {
+    const ledger = await createLedgerHarness({ partitions: 1, workers: false });
+    const published: number[] = [];
+    const publish = ledger.bus.publish.bind(ledger.bus);
+    ledger.bus.publish = async (partition, events) => {
+      published.push(...events.map((event) => event.position.sequence));
+      return publish(partition, events);
+    };
+    const controller = new AbortController();
+    try {
+      for (const owner of ['A', 'B', 'C', 'D']) await ledger.commands.openAccount({ owner });
+      // A previous run published 1..3 but crashed before its checkpoint was written.
+      await publish(0, await ledger.store.readPartition(0, 0, 3));
+      const task = createForwarderTask({ store: ledger.store, bus: ledger.bus, pollMs: 10 });
+      const lease = { name: 'forwarder/0', owner: 'test', token: 1, expiresAt: Date.now() + 60_000 };
+      const running = task({ partition: 0, lease, signal: controller.signal });
+      const deadline = Date.now() + 5_000;
+      while ((await ledger.store.getCheckpoint(FORWARDER_WORKER, 0)) < 4 && Date.now() < deadline) await sleep(10);
+      controller.abort();
+      await running;
+      assert.deepEqual(published, [4]);
+      assert.equal(await ledger.bus.lastSequence(0), 4);
+    } finally {
+      controller.abort();
+      await ledger.close();
+    }
+  });
 });

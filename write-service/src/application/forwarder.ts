@@ -23,10 +23,28 @@ export function createForwarderTask(options: ForwarderOptions): PartitionTask {
   const batchSize = options.batchSize ?? 500;
   const pollMs = options.pollMs ?? 250;
 
+  /**
+   * After the checkpoint, or after what the bus already holds when that is further (a checkpoint
+   * lost to a crash right after a publish). A bus ahead of the store's head holds another history
+   * (e.g. a wiped data directory): it is ignored, loudly.
+   */
+  const resumePoint = async (partition: number): Promise<number> => {
+    const checkpoint = await store.getCheckpoint(FORWARDER_WORKER, partition);
+    const onBus = await bus.lastSequence(partition);
+    if (onBus <= checkpoint) return checkpoint;
+    const head = (await store.heads())[partition] ?? 0;
+    if (onBus <= head) return onBus;
+    options.logger?.warn(
+      { partition, onBus, head },
+      'the bus holds events beyond the store head; resuming from the checkpoint',
+    );
+    return checkpoint;
+  };
+
   return async ({ partition, lease, signal }) => {
     const wake = watchPartition(store, partition);
     try {
-      let after = await store.getCheckpoint(FORWARDER_WORKER, partition);
+      let after = await resumePoint(partition);
       while (!signal.aborted) {
         const events = await store.readPartition(partition, after, batchSize);
         if (events.length > 0) {
