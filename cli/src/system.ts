@@ -72,7 +72,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       if (all) writeServiceAddress = `127.0.0.1:${grpcPort}`;
       logger.info({ port: grpcPort }, 'write-service gRPC listening');
 
-      const sagas = balancer('saga', createTransferSagaTask({ store, logger, snapshotEvery: config.LEDGER_SNAPSHOT_EVERY }));
+      const sagas = balancer(
+        'saga',
+        createTransferSagaTask({ store, logger, snapshotEvery: config.LEDGER_SNAPSHOT_EVERY }),
+      );
       const forwarders = balancer('forwarder', createForwarderTask({ store, bus: engines.eventBus(), logger }));
       await sagas.start();
       await forwarders.start();
