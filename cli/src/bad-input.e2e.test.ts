@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   AccountDocument,
+  AccountWithTransactionsDocument,
   DepositDocument,
   OpenAccountDocument,
   TransferDocument,
@@ -73,6 +74,23 @@ describe('bad input gets a clear error code and writes nothing', () => {
     await rejects(DepositDocument, { accountId: alice, amount: '6', idempotencyKey: key }, 'BAD_USER_INPUT');
     await rejects(DepositDocument, { accountId: bob, amount: '5', idempotencyKey: key }, 'BAD_USER_INPUT');
     await rejects(WithdrawDocument, { accountId: alice, amount: '5', idempotencyKey: key }, 'BAD_USER_INPUT');
+  });
+
+  test('a query whose worst case is out of proportion is refused before it runs', async () => {
+    const nested = await fetch(ledger.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query:
+          '{ accounts(first: 100) { edges { node { id transactions(first: 100) { edges { node { id amount } } } } } } }',
+      }),
+    });
+    const body = (await nested.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    assert.equal(body.errors[0]!.extensions.code, 'BAD_USER_INPUT');
+    assert.match(body.errors[0]!.message, /too complex/);
+    // The largest ordinary pages still pass.
+    const page = await ledger.client.request(AccountWithTransactionsDocument, { id: alice, first: 100 });
+    assert.ok(page.account);
   });
 
   test('REST rejects bad bodies with 400 and unknown accounts with 404', async () => {

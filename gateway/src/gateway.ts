@@ -1,10 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { complexityLimit, complexityOf, MAX_COMPLEXITY, tooComplex } from './api/graphql/complexity.js';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import type { GraphQLError } from 'graphql';
+import { parse } from 'graphql';
+import type { DocumentNode, GraphQLError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger, NotificationBus } from '@ledger/platform';
@@ -76,6 +78,21 @@ export function createGateway(options: GatewayOptions): Gateway {
       {
         schema,
         context: () => context,
+        onSubscribe: (_ctx, _id, payload) => {
+          let document: DocumentNode;
+          try {
+            document = parse(payload.query);
+          } catch {
+            return undefined; // graphql-ws reports the syntax error itself
+          }
+          const complexity = complexityOf(
+            schema,
+            document,
+            payload.variables ?? {},
+            payload.operationName ?? undefined,
+          );
+          return complexity > MAX_COMPLEXITY ? [tooComplex(complexity)] : undefined;
+        },
         onNext: (_ctx, _id, _payload, _args, result) =>
           result.errors ? { ...result, errors: formatAll(result.errors) } : undefined,
         onError: (_ctx, _id, _payload, errors) => formatAll(errors),
@@ -93,6 +110,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         // In-flight mutations may wait up to the read-your-writes timeout before they answer.
         ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: rywTimeoutMs + 5_000 }),
         ApolloServerPluginLandingPageDisabled(),
+        complexityLimit(schema),
       ],
     });
     await apollo.start();
