@@ -65,6 +65,18 @@ describe('a cluster of processes on NATS and Redis', { skip: !NATS_URL || !REDIS
   const processes: LedgerProcess[] = [];
   let client: LedgerClient | undefined;
   after(async () => {
+    // What the processes said about trouble, to explain a failure.
+    for (const proc of processes) {
+      const trouble = proc.logs().filter((line) => Number(line.level) >= 40);
+      if (trouble.length || proc.stderr()) {
+        console.log(
+          `--- ${proc.name}: ${trouble.length} warnings/errors\n${trouble
+            .slice(-5)
+            .map((line) => JSON.stringify(line))
+            .join('\n')}\n${proc.stderr().slice(-1000)}`,
+        );
+      }
+    }
     await client?.close();
     for (const proc of processes) proc.child.kill('SIGKILL');
     await Promise.all(processes.map((proc) => proc.exited));

@@ -23,7 +23,7 @@ export { createInProcessEventBus, createInProcessNotificationBus } from './bus/i
 export type { InProcessBusOptions } from './bus/in-process.js';
 export type { Lease, LeaseStore } from './lease/port.js';
 export { createInProcessLeaseStore } from './lease/in-process.js';
-export { createLeaseBalancer, sleep } from './lease/balancer.js';
+export { assignPartitions, createLeaseBalancer, sleep } from './lease/balancer.js';
 export type {
   LeaseBalancer,
   LeaseBalancerOptions,

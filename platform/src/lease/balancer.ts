@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Lease, LeaseStore } from './port.js';
+import { partitionOf } from '../partition.js';
 
 /** What a partition worker gets while it owns its partition. */
 export interface PartitionTaskContext {
@@ -58,8 +59,39 @@ interface Owned {
 }
 
 /**
- * Spreads a kind's P partition workers evenly over the live replicas: the sorted member list
- * assigns partition p to member p mod n. Each replica heartbeats, gives up what is no longer its
+ * Who runs which partition, computed alike by every replica from the sorted member list: each
+ * member gets floor(P/n) or ceil(P/n) partitions (the first P mod n members one more), and each
+ * partition goes to the member that ranks it highest (rendezvous hashing) among those with room.
+ * So the spread is even, and a replica joining or leaving moves few partitions besides its own.
+ */
+export function assignPartitions(
+  kind: string,
+  partitions: number,
+  members: readonly string[],
+): Map<string, Set<number>> {
+  const owners = new Map(members.map((member) => [member, new Set<number>()]));
+  if (members.length === 0) return owners;
+  const base = Math.floor(partitions / members.length);
+  const room = new Map(members.map((member, i) => [member, base + (i < partitions % members.length ? 1 : 0)]));
+  for (let partition = 0; partition < partitions; partition++) {
+    let best: string | undefined;
+    let bestScore = -1;
+    for (const member of members) {
+      const score = partitionOf(`${kind}/${partition}/${member}`, 2 ** 32);
+      if (room.get(member)! > 0 && (score > bestScore || (score === bestScore && member < best!))) {
+        best = member;
+        bestScore = score;
+      }
+    }
+    room.set(best!, room.get(best!)! - 1);
+    owners.get(best!)!.add(partition);
+  }
+  return owners;
+}
+
+/**
+ * Spreads a kind's P partition workers evenly over the live replicas (see assignPartitions).
+ * Each replica heartbeats, gives up what is no longer its
  * own, and takes what is once the previous owner's lease is released or expired. A worker whose
  * lease could not be renewed is stopped before the lease expires, so no partition runs twice.
  */
@@ -193,12 +225,8 @@ export function createLeaseBalancer(options: LeaseBalancerOptions): LeaseBalance
     entry.watchdog = armWatchdog(partition, entry);
   };
 
-  const assignment = (members: readonly string[]): Set<number> => {
-    const mine = new Set<number>();
-    const index = members.indexOf(memberId);
-    for (let p = 0; p < options.partitions; p++) if (p % members.length === index) mine.add(p);
-    return mine;
-  };
+  const assignment = (members: readonly string[]): Set<number> =>
+    assignPartitions(name, options.partitions, members).get(memberId) ?? new Set();
 
   const tick = async (): Promise<void> => {
     if (phase !== 'running') return;
