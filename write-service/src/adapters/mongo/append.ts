@@ -3,7 +3,8 @@ import type { ClientSession, Collection, MongoClient, TransactionOptions } from 
 import { ConcurrencyError } from '@ledger/platform';
 import type { RecordedEvent } from '@ledger/platform';
 import type { AppendRequest, AppendResult } from '../../ports/event-store.js';
-import { recordEvents, toEventDocument, toIdempotencyRecord } from './documents.js';
+import { recordEvents } from '../record-events.js';
+import { toEventDocument, toIdempotencyRecord } from './documents.js';
 import type { AggregateDocument, EventDocument, IdempotencyDocument, PartitionDocument } from './documents.js';
 import { LostRace, claim } from './errors.js';
 

@@ -1,6 +1,5 @@
 import type { EventMetadata, RecordedEvent } from '@ledger/platform';
-import { SCHEMA_VERSION } from '@ledger/schema';
-import type { AppendRequest, IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
+import type { IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
 
 /** Collection names inside the store's database. */
 export const COLLECTIONS = {
@@ -66,30 +65,6 @@ export interface CheckpointDocument {
 export interface MetaDocument {
   readonly _id: 'store';
   readonly partitions: number;
-}
-
-/**
- * The events an append records: versions follow the aggregate's `currentVersion`, sequences follow
- * the partition's `head` as the counter stood before this commit.
- */
-export function recordEvents(
-  request: AppendRequest,
-  partition: number,
-  currentVersion: number,
-  head: number,
-): RecordedEvent[] {
-  return request.events.map((event, i) => ({
-    eventId: event.eventId,
-    aggregateType: request.aggregateType,
-    aggregateId: request.aggregateId,
-    version: currentVersion + i + 1,
-    type: event.type,
-    schemaVersion: event.schemaVersion ?? SCHEMA_VERSION,
-    data: event.data,
-    metadata: event.metadata,
-    occurredAt: event.occurredAt,
-    position: { partition, sequence: head + i + 1 },
-  }));
 }
 
 export function toEventDocument(event: RecordedEvent): EventDocument {

@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AppendRequest } from '../../ports/event-store.js';
-import { checkpointId, headsFrom, recordEvents, toEventDocument, toRecordedEvent } from './documents.js';
+import { recordEvents } from '../record-events.js';
+import { checkpointId, headsFrom, toEventDocument, toRecordedEvent } from './documents.js';
 
 const request: AppendRequest = {
   aggregateType: 'Account',

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { ConcurrencyError, partitionOf } from '@ledger/platform';
 import type { Logger, RecordedEvent } from '@ledger/platform';
-import { SCHEMA_VERSION, validateEventData } from '@ledger/schema';
+import { validateEventData } from '@ledger/schema';
+import { recordEvents } from '../record-events.js';
 import type { AppendRequest, AppendResult, EventStore, IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
 import { SCHEMA } from './schema.js';
 import type { EventRow } from './schema.js';
@@ -110,18 +111,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
       throw new ConcurrencyError(request.aggregateId, request.expectedVersion, actual);
     }
     const head = (sql.head.get(partition) as number | undefined) ?? 0;
-    const events = request.events.map((event, i): RecordedEvent => ({
-      eventId: event.eventId,
-      aggregateType: request.aggregateType,
-      aggregateId: request.aggregateId,
-      version: actual + i + 1,
-      type: event.type,
-      schemaVersion: event.schemaVersion ?? SCHEMA_VERSION,
-      data: event.data,
-      metadata: event.metadata,
-      occurredAt: event.occurredAt,
-      position: { partition, sequence: head + i + 1 },
-    }));
+    const events = recordEvents(request, partition, actual, head);
     for (const event of events) {
       sql.insertEvent.run({
         partition,

@@ -1,0 +1,27 @@
+import type { RecordedEvent } from '@ledger/platform';
+import { SCHEMA_VERSION } from '@ledger/schema';
+import type { AppendRequest } from '../ports/event-store.js';
+
+/**
+ * The envelopes every store adapter gives an append's events: versions follow the aggregate's
+ * `currentVersion`, sequences follow the partition's `head` as it stood before this commit.
+ */
+export function recordEvents(
+  request: AppendRequest,
+  partition: number,
+  currentVersion: number,
+  head: number,
+): RecordedEvent[] {
+  return request.events.map((event, i) => ({
+    eventId: event.eventId,
+    aggregateType: request.aggregateType,
+    aggregateId: request.aggregateId,
+    version: currentVersion + i + 1,
+    type: event.type,
+    schemaVersion: event.schemaVersion ?? SCHEMA_VERSION,
+    data: event.data,
+    metadata: event.metadata,
+    occurredAt: event.occurredAt,
+    position: { partition, sequence: head + i + 1 },
+  }));
+}
