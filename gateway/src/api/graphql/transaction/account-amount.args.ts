@@ -1,19 +1,9 @@
 import { ArgsType, Field, ID } from 'type-graphql';
-import { Consistency } from '../common/consistency.enum.js';
-import { MoneyScalar } from '../scalars/money.scalar.js';
+import { MoneyCommandArgs } from './money-command.args.js';
 
 /** Arguments of deposit and withdraw: one account and a positive amount. */
 @ArgsType()
-export class AccountAmountArgs {
+export class AccountAmountArgs extends MoneyCommandArgs {
   @Field(() => ID)
   accountId!: string;
-
-  @Field(() => MoneyScalar)
-  amount!: bigint;
-
-  @Field(() => String, { nullable: true, description: 'Retrying with the same key has one effect.' })
-  idempotencyKey!: string | null;
-
-  @Field(() => Consistency, { nullable: true })
-  consistency!: Consistency | null;
 }
