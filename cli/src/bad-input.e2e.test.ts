@@ -10,7 +10,7 @@ import {
   TransferDocument,
   WithdrawDocument,
 } from '@ledger/client';
-import { startTestSystem } from './testing/harness.js';
+import { eventually, startTestSystem } from './testing/harness.js';
 import type { TestSystem } from './testing/harness.js';
 
 describe('bad input gets a clear error code and writes nothing', () => {
@@ -55,6 +55,21 @@ describe('bad input gets a clear error code and writes nothing', () => {
     await rejects(OpenAccountDocument, { owner: '   ' }, 'BAD_USER_INPUT');
     const message = await rejects(TransferDocument, { from: alice, to: alice, amount: '5' }, 'BAD_USER_INPUT');
     assert.match(message, /differ|same/i);
+  });
+
+  test('an owner is answered as it is stored: trimmed, whatever the consistency', async () => {
+    for (const consistency of ['EVENTUAL', 'READ_YOUR_WRITES'] as const) {
+      const opened = (await ledger.client.request(OpenAccountDocument, { owner: ' bob ', consistency })).openAccount;
+      assert.equal(opened.owner, 'bob', consistency);
+      const stored = await eventually(
+        async () => (await ledger.client.request(AccountDocument, { id: opened.id })).account ?? undefined,
+      );
+      assert.equal(stored.owner, 'bob', consistency);
+    }
+    const long = 'x'.repeat(200);
+    const padded = (await ledger.client.request(OpenAccountDocument, { owner: ` ${long} ` })).openAccount;
+    assert.equal(padded.owner, long, 'the length limit applies to the trimmed owner');
+    await rejects(OpenAccountDocument, { owner: 'x'.repeat(201) }, 'BAD_USER_INPUT');
   });
 
   test('unknown accounts are NOT_FOUND', async () => {

@@ -9,7 +9,7 @@ export {
   isLedgerError,
 } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export { MAX_MONEY, MIN_MONEY, parseMoney, parseAmount, formatMoney } from './money.js';
+export { MAX_MONEY, MIN_MONEY, parseMoney } from './money.js';
 export { partitionOf, formatPosition, parsePosition } from './partition.js';
 export type { Position } from './partition.js';
 export type { EventMetadata, RecordedEvent } from './envelope.js';

@@ -24,14 +24,3 @@ export function parseMoney(input: unknown, field = 'amount'): bigint {
     throw new ValidationError(`${field} does not fit in a signed 64-bit integer`);
   return value;
 }
-
-/** Parses an amount that moves money: strictly positive. */
-export function parseAmount(input: unknown, field = 'amount'): bigint {
-  const value = parseMoney(input, field);
-  if (value <= 0n) throw new ValidationError(`${field} must be a positive integer number of minor units`);
-  return value;
-}
-
-export function formatMoney(value: bigint): string {
-  return value.toString();
-}

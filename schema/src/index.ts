@@ -18,3 +18,17 @@ export type {
 export { LEDGER_ERROR_CODE_KEY, ledgerErrorToStatus, ledgerErrorFromGrpc } from './grpc-errors.js';
 export type { GrpcErrorStatus } from './grpc-errors.js';
 export type { LedgerCommands, TransactionAccepted, AccountOpened } from './commands.js';
+export {
+  commandInput,
+  isUuid,
+  requireId,
+  requireOwner,
+  requireAmount,
+  optionalIdempotencyKey,
+  requireDistinctAccounts,
+  requirePageSize,
+  MAX_OWNER_LENGTH,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  MAX_PAGE_SIZE,
+  DEFAULT_PAGE_SIZE,
+} from './command-input.js';

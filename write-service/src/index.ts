@@ -16,7 +16,7 @@ export { createMongoEventStore, type MongoEventStoreOptions } from './adapters/m
 // Domain
 export type { Decider } from './domain/decider.js';
 export { evolveAll } from './domain/decider.js';
-export { accountDecider, MAX_OWNER_LENGTH } from './domain/account.js';
+export { accountDecider } from './domain/account.js';
 export type { AccountCommand, AccountState, AccountLifecycle } from './domain/account.js';
 export { transactionDecider } from './domain/transaction.js';
 export type { TransactionCommand, TransactionState, TransactionLifecycle } from './domain/transaction.js';

@@ -1,14 +1,8 @@
 import type { Logger } from '@ledger/platform';
+import { commandInput } from '@ledger/schema';
 import type { AccountView, TransactionKind, TransactionView } from '@ledger/schema';
 import type { ReadModel } from '@ledger/projector';
 import type { AccountOpened, Commands, TransactionAccepted } from '../ports/commands.js';
-import {
-  optionalIdempotencyKey,
-  requireDistinctAccounts,
-  requireId,
-  requireOwner,
-  requirePositiveAmount,
-} from '../domain/input.js';
 import type { ReadYourWrites } from './read-your-writes.js';
 
 export type Consistency = 'EVENTUAL' | 'READ_YOUR_WRITES';
@@ -20,8 +14,8 @@ interface MoneyCommand {
 }
 
 /**
- * The gateway's write side, shared by GraphQL and REST: checks input, sends the command to the write
- * service and, by default, answers only once the result is settled and visible to the next query.
+ * The gateway's write side, shared by GraphQL and REST: checks input (schema's `commandInput`),
+ * sends the command to the write service and, by default, answers only once the result is settled and visible to the next query.
  * Invalid input throws ValidationError before anything is sent.
  */
 export interface Teller {
@@ -104,7 +98,7 @@ export function createTeller(options: TellerOptions): Teller {
 
   return {
     async openAccount(input) {
-      const owner = requireOwner(input.owner);
+      const { owner } = commandInput.openAccount(input);
       const accepted = await commands.openAccount({ owner });
       const opened = openedAccount(accepted, owner);
       if (input.consistency === 'EVENTUAL') return opened;
@@ -117,27 +111,19 @@ export function createTeller(options: TellerOptions): Teller {
     },
 
     async deposit(input) {
-      const to = requireId(input.accountId, 'accountId');
-      const amount = requirePositiveAmount(input.amount);
-      const idempotencyKey = optionalIdempotencyKey(input.idempotencyKey);
+      const { accountId: to, amount, idempotencyKey } = commandInput.deposit(input);
       const accepted = await commands.deposit({ accountId: to, amount, idempotencyKey });
       return settle(accepted, { kind: 'DEPOSIT', from: null, to, amount }, input.consistency);
     },
 
     async withdraw(input) {
-      const from = requireId(input.accountId, 'accountId');
-      const amount = requirePositiveAmount(input.amount);
-      const idempotencyKey = optionalIdempotencyKey(input.idempotencyKey);
+      const { accountId: from, amount, idempotencyKey } = commandInput.withdraw(input);
       const accepted = await commands.withdraw({ accountId: from, amount, idempotencyKey });
       return settle(accepted, { kind: 'WITHDRAWAL', from, to: null, amount }, input.consistency);
     },
 
     async transfer(input) {
-      const from = requireId(input.from, 'from');
-      const to = requireId(input.to, 'to');
-      requireDistinctAccounts(from, to);
-      const amount = requirePositiveAmount(input.amount);
-      const idempotencyKey = optionalIdempotencyKey(input.idempotencyKey);
+      const { from, to, amount, idempotencyKey } = commandInput.transfer(input);
       const accepted = await commands.transfer({ from, to, amount, idempotencyKey });
       return settle(accepted, { kind: 'TRANSFER', from, to, amount }, input.consistency);
     },

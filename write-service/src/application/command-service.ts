@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { IdempotencyMismatchError, MAX_MONEY, NotFoundError, ValidationError, formatPosition } from '@ledger/platform';
+import { IdempotencyMismatchError, NotFoundError, formatPosition } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
+import { commandInput } from '@ledger/schema';
 import type { TransactionKind } from '@ledger/schema';
-import { MAX_OWNER_LENGTH } from '../domain/account.js';
 import type { EventStore } from '../ports/event-store.js';
 import { accountAggregate, transactionAggregate } from './aggregates.js';
 import { createCommandHandler } from './command-handler.js';
@@ -20,29 +20,6 @@ export interface CommandServiceOptions {
   readonly logger?: Logger;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_KEY_LENGTH = 200;
-
-function requireId(id: string, field: string): string {
-  if (typeof id !== 'string' || !UUID.test(id)) throw new ValidationError(`${field} must be a UUID`);
-  return id.toLowerCase();
-}
-
-function requireAmount(amount: bigint): bigint {
-  if (typeof amount !== 'bigint' || amount <= 0n || amount > MAX_MONEY) {
-    throw new ValidationError('amount must be a positive integer number of minor units within 64 bits');
-  }
-  return amount;
-}
-
-/** Absent and empty keys mean "no key" (proto3 strings default to ""). */
-function optionalKey(key: string | undefined): string | undefined {
-  if (key === undefined || key === '') return undefined;
-  if (key.length > MAX_KEY_LENGTH)
-    throw new ValidationError(`idempotencyKey must be at most ${MAX_KEY_LENGTH} characters`);
-  return key;
-}
-
 interface TransactionRequest {
   readonly kind: TransactionKind;
   readonly from: string | null;
@@ -53,8 +30,9 @@ interface TransactionRequest {
 }
 
 /**
- * The write side's command API. Input is checked before anything is written; deposits,
- * withdrawals and transfers are recorded as a PENDING Transaction that the transfer saga settles.
+ * The write side's command API. Input is checked by schema's `commandInput` rules before anything
+ * is written; deposits, withdrawals and transfers are recorded as a PENDING Transaction that the
+ * transfer saga settles.
  */
 export function createCommandService(options: CommandServiceOptions): LedgerCommands {
   const newId = options.newId ?? randomUUID;
@@ -82,8 +60,7 @@ export function createCommandService(options: CommandServiceOptions): LedgerComm
   };
 
   const request = async (input: TransactionRequest): Promise<TransactionAccepted> => {
-    const key = optionalKey(input.idempotencyKey);
-    const { kind, from, to, amount } = input;
+    const { kind, from, to, amount, idempotencyKey: key } = input;
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([kind, from, to, amount.toString()]))
       .digest('hex');
@@ -109,35 +86,28 @@ export function createCommandService(options: CommandServiceOptions): LedgerComm
 
   return {
     async openAccount(input) {
-      const owner = typeof input.owner === 'string' ? input.owner.trim() : '';
-      if (owner === '') throw new ValidationError('owner must not be empty');
-      if (owner.length > MAX_OWNER_LENGTH) {
-        throw new ValidationError(`owner must be at most ${MAX_OWNER_LENGTH} characters`);
-      }
+      const { owner, correlationId } = commandInput.openAccount(input);
       const accountId = newId();
       const result = await accounts.handle(
         accountId,
         { type: 'Open', owner },
-        { metadata: { correlationId: input.correlationId || accountId } },
+        { metadata: { correlationId: correlationId || accountId } },
       );
       return { accountId, position: formatPosition(result.events[0]!.position) };
     },
 
     async deposit(input) {
-      const to = requireId(input.accountId, 'accountId');
-      return request({ ...input, kind: 'DEPOSIT', from: null, to, amount: requireAmount(input.amount) });
+      const { accountId, ...checked } = commandInput.deposit(input);
+      return request({ ...checked, kind: 'DEPOSIT', from: null, to: accountId });
     },
 
     async withdraw(input) {
-      const from = requireId(input.accountId, 'accountId');
-      return request({ ...input, kind: 'WITHDRAWAL', from, to: null, amount: requireAmount(input.amount) });
+      const { accountId, ...checked } = commandInput.withdraw(input);
+      return request({ ...checked, kind: 'WITHDRAWAL', from: accountId, to: null });
     },
 
     async transfer(input) {
-      const from = requireId(input.from, 'from');
-      const to = requireId(input.to, 'to');
-      if (from === to) throw new ValidationError('from and to must be different accounts');
-      return request({ ...input, kind: 'TRANSFER', from, to, amount: requireAmount(input.amount) });
+      return request({ ...commandInput.transfer(input), kind: 'TRANSFER' });
     },
   };
 }

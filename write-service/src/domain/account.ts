@@ -1,4 +1,5 @@
-import { IllegalStateError, MAX_MONEY, NotFoundError, ValidationError } from '@ledger/platform';
+import { IllegalStateError, MAX_MONEY, NotFoundError } from '@ledger/platform';
+import { requireAmount, requireOwner } from '@ledger/schema';
 import type { AccountEvent } from '@ledger/schema';
 import type { Decider } from './decider.js';
 
@@ -25,23 +26,6 @@ export type AccountCommand =
   | { readonly type: 'ChangeOwner'; readonly owner: string }
   | { readonly type: 'Close' };
 
-export const MAX_OWNER_LENGTH = 200;
-
-function validOwner(owner: string): string {
-  const trimmed = owner.trim();
-  if (trimmed === '') throw new ValidationError('owner must not be empty');
-  if (trimmed.length > MAX_OWNER_LENGTH) {
-    throw new ValidationError(`owner must be at most ${MAX_OWNER_LENGTH} characters`);
-  }
-  return trimmed;
-}
-
-function validAmount(amount: bigint): bigint {
-  if (amount <= 0n) throw new ValidationError('amount must be a positive integer number of minor units');
-  if (amount > MAX_MONEY) throw new ValidationError('amount does not fit in a signed 64-bit integer');
-  return amount;
-}
-
 /** The account must exist and be open for money to move or its owner to change. */
 function requireOpen(state: AccountState): void {
   switch (state.status) {
@@ -62,10 +46,10 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
   switch (command.type) {
     case 'Open': {
       if (state.status !== 'NONE') throw new IllegalStateError('account already exists');
-      return [{ type: 'AccountOpened', data: { owner: validOwner(command.owner) } }];
+      return [{ type: 'AccountOpened', data: { owner: requireOwner(command.owner) } }];
     }
     case 'Deposit': {
-      const amount = validAmount(command.amount);
+      const amount = requireAmount(command.amount);
       requireOpen(state);
       const balance = state.balance + amount;
       if (balance > MAX_MONEY) {
@@ -75,7 +59,7 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
       return [{ type: 'MoneyDeposited', data: command.refund ? { ...data, refund: true } : data }];
     }
     case 'Withdraw': {
-      const amount = validAmount(command.amount);
+      const amount = requireAmount(command.amount);
       requireOpen(state);
       if (amount > state.balance) {
         throw new IllegalStateError(`insufficient funds: balance ${state.balance}, amount ${amount}`);
@@ -89,7 +73,7 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
       ];
     }
     case 'ChangeOwner': {
-      const owner = validOwner(command.owner);
+      const owner = requireOwner(command.owner);
       requireOpen(state);
       return [{ type: 'OwnerChanged', data: { owner } }];
     }

@@ -1,4 +1,5 @@
-import { IllegalStateError, MAX_MONEY, NotFoundError, ValidationError } from '@ledger/platform';
+import { IllegalStateError, NotFoundError, ValidationError } from '@ledger/platform';
+import { requireAmount } from '@ledger/schema';
 import type { TransactionEvent, TransactionKind } from '@ledger/schema';
 import type { Decider } from './decider.js';
 
@@ -58,11 +59,9 @@ function decide(command: TransactionCommand, state: TransactionState): Transacti
     case 'Request': {
       if (state.status !== 'NONE') throw new IllegalStateError('transaction already exists');
       validateParties(command.kind, command.from, command.to);
-      if (command.amount <= 0n || command.amount > MAX_MONEY) {
-        throw new ValidationError('amount must be a positive integer number of minor units within 64 bits');
-      }
       const { kind, from, to } = command;
-      return [{ type: 'TransactionRequested', data: { kind, from, to, amount: command.amount.toString() } }];
+      const amount = requireAmount(command.amount).toString();
+      return [{ type: 'TransactionRequested', data: { kind, from, to, amount } }];
     }
     case 'Succeed':
       requirePending(state);

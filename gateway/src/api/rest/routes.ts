@@ -4,7 +4,7 @@ import { NotFoundError, parseMoney, ValidationError } from '@ledger/platform';
 import type { AccountView } from '@ledger/schema';
 import type { ReadModel } from '@ledger/projector';
 import type { Teller } from '../../application/teller.js';
-import { isUuid, MAX_PAGE_SIZE } from '../../domain/input.js';
+import { isUuid, MAX_PAGE_SIZE } from '@ledger/schema';
 
 export interface RestOptions {
   readonly teller: Teller;

@@ -1,4 +1,4 @@
-import { parseAmount } from '@ledger/platform';
+import { parseMoney } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
 import type { CommandServiceHandlers } from '@ledger/schema';
 import type { LedgerCommands, TransactionAccepted } from '../../application/ledger-commands.js';
@@ -26,7 +26,7 @@ export function commandHandlers(commands: LedgerCommands, logger: Logger): Comma
       transactionReply(
         await commands.deposit({
           accountId: request.accountId,
-          amount: parseAmount(request.amount),
+          amount: parseMoney(request.amount),
           idempotencyKey: optional(request.idempotencyKey),
           correlationId: optional(request.correlationId),
         }),
@@ -36,7 +36,7 @@ export function commandHandlers(commands: LedgerCommands, logger: Logger): Comma
       transactionReply(
         await commands.withdraw({
           accountId: request.accountId,
-          amount: parseAmount(request.amount),
+          amount: parseMoney(request.amount),
           idempotencyKey: optional(request.idempotencyKey),
           correlationId: optional(request.correlationId),
         }),
@@ -47,7 +47,7 @@ export function commandHandlers(commands: LedgerCommands, logger: Logger): Comma
         await commands.transfer({
           from: request.from,
           to: request.to,
-          amount: parseAmount(request.amount),
+          amount: parseMoney(request.amount),
           idempotencyKey: optional(request.idempotencyKey),
           correlationId: optional(request.correlationId),
         }),

@@ -5,7 +5,7 @@ import {
   encodeAccountCursor,
   encodeTransactionCursor,
 } from '../../../domain/cursor.js';
-import { requireId, requirePageSize } from '../../../domain/input.js';
+import { requireId, requirePageSize } from '@ledger/schema';
 import type { GatewayContext } from '../context.js';
 import { PageArgs } from '../common/page.args.js';
 import { TransactionConnection } from '../transaction/transaction-connection.type.js';

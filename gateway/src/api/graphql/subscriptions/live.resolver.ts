@@ -2,7 +2,7 @@ import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import { ValidationError } from '@ledger/platform';
 import type { BalanceChange as BalanceChangeView, TransactionView } from '@ledger/schema';
-import { requireId } from '../../../domain/input.js';
+import { requireId } from '@ledger/schema';
 import type { GatewayContext } from '../context.js';
 import { Transaction, toTransaction } from '../transaction/transaction.type.js';
 import { BalanceChange, toBalanceChange } from './balance-change.type.js';

@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { requireId } from '../../../domain/input.js';
+import { requireId } from '@ledger/schema';
 import type { GatewayContext } from '../context.js';
 import { AccountAmountArgs } from './account-amount.args.js';
 import { TransferArgs } from './transfer.args.js';
