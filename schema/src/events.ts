@@ -6,22 +6,32 @@ export type MoneyString = string;
 export const ACCOUNT = 'Account';
 export const TRANSACTION = 'Transaction';
 
+/**
+ * Money moving into or out of an account (schema version 2). Version 1 did not record what kind of
+ * transaction moved it nor the other account: upcast, those events carry `kind: null`, and a reader
+ * that needs them takes them from the transaction.
+ */
+export interface MoneyMoved {
+  readonly amount: MoneyString;
+  /** Balance after the move. */
+  readonly balance: MoneyString;
+  readonly transactionId: string;
+  /** The transaction's kind; null only on events recorded before schema version 2. */
+  readonly kind: TransactionKind | null;
+  /** The other account of a transfer (null for deposits and withdrawals, and when `kind` is null). */
+  readonly counterparty: string | null;
+}
+
 export type AccountEventData =
   | { readonly type: 'AccountOpened'; readonly data: { readonly owner: string } }
   | {
       readonly type: 'MoneyDeposited';
-      readonly data: {
-        readonly amount: MoneyString;
-        readonly balance: MoneyString;
-        readonly transactionId: string;
+      readonly data: MoneyMoved & {
         /** Set when the deposit gives back a withdrawal of a failed transfer. */
         readonly refund?: boolean;
       };
     }
-  | {
-      readonly type: 'MoneyWithdrawn';
-      readonly data: { readonly amount: MoneyString; readonly balance: MoneyString; readonly transactionId: string };
-    }
+  | { readonly type: 'MoneyWithdrawn'; readonly data: MoneyMoved }
   | { readonly type: 'OwnerChanged'; readonly data: { readonly owner: string } }
   | { readonly type: 'AccountClosed'; readonly data: Record<string, never> };
 
@@ -66,5 +76,14 @@ export const ACCOUNT_EVENT_TYPES = [
 ] as const;
 export const TRANSACTION_EVENT_TYPES = ['TransactionRequested', 'TransactionSucceeded', 'TransactionFailed'] as const;
 
-/** Current schema version of every event type; older versions are upcast by the codec. */
-export const SCHEMA_VERSION = 1;
+/** Current schema version of each event type; the codec upcasts older versions (see upcast.ts). */
+export const SCHEMA_VERSIONS: Readonly<Record<LedgerEventData['type'], number>> = {
+  AccountOpened: 1,
+  MoneyDeposited: 2,
+  MoneyWithdrawn: 2,
+  OwnerChanged: 1,
+  AccountClosed: 1,
+  TransactionRequested: 1,
+  TransactionSucceeded: 1,
+  TransactionFailed: 1,
+};

@@ -1,5 +1,13 @@
 export * from './events.js';
-export { encodeEvent, decodeEvent, validateEventData, isKnownEventType, EventDecodeError } from './codec.js';
+export {
+  encodeEvent,
+  decodeEvent,
+  validateEventData,
+  isKnownEventType,
+  schemaVersionOf,
+  upcastEvent,
+  EventDecodeError,
+} from './codec.js';
 export type { WireEvent } from './codec.js';
 export type { AccountStatus, AccountView, TransactionView, BalanceChange, CheckpointAdvanced } from './views.js';
 export { notifySubjects } from './views.js';

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@ledger/platform';
 import type { LedgerEvent } from '@ledger/schema';
-import { isKnownEventType } from '@ledger/schema';
+import { isKnownEventType, upcastEvent } from '@ledger/schema';
 import { documentIds, projectBalance } from '../domain/balance-projection.js';
 import type { ProjectionNotification } from '../domain/balance-projection.js';
 import type { CommitResult, ReadModel } from '../ports/read-model.js';
@@ -24,7 +24,10 @@ export async function applyEvents(
   options: { requireActive: boolean },
 ): Promise<AppliedEvents> {
   if (events.length === 0) return { result: 'committed', notifications: [] };
-  const known = events.filter((event): event is LedgerEvent => isKnownEventType(event.type));
+  // The bus may still hold events an older version published: upcast them like the store does.
+  const known = events
+    .filter((event) => isKnownEventType(event.type))
+    .map((event) => upcastEvent(event) as LedgerEvent);
   const { accountIds, transactionIds } = documentIds(known);
   const state = await readModel.load(generation, accountIds, transactionIds);
   const projected = projectBalance(state, known);

@@ -1,6 +1,6 @@
 import { formatPosition, partitionOf } from '@ledger/platform';
 import type { LedgerEvent, LedgerEventData, TransactionKind } from '@ledger/schema';
-import { ACCOUNT, TRANSACTION } from '@ledger/schema';
+import { ACCOUNT, TRANSACTION, schemaVersionOf } from '@ledger/schema';
 
 /**
  * Writes the events the write side would record for simple ledger stories (open, deposit,
@@ -40,7 +40,7 @@ export function createLedgerScript(options: { partitions: number; start?: Date }
       aggregateType,
       aggregateId,
       version,
-      schemaVersion: 1,
+      schemaVersion: schemaVersionOf(data.type),
       metadata: {},
       occurredAt: new Date(clock).toISOString(),
       position: { partition, sequence },
@@ -57,10 +57,17 @@ export function createLedgerScript(options: { partitions: number; start?: Date }
     });
     return { transactionId, event };
   };
-  const move = (accountId: string, delta: bigint, transactionId: string): LedgerEvent => {
+  const move = (
+    accountId: string,
+    delta: bigint,
+    transactionId: string,
+    kind: TransactionKind,
+    counterparty: string | null = null,
+  ): LedgerEvent => {
     const balance = (balances.get(accountId) ?? 0n) + delta;
     balances.set(accountId, balance);
-    const data = { amount: (delta < 0n ? -delta : delta).toString(), balance: balance.toString(), transactionId };
+    const amount = (delta < 0n ? -delta : delta).toString();
+    const data = { amount, balance: balance.toString(), transactionId, kind, counterparty };
     return record(ACCOUNT, accountId, delta < 0n ? { type: 'MoneyWithdrawn', data } : { type: 'MoneyDeposited', data });
   };
   const succeed = (transactionId: string, moved: LedgerEvent[]): LedgerEvent =>
@@ -78,17 +85,20 @@ export function createLedgerScript(options: { partitions: number; start?: Date }
     },
     deposit(accountId, amount, id) {
       const { transactionId, event } = request('DEPOSIT', null, accountId, amount, id);
-      const moved = [move(accountId, amount, transactionId)];
+      const moved = [move(accountId, amount, transactionId, 'DEPOSIT')];
       return [event, ...moved, succeed(transactionId, moved)];
     },
     withdraw(accountId, amount, id) {
       const { transactionId, event } = request('WITHDRAWAL', accountId, null, amount, id);
-      const moved = [move(accountId, -amount, transactionId)];
+      const moved = [move(accountId, -amount, transactionId, 'WITHDRAWAL')];
       return [event, ...moved, succeed(transactionId, moved)];
     },
     transfer(from, to, amount, id) {
       const { transactionId, event } = request('TRANSFER', from, to, amount, id);
-      const moved = [move(from, -amount, transactionId), move(to, amount, transactionId)];
+      const moved = [
+        move(from, -amount, transactionId, 'TRANSFER', to),
+        move(to, amount, transactionId, 'TRANSFER', from),
+      ];
       return [event, ...moved, succeed(transactionId, moved)];
     },
     failTransfer(from, to, amount, id) {

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@ledger/platform';
-import { SCHEMA_VERSION } from '@ledger/schema';
+import { schemaVersionOf } from '@ledger/schema';
 import type { AppendRequest } from '../ports/event-store.js';
 
 /**
@@ -18,7 +18,7 @@ export function recordEvents(
     aggregateId: request.aggregateId,
     version: currentVersion + i + 1,
     type: event.type,
-    schemaVersion: event.schemaVersion ?? SCHEMA_VERSION,
+    schemaVersion: event.schemaVersion ?? schemaVersionOf(event.type),
     data: event.data,
     metadata: event.metadata,
     occurredAt: event.occurredAt,

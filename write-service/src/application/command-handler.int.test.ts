@@ -23,7 +23,13 @@ async function openAccount(options: Omit<CommandHandlerOptions, 'store'> = {}) {
   return { store, accounts, id };
 }
 
-const deposit = (amount: bigint) => ({ type: 'Deposit' as const, amount, transactionId: randomUUID() });
+const deposit = (amount: bigint) => ({
+  type: 'Deposit' as const,
+  amount,
+  transactionId: randomUUID(),
+  kind: 'DEPOSIT' as const,
+  counterparty: null,
+});
 
 describe('command handler', () => {
   test('stamps events with the injected clock and ids', async () => {
@@ -96,13 +102,13 @@ describe('command handler', () => {
       const key = { key: 'tx-1/withdraw', fingerprint: 'f' };
       const first = await accounts.handle(
         id,
-        { type: 'Withdraw', amount: 10n, transactionId: 'tx-1' },
+        { type: 'Withdraw', amount: 10n, transactionId: 'tx-1', kind: 'WITHDRAWAL', counterparty: null },
         { idempotency: key },
       );
       // The balance is now 0: deciding again would refuse, the key returns the recorded event instead.
       const again = await accounts.handle(
         id,
-        { type: 'Withdraw', amount: 10n, transactionId: 'tx-1' },
+        { type: 'Withdraw', amount: 10n, transactionId: 'tx-1', kind: 'WITHDRAWAL', counterparty: null },
         { idempotency: key },
       );
       assert.equal(again.status, 'duplicate');
@@ -157,7 +163,13 @@ describe('command handler', () => {
       await accounts.handle(id, deposit(5n));
       await elsewhere.handle(id, deposit(7n));
       // Only a handler that saw the other deposit can withdraw all 12.
-      const withdrawn = await accounts.handle(id, { type: 'Withdraw', amount: 12n, transactionId: randomUUID() });
+      const withdrawn = await accounts.handle(id, {
+        type: 'Withdraw',
+        amount: 12n,
+        transactionId: randomUUID(),
+        kind: 'WITHDRAWAL',
+        counterparty: null,
+      });
       assert.ok(withdrawn.status === 'appended');
       assert.equal(withdrawn.state.balance, 0n);
       assert.equal(withdrawn.events[0]!.version, 4);

@@ -61,8 +61,11 @@ describe('transfer saga', () => {
     assert.deepEqual(
       moves.map((e) => [e.type, e.data]),
       [
-        ['MoneyWithdrawn', { amount: '15', balance: '25', transactionId }],
-        ['MoneyDeposited', { amount: '15', balance: '40', transactionId, refund: true }],
+        ['MoneyWithdrawn', { amount: '15', balance: '25', transactionId, kind: 'TRANSFER', counterparty: b }],
+        [
+          'MoneyDeposited',
+          { amount: '15', balance: '40', transactionId, kind: 'TRANSFER', counterparty: b, refund: true },
+        ],
       ],
     );
     assert.deepEqual(
@@ -111,7 +114,7 @@ describe('transfer saga after a crash', () => {
       const { transactionId } = await ledger.commands.transfer({ from: a, to: b, amount: 100n });
       const withdrawn = await ledger.accounts.handle(
         a,
-        { type: 'Withdraw', amount: 100n, transactionId },
+        { type: 'Withdraw', amount: 100n, transactionId, kind: 'TRANSFER', counterparty: b },
         { idempotency: { key: `${transactionId}/withdraw`, fingerprint: 'crashed run' } },
       );
       assert.equal(await ledger.balance(a), 0n);
@@ -136,8 +139,16 @@ describe('transfer saga after a crash', () => {
       await ledger.stopWorkers();
       const { transactionId } = await ledger.commands.transfer({ from: a, to: b, amount: 30n });
       const step = (key: string) => ({ idempotency: { key: `${transactionId}/${key}`, fingerprint: 'crashed run' } });
-      await ledger.accounts.handle(a, { type: 'Withdraw', amount: 30n, transactionId }, step('withdraw'));
-      await ledger.accounts.handle(a, { type: 'Deposit', amount: 30n, transactionId, refund: true }, step('refund'));
+      await ledger.accounts.handle(
+        a,
+        { type: 'Withdraw', amount: 30n, transactionId, kind: 'TRANSFER', counterparty: b },
+        step('withdraw'),
+      );
+      await ledger.accounts.handle(
+        a,
+        { type: 'Deposit', amount: 30n, transactionId, kind: 'TRANSFER', counterparty: b, refund: true },
+        step('refund'),
+      );
 
       await ledger.startWorkers();
       const settled = await ledger.settled(transactionId);

@@ -73,7 +73,8 @@ export function createTransferSagaTask(options: TransferSagaOptions): PartitionT
     const txId = requested.aggregateId;
     const { state } = await transactions.load(txId);
     if (state.status !== 'PENDING') return;
-    const { from, to, amount } = state;
+    const { kind, from, to, amount } = state;
+    if (kind === null) throw new Error(`pending transaction ${txId} has no kind`);
     const metadata: EventMetadata = {
       correlationId: requested.metadata.correlationId ?? txId,
       causationId: requested.eventId,
@@ -84,7 +85,7 @@ export function createTransferSagaTask(options: TransferSagaOptions): PartitionT
     if (from !== null) {
       const withdrawn = await step(
         from,
-        { type: 'Withdraw', amount, transactionId: txId },
+        { type: 'Withdraw', amount, transactionId: txId, kind, counterparty: to },
         `${txId}/withdraw`,
         metadata,
       );
@@ -96,12 +97,17 @@ export function createTransferSagaTask(options: TransferSagaOptions): PartitionT
       const refunded = from !== null ? await accounts.recorded(`${txId}/refund`) : null;
       const deposited = refunded
         ? ({ done: false, reason: 'deposit refused' } as const)
-        : await step(to, { type: 'Deposit', amount, transactionId: txId }, `${txId}/deposit`, metadata);
+        : await step(
+            to,
+            { type: 'Deposit', amount, transactionId: txId, kind, counterparty: from },
+            `${txId}/deposit`,
+            metadata,
+          );
       if (!deposited.done) {
         if (from === null) return fail(deposited.reason);
         const refund = await step(
           from,
-          { type: 'Deposit', amount, transactionId: txId, refund: true },
+          { type: 'Deposit', amount, transactionId: txId, kind, counterparty: to, refund: true },
           `${txId}/refund`,
           metadata,
         );

@@ -1,6 +1,6 @@
 import { IllegalStateError, MAX_MONEY, NotFoundError } from '@ledger/platform';
 import { requireAmount, requireOwner } from '@ledger/schema';
-import type { AccountEvent } from '@ledger/schema';
+import type { AccountEvent, TransactionKind } from '@ledger/schema';
 import type { Decider } from './decider.js';
 
 export type AccountLifecycle = 'NONE' | 'OPEN' | 'CLOSED';
@@ -13,16 +13,23 @@ export interface AccountState {
   readonly version: number;
 }
 
+/** The transaction that moves the money, as the account's history records it. */
+interface MoneyMove {
+  readonly amount: bigint;
+  readonly transactionId: string;
+  readonly kind: TransactionKind;
+  /** The other account of a transfer; null for deposits and withdrawals. */
+  readonly counterparty: string | null;
+}
+
 export type AccountCommand =
   | { readonly type: 'Open'; readonly owner: string }
-  | {
+  | (MoneyMove & {
       readonly type: 'Deposit';
-      readonly amount: bigint;
-      readonly transactionId: string;
       /** Gives back the withdrawal of a failed transfer. */
       readonly refund?: boolean;
-    }
-  | { readonly type: 'Withdraw'; readonly amount: bigint; readonly transactionId: string }
+    })
+  | (MoneyMove & { readonly type: 'Withdraw' })
   | { readonly type: 'ChangeOwner'; readonly owner: string }
   | { readonly type: 'Close' };
 
@@ -42,6 +49,11 @@ function requireOpen(state: AccountState): void {
   }
 }
 
+function moved(command: MoneyMove, amount: bigint) {
+  const { transactionId, kind, counterparty } = command;
+  return { amount: amount.toString(), transactionId, kind, counterparty };
+}
+
 function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
   switch (command.type) {
     case 'Open': {
@@ -55,7 +67,7 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
       if (balance > MAX_MONEY) {
         throw new IllegalStateError(`balance overflow: balance ${state.balance}, amount ${amount}`);
       }
-      const data = { amount: amount.toString(), balance: balance.toString(), transactionId: command.transactionId };
+      const data = { ...moved(command, amount), balance: balance.toString() };
       return [{ type: 'MoneyDeposited', data: command.refund ? { ...data, refund: true } : data }];
     }
     case 'Withdraw': {
@@ -68,7 +80,7 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
       return [
         {
           type: 'MoneyWithdrawn',
-          data: { amount: amount.toString(), balance: balance.toString(), transactionId: command.transactionId },
+          data: { ...moved(command, amount), balance: balance.toString() },
         },
       ];
     }

@@ -8,10 +8,12 @@ import { deciderSpec } from './decider-spec.js';
 
 const { given } = deciderSpec(accountDecider);
 const tx = 'tx-1';
+// A plain deposit or withdrawal: no other account.
+const move = { transactionId: tx, kind: 'DEPOSIT', counterparty: null } as const;
 const opened: AccountEvent = { type: 'AccountOpened', data: { owner: 'Ada' } };
 const deposited = (amount: bigint, balance: bigint): AccountEvent => ({
   type: 'MoneyDeposited',
-  data: { amount: String(amount), balance: String(balance), transactionId: tx },
+  data: { amount: String(amount), balance: String(balance), ...move },
 });
 const closed: AccountEvent = { type: 'AccountClosed', data: {} };
 
@@ -36,53 +38,73 @@ describe('account decider', () => {
 
   test('deposit records the amount and the balance after it', () => {
     given([opened, deposited(50n, 50n)])
-      .when({ type: 'Deposit', amount: 25n, transactionId: tx })
+      .when({ type: 'Deposit', amount: 25n, ...move })
       .then([deposited(25n, 75n)]);
   });
 
   test('a refund deposit is marked', () => {
     given([opened])
-      .when({ type: 'Deposit', amount: 5n, transactionId: tx, refund: true })
-      .then([{ type: 'MoneyDeposited', data: { amount: '5', balance: '5', transactionId: tx, refund: true } }]);
+      .when({ type: 'Deposit', amount: 5n, transactionId: tx, kind: 'TRANSFER', counterparty: 'acc-2', refund: true })
+      .then([
+        {
+          type: 'MoneyDeposited',
+          data: { amount: '5', balance: '5', transactionId: tx, kind: 'TRANSFER', counterparty: 'acc-2', refund: true },
+        },
+      ]);
   });
 
   test('withdraw lowers the balance', () => {
     given([opened, deposited(50n, 50n)])
-      .when({ type: 'Withdraw', amount: 50n, transactionId: tx })
-      .then([{ type: 'MoneyWithdrawn', data: { amount: '50', balance: '0', transactionId: tx } }]);
+      .when({ type: 'Withdraw', amount: 50n, transactionId: tx, kind: 'WITHDRAWAL', counterparty: null })
+      .then([
+        {
+          type: 'MoneyWithdrawn',
+          data: { amount: '50', balance: '0', transactionId: tx, kind: 'WITHDRAWAL', counterparty: null },
+        },
+      ]);
   });
 
   test('refuses an overdraft with the balance and amount in the message', () => {
     given([opened, deposited(50n, 50n)])
-      .when({ type: 'Withdraw', amount: 51n, transactionId: tx })
+      .when({ type: 'Withdraw', amount: 51n, ...move })
       .then(IllegalStateError, /^insufficient funds: balance 50, amount 51$/);
   });
 
   test('refuses a balance past 2^63-1', () => {
     given([opened, deposited(MAX_MONEY, MAX_MONEY)])
-      .when({ type: 'Deposit', amount: 1n, transactionId: tx })
+      .when({ type: 'Deposit', amount: 1n, ...move })
       .then(IllegalStateError, /overflow/);
   });
 
   test('refuses non-positive or oversized amounts', () => {
     for (const amount of [0n, -1n, MAX_MONEY + 1n]) {
-      given([opened]).when({ type: 'Deposit', amount, transactionId: tx }).then(ValidationError);
-      given([opened]).when({ type: 'Withdraw', amount, transactionId: tx }).then(ValidationError);
+      given([opened])
+        .when({ type: 'Deposit', amount, ...move })
+        .then(ValidationError);
+      given([opened])
+        .when({ type: 'Withdraw', amount, ...move })
+        .then(ValidationError);
     }
   });
 
   test('an unknown account is not found', () => {
-    given([]).when({ type: 'Deposit', amount: 1n, transactionId: tx }).then(NotFoundError);
-    given([]).when({ type: 'Withdraw', amount: 1n, transactionId: tx }).then(NotFoundError);
+    given([])
+      .when({ type: 'Deposit', amount: 1n, ...move })
+      .then(NotFoundError);
+    given([])
+      .when({ type: 'Withdraw', amount: 1n, ...move })
+      .then(NotFoundError);
     given([]).when({ type: 'ChangeOwner', owner: 'Bob' }).then(NotFoundError);
     given([]).when({ type: 'Close' }).then(NotFoundError);
   });
 
   test('a closed account moves no money', () => {
     given([opened, closed])
-      .when({ type: 'Deposit', amount: 1n, transactionId: tx })
+      .when({ type: 'Deposit', amount: 1n, ...move })
       .then(IllegalStateError, /closed/);
-    given([opened, closed]).when({ type: 'Withdraw', amount: 1n, transactionId: tx }).then(IllegalStateError);
+    given([opened, closed])
+      .when({ type: 'Withdraw', amount: 1n, ...move })
+      .then(IllegalStateError);
     given([opened, closed]).when({ type: 'Close' }).then(IllegalStateError);
   });
 

@@ -21,7 +21,7 @@ const opened = (owner = 'Ada'): NewEvent => ({
 const deposited = (balance: number): NewEvent => ({
   eventId: randomUUID(),
   type: 'MoneyDeposited',
-  data: { amount: '1', balance: String(balance), transactionId: randomUUID() },
+  data: { amount: '1', balance: String(balance), transactionId: randomUUID(), kind: 'DEPOSIT', counterparty: null },
   metadata: {},
   occurredAt: new Date().toISOString(),
 });
@@ -115,6 +115,40 @@ export function defineEventStoreContract(name: string, make: () => Promise<Event
         }
         assert.equal((await store.readAggregate(id)).length, 1);
         assert.deepEqual(await store.heads(), headsBefore);
+      }),
+    );
+
+    test(
+      'reads events of an older schema version upcast to the current shape',
+      withStore(async (store) => {
+        const id = randomUUID();
+        const v1: NewEvent = {
+          ...deposited(1),
+          schemaVersion: 1,
+          data: { amount: '1', balance: '1', transactionId: 'tx-1' },
+        };
+        await store.append(account(id, 0, [opened(), v1]));
+        for (const read of [
+          await store.readAggregate(id, 1),
+          await store.readPartition(partitionOf(id, store.partitions), 0, 100),
+        ]) {
+          const event = read.find((e) => e.eventId === v1.eventId)!;
+          assert.equal(event.schemaVersion, 2);
+          assert.deepEqual(event.data, {
+            amount: '1',
+            balance: '1',
+            transactionId: 'tx-1',
+            kind: null,
+            counterparty: null,
+          });
+        }
+        // A version 1 event that would not upcast to valid data is refused like any invalid event.
+        const broken: NewEvent = {
+          ...v1,
+          eventId: randomUUID(),
+          data: { amount: 'x', balance: '1', transactionId: 't' },
+        };
+        await assert.rejects(store.append(account(id, 2, [broken])));
       }),
     );
 

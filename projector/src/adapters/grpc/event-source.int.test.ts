@@ -18,12 +18,14 @@ const event = (type: string, data: unknown): NewEvent => ({
   occurredAt: new Date().toISOString(),
 });
 
+const deposit = { amount: '1', kind: 'DEPOSIT', counterparty: null };
+
 /** An account opened, then `deposits` deposits of 1, appended in one go. */
 async function seedAccount(store: EventStore, deposits: number): Promise<string> {
   const id = randomUUID();
   const events = [event('AccountOpened', { owner: `owner-${id.slice(0, 4)}` })];
   for (let i = 1; i <= deposits; i++) {
-    events.push(event('MoneyDeposited', { amount: '1', balance: String(i), transactionId: randomUUID() }));
+    events.push(event('MoneyDeposited', { ...deposit, balance: String(i), transactionId: randomUUID() }));
   }
   await store.append({ aggregateType: 'Account', aggregateId: id, expectedVersion: 0, events });
   return id;

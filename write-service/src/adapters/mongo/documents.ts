@@ -1,4 +1,5 @@
 import type { EventMetadata, RecordedEvent } from '@ledger/platform';
+import { upcastEvent } from '@ledger/schema';
 import type { IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
 
 /** Collection names inside the store's database. */
@@ -83,8 +84,9 @@ export function toEventDocument(event: RecordedEvent): EventDocument {
   };
 }
 
+/** The stored event as the current shapes (older schema versions upcast). */
 export function toRecordedEvent(document: EventDocument): RecordedEvent {
-  return {
+  return upcastEvent({
     eventId: document._id,
     aggregateType: document.aggregateType,
     aggregateId: document.aggregateId,
@@ -95,7 +97,7 @@ export function toRecordedEvent(document: EventDocument): RecordedEvent {
     metadata: document.metadata,
     occurredAt: document.occurredAt,
     position: { partition: document.partition, sequence: document.sequence },
-  };
+  });
 }
 
 export function toIdempotencyRecord(document: IdempotencyDocument): IdempotencyRecord {

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { upcastEvent } from '@ledger/schema';
 import type { AppendRequest } from '../../ports/event-store.js';
 import { recordEvents } from '../record-events.js';
 import { checkpointId, headsFrom, toEventDocument, toRecordedEvent } from './documents.js';
@@ -12,7 +13,7 @@ const request: AppendRequest = {
     {
       eventId: 'e-1',
       type: 'MoneyDeposited',
-      data: { amount: '5', balance: '15', transactionId: 't-1' },
+      data: { amount: '5', balance: '15', transactionId: 't-1', kind: 'DEPOSIT', counterparty: null },
       metadata: { correlationId: 'c-1', idempotencyKey: 'k' },
       occurredAt: '2026-01-02T03:04:05.000Z',
     },
@@ -22,7 +23,8 @@ const request: AppendRequest = {
       data: { amount: '2', balance: '13', transactionId: 't-2' },
       metadata: {},
       occurredAt: '2026-01-02T03:04:06.000Z',
-      schemaVersion: 2,
+      // As version 1 recorded it (no kind, no counterparty).
+      schemaVersion: 1,
     },
   ],
 };
@@ -33,8 +35,8 @@ describe('mongo event documents', () => {
     assert.deepEqual(
       events.map((e) => [e.eventId, e.version, e.position.partition, e.position.sequence, e.schemaVersion]),
       [
-        ['e-1', 4, 5, 42, 1],
-        ['e-2', 5, 5, 43, 2],
+        ['e-1', 4, 5, 42, 2],
+        ['e-2', 5, 5, 43, 1],
       ],
     );
     assert.equal(events[0]!.aggregateId, 'acc-1');
@@ -49,8 +51,15 @@ describe('mongo event documents', () => {
       assert.equal(document.partition, 2);
       assert.equal(document.sequence, event.position.sequence);
       assert.equal('position' in document, false, 'the position is stored flat, so it can be indexed');
-      assert.deepEqual(toRecordedEvent(document), event);
+      assert.deepEqual(toRecordedEvent(document), upcastEvent(event));
     }
+  });
+
+  test('an event of an older schema version is read upcast to the current one', () => {
+    const [, withdrawn] = recordEvents(request, 2, 0, 0);
+    const read = toRecordedEvent(toEventDocument(withdrawn!));
+    assert.equal(read.schemaVersion, 2);
+    assert.deepEqual(read.data, { amount: '2', balance: '13', transactionId: 't-2', kind: null, counterparty: null });
   });
 
   test('checkpoint ids keep workers and partitions apart, whatever the worker is called', () => {

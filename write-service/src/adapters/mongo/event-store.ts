@@ -102,7 +102,7 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     partitions,
 
     async append(request) {
-      for (const event of request.events) validateEventData(event.type, event.data);
+      for (const event of request.events) validateEventData(event.type, event.data, event.schemaVersion);
       const partition = partitionOf(request.aggregateId, partitions);
       const result = await guarded(() =>
         lanes.run(partition, () => appendInTransaction(client, collections, request, partition)),

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { ConcurrencyError, partitionOf } from '@ledger/platform';
 import type { Logger, RecordedEvent } from '@ledger/platform';
-import { validateEventData } from '@ledger/schema';
+import { upcastEvent, validateEventData } from '@ledger/schema';
 import { recordEvents } from '../record-events.js';
 import type { AppendRequest, AppendResult, EventStore, IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
 import { SCHEMA } from './schema.js';
@@ -19,18 +19,20 @@ export interface SqliteEventStoreOptions {
   readonly logger?: Logger;
 }
 
-const toRecorded = (row: EventRow): RecordedEvent => ({
-  eventId: row.event_id,
-  aggregateType: row.aggregate_type,
-  aggregateId: row.aggregate_id,
-  version: row.version,
-  type: row.type,
-  schemaVersion: row.schema_version,
-  data: JSON.parse(row.data) as unknown,
-  metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
-  occurredAt: row.occurred_at,
-  position: { partition: row.partition, sequence: row.sequence },
-});
+// Events are read as the current shapes: older schema versions are upcast on the way out.
+const toRecorded = (row: EventRow): RecordedEvent =>
+  upcastEvent({
+    eventId: row.event_id,
+    aggregateType: row.aggregate_type,
+    aggregateId: row.aggregate_id,
+    version: row.version,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: JSON.parse(row.data) as unknown,
+    metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
+    occurredAt: row.occurred_at,
+    position: { partition: row.partition, sequence: row.sequence },
+  });
 
 /**
  * The embedded event store on SQLite. Every append runs inside a `BEGIN IMMEDIATE` transaction that
@@ -194,7 +196,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     partitions,
 
     async append(request) {
-      for (const event of request.events) validateEventData(event.type, event.data);
+      for (const event of request.events) validateEventData(event.type, event.data, event.schemaVersion);
       const partition = partitionOf(request.aggregateId, partitions);
       return new Promise<AppendResult>((resolve, reject) => {
         if (queue.push({ request, partition, resolve, reject }) === 1) setImmediate(flush);

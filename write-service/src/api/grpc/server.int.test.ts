@@ -14,7 +14,7 @@ import type { GrpcServer } from './server.js';
 const deposited = (balance: number): NewEvent => ({
   eventId: randomUUID(),
   type: 'MoneyDeposited',
-  data: { amount: '1', balance: String(balance), transactionId: randomUUID() },
+  data: { amount: '1', balance: String(balance), transactionId: randomUUID(), kind: 'DEPOSIT', counterparty: null },
   metadata: { correlationId: 'c-7' },
   occurredAt: new Date().toISOString(),
 });
