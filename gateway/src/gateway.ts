@@ -10,7 +10,7 @@ import type { DocumentNode, GraphQLError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger, NotificationBus } from '@ledger/platform';
-import type { ReadModel } from '@ledger/projector';
+import type { LedgerQueries } from '@ledger/schema';
 import type { Commands } from './ports/commands.js';
 import { createNotificationHub } from './application/notification-hub.js';
 import { createReadYourWrites } from './application/read-your-writes.js';
@@ -22,7 +22,7 @@ import { createApp } from './api/http/app.js';
 
 export interface GatewayOptions {
   readonly commands: Commands;
-  readonly readModel: ReadModel;
+  readonly readModel: LedgerQueries;
   readonly notifications: NotificationBus;
   readonly logger: Logger;
   /** Partition count of the deployment (to know which checkpoints a write waits for). */

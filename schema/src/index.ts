@@ -40,3 +40,4 @@ export {
   MAX_PAGE_SIZE,
   DEFAULT_PAGE_SIZE,
 } from './command-input.js';
+export type { LedgerQueries, AccountPage, TransactionPage, AccountCursor, TransactionCursor } from './queries.js';

@@ -1,12 +1,11 @@
 import { parsePosition, partitionOf } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
 import { notifySubjects } from '@ledger/schema';
-import type { AccountView, CheckpointAdvanced, TransactionView } from '@ledger/schema';
-import type { ReadModel } from '@ledger/projector';
+import type { AccountView, CheckpointAdvanced, LedgerQueries, TransactionView } from '@ledger/schema';
 import type { NotificationHub } from './notification-hub.js';
 
 export interface ReadYourWritesOptions {
-  readonly readModel: ReadModel;
+  readonly readModel: LedgerQueries;
   readonly hub: NotificationHub;
   readonly logger: Logger;
   readonly partitions: number;

@@ -1,7 +1,6 @@
 import type { Logger } from '@ledger/platform';
 import { commandInput } from '@ledger/schema';
-import type { AccountView, TransactionKind, TransactionView } from '@ledger/schema';
-import type { ReadModel } from '@ledger/projector';
+import type { AccountView, LedgerQueries, TransactionKind, TransactionView } from '@ledger/schema';
 import type { AccountOpened, Commands, TransactionAccepted } from '../ports/commands.js';
 import type { ReadYourWrites } from './read-your-writes.js';
 
@@ -27,7 +26,7 @@ export interface Teller {
 
 export interface TellerOptions {
   readonly commands: Commands;
-  readonly readModel: ReadModel;
+  readonly readModel: LedgerQueries;
   readonly readYourWrites: ReadYourWrites;
   readonly logger: Logger;
 }

@@ -1,5 +1,5 @@
 import { ValidationError } from '@ledger/platform';
-import type { AccountCursor, TransactionCursor } from '@ledger/projector';
+import type { AccountCursor, TransactionCursor } from '@ledger/schema';
 
 /**
  * Opaque pagination cursors: base64url of a small tagged JSON array. The tag keeps a cursor of one

@@ -1,4 +1,6 @@
-import type { AccountView, TransactionView } from '@ledger/schema';
+import type { AccountView, LedgerQueries, TransactionView } from '@ledger/schema';
+
+export type { AccountCursor, AccountPage, TransactionCursor, TransactionPage } from '@ledger/schema';
 
 /** Documents a projection batch writes; each remembers the position of the last event applied. */
 export interface ProjectionBatch {
@@ -18,29 +20,6 @@ export interface ProjectionBatch {
  */
 export type CommitResult = 'committed' | 'inactive-generation' | 'swap-pending';
 
-export interface AccountPage {
-  readonly accounts: readonly AccountView[];
-  readonly hasNextPage: boolean;
-  readonly totalCount: number;
-}
-
-export interface TransactionPage {
-  readonly transactions: readonly TransactionView[];
-  readonly hasNextPage: boolean;
-}
-
-/** Keyset cursor of the accounts listing: owner ascending, then id. */
-export interface AccountCursor {
-  readonly owner: string;
-  readonly id: string;
-}
-
-/** Keyset cursor of an account's transactions: newest first (createdAt, then id, descending). */
-export interface TransactionCursor {
-  readonly createdAt: string;
-  readonly id: string;
-}
-
 /**
  * The balance read model. Data lives in generations; queries read the active one. A rebuild fills
  * a new generation and swaps it in atomically once it has caught up with the active one.
@@ -51,8 +30,10 @@ export interface TransactionCursor {
  * brings its candidate up to the frozen checkpoints, then `swap` switches and releases the lock.
  * The lock names the candidate and expires by itself, so a rebuild that dies holding it stalls the
  * live projection for at most its TTL.
+ *
+ * Its queries (`LedgerQueries`, defined in schema) read the active generation.
  */
-export interface ReadModel {
+export interface ReadModel extends LedgerQueries {
   activeGeneration(): Promise<string>;
   createGeneration(): Promise<string>;
   /**
@@ -87,11 +68,6 @@ export interface ReadModel {
    * ('inactive-generation') or while a swap lock is held ('swap-pending').
    */
   commit(generation: string, batch: ProjectionBatch, options: { requireActive: boolean }): Promise<CommitResult>;
-
-  getAccount(id: string): Promise<AccountView | null>;
-  listAccounts(query: { owner?: string; first: number; after?: AccountCursor }): Promise<AccountPage>;
-  getTransaction(id: string): Promise<TransactionView | null>;
-  listTransactions(accountId: string, query: { first: number; after?: TransactionCursor }): Promise<TransactionPage>;
 
   close(): Promise<void>;
 }

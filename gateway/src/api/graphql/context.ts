@@ -1,11 +1,11 @@
-import type { ReadModel } from '@ledger/projector';
+import type { LedgerQueries } from '@ledger/schema';
 import type { NotificationHub } from '../../application/notification-hub.js';
 import type { Teller } from '../../application/teller.js';
 
 /** What resolvers use; one instance shared by every operation (nothing in it is per request). */
 export interface GatewayContext {
   readonly teller: Teller;
-  readonly readModel: ReadModel;
+  readonly readModel: LedgerQueries;
   readonly hub: NotificationHub;
   /** Re-check period of live subscriptions, for lost notifications. */
   readonly livePollMs: number;

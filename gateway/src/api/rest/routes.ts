@@ -1,14 +1,13 @@
 import express from 'express';
 import type { Request, Router } from 'express';
 import { NotFoundError, parseMoney, ValidationError } from '@ledger/platform';
-import type { AccountView } from '@ledger/schema';
-import type { ReadModel } from '@ledger/projector';
+import type { AccountView, LedgerQueries } from '@ledger/schema';
 import type { Teller } from '../../application/teller.js';
 import { isUuid, MAX_PAGE_SIZE } from '@ledger/schema';
 
 export interface RestOptions {
   readonly teller: Teller;
-  readonly readModel: ReadModel;
+  readonly readModel: LedgerQueries;
   readonly rebuild?: () => Promise<unknown>;
 }
 
