@@ -17,7 +17,9 @@ import type { ReadModel } from '@ledger/projector';
 
 /**
  * Picks each port's adapter from the configuration: a URL switches that port to its real engine,
- * otherwise the embedded one (SQLite files under LEDGER_DATA_DIR, in-process bus and leases).
+ * otherwise the embedded one (SQLite files under LEDGER_DATA_DIR, in-process bus and leases). The
+ * MongoDB and Elasticsearch adapters are their packages' own entries, imported only when configured,
+ * so an embedded process never loads their drivers.
  */
 export interface Engines {
   eventStore(): Promise<EventStore>;
@@ -55,7 +57,7 @@ export function createEngines(config: LedgerConfig, logger: Logger): Engines {
     eventStore: once(
       async () => {
         if (config.MONGO_URL) {
-          const { createMongoEventStore } = await import('@ledger/write-service');
+          const { createMongoEventStore } = await import('@ledger/write-service/mongo');
           return createMongoEventStore({ url: config.MONGO_URL, partitions: config.LEDGER_PARTITIONS, logger });
         }
         return createSqliteEventStore({
@@ -69,7 +71,7 @@ export function createEngines(config: LedgerConfig, logger: Logger): Engines {
     readModel: once(
       async () => {
         if (config.ELASTIC_URL) {
-          const { createElasticReadModel } = await import('@ledger/projector');
+          const { createElasticReadModel } = await import('@ledger/projector/elastic');
           return createElasticReadModel({ url: config.ELASTIC_URL, partitions: config.LEDGER_PARTITIONS, logger });
         }
         return createSqliteReadModel({ path: join(dataDir(), 'read-model.db'), partitions: config.LEDGER_PARTITIONS });

@@ -20,4 +20,4 @@ export { rebuildBalance } from './application/rebuild.js';
 export type { RebuildOptions, RebuildPhase, RebuildProgress, RebuildResult } from './application/rebuild.js';
 export { createGrpcEventSource } from './adapters/grpc/event-source.js';
 export type { GrpcEventSourceOptions } from './adapters/grpc/event-source.js';
-export { createElasticReadModel, type ElasticReadModelOptions } from './adapters/elastic/read-model.js';
+// The Elasticsearch adapter is the `@ledger/projector/elastic` entry, loaded only when configured.

@@ -11,7 +11,7 @@ export type {
 // Adapters
 export { createSqliteEventStore } from './adapters/sqlite/event-store.js';
 export type { SqliteEventStoreOptions } from './adapters/sqlite/event-store.js';
-export { createMongoEventStore, type MongoEventStoreOptions } from './adapters/mongo/event-store.js';
+// The MongoDB adapter is the `@ledger/write-service/mongo` entry, loaded only when configured.
 
 // Domain
 export type { Decider } from './domain/decider.js';
