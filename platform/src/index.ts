@@ -21,7 +21,7 @@ export { eventSubject, subjectMatches } from './bus/port.js';
 export type { EventBus, NotificationBus, Subscription } from './bus/port.js';
 export { createInProcessEventBus, createInProcessNotificationBus } from './bus/in-process.js';
 export type { InProcessBusOptions } from './bus/in-process.js';
-export type { Lease, LeaseStore } from './lease/port.js';
+export type { Lease, LeaseHolder, LeaseStore } from './lease/port.js';
 export { createInProcessLeaseStore } from './lease/in-process.js';
 export { assignPartitions, createLeaseBalancer, sleep } from './lease/balancer.js';
 export type {

@@ -9,13 +9,15 @@ export type {
   TransactionCursor,
   TransactionPage,
 } from './ports/read-model.js';
-export type { EventSource, ReplayRequest } from './ports/event-source.js';
+export type { EventSource, LogProgress, ReplayRequest } from './ports/event-source.js';
 export { createSqliteReadModel } from './adapters/sqlite/read-model.js';
 export type { SqliteReadModelOptions } from './adapters/sqlite/read-model.js';
 export { applyEvents } from './application/apply-events.js';
 export type { AppliedEvents } from './application/apply-events.js';
 export { createProjectorTask } from './application/projector.js';
 export type { ProjectorTaskOptions } from './application/projector.js';
+export { readPartitionProgress } from './application/partition-progress.js';
+export type { PartitionProgress, PartitionProgressOptions } from './application/partition-progress.js';
 export { rebuildBalance } from './application/rebuild.js';
 export type { RebuildOptions, RebuildPhase, RebuildProgress, RebuildResult } from './application/rebuild.js';
 export { createGrpcEventSource } from './adapters/grpc/event-source.js';

@@ -38,6 +38,8 @@ export { createTransferSagaTask, SAGA_WORKER } from './application/saga.js';
 export type { TransferSagaOptions } from './application/saga.js';
 export { createForwarderTask, FORWARDER_WORKER } from './application/forwarder.js';
 export type { ForwarderOptions } from './application/forwarder.js';
+export { readStoreProgress } from './application/store-progress.js';
+export type { StorePartitionProgress } from './application/store-progress.js';
 
 // API
 export { createGrpcServer } from './api/grpc/server.js';

@@ -192,6 +192,7 @@ export function linkTo(shared: LeaseStore): ReplicaLink {
       acquire: guard(shared.acquire),
       renew: guard(shared.renew),
       release: guard(shared.release),
+      holders: guard(shared.holders),
       currentToken: guard(shared.currentToken),
       heartbeat: guard(shared.heartbeat),
       leave: guard(shared.leave),

@@ -42,6 +42,12 @@ export function createInProcessLeaseStore(options: InProcessLeaseOptions = {}): 
     async release(lease) {
       if (held(lease)) leases.delete(lease.name);
     },
+    async holders(names) {
+      return names.map((name) => {
+        const lease = leases.get(name);
+        return lease && lease.expiresAt > now() ? { owner: lease.owner, token: lease.token } : null;
+      });
+    },
     async currentToken(name) {
       return tokens.get(name) ?? 0;
     },

@@ -125,6 +125,22 @@ export function defineLeaseContract(name: string, make: MakeLeaseStore): void {
       assert.ok(await store.renew(taken, LONG_TTL));
     });
 
+    withStore('holders name the owner and token of each held lease, null for free or expired ones', async (store) => {
+      assert.deepEqual(await store.holders([]), []);
+      const a = await mustAcquire(store, 'saga/0', 'replica-a', LONG_TTL);
+      const b = await mustAcquire(store, 'saga/1', 'replica-b:with-colon', SHORT_TTL);
+      const c = await mustAcquire(store, 'saga/2', 'replica-a', LONG_TTL);
+      await store.release(c);
+      assert.deepEqual(await store.holders(['saga/1', 'saga/0', 'saga/2', 'saga/9']), [
+        { owner: 'replica-b:with-colon', token: b.token },
+        { owner: 'replica-a', token: a.token },
+        null,
+        null,
+      ]);
+      await delay(PAST_SHORT_TTL);
+      assert.deepEqual(await store.holders(['saga/0', 'saga/1']), [{ owner: 'replica-a', token: a.token }, null]);
+    });
+
     withStore('members are the live heartbeating members, sorted', async (store) => {
       assert.deepEqual(await store.members('projector'), []);
       await store.heartbeat('projector', 'replica-c', LONG_TTL);

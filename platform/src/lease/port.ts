@@ -8,6 +8,12 @@ export interface Lease {
   readonly expiresAt: number;
 }
 
+/** Who holds a lease now. */
+export interface LeaseHolder {
+  readonly owner: string;
+  readonly token: number;
+}
+
 export interface LeaseStore {
   /** Grants the lease if it is free or expired; null when someone else holds it. */
   acquire(name: string, owner: string, ttlMs: number): Promise<Lease | null>;
@@ -15,6 +21,8 @@ export interface LeaseStore {
   renew(lease: Lease, ttlMs: number): Promise<Lease | null>;
   /** Gives the lease up at once if still held by this grant. */
   release(lease: Lease): Promise<void>;
+  /** The current holder of each name, null where it is free or expired; in the order asked. */
+  holders(names: readonly string[]): Promise<Array<LeaseHolder | null>>;
   /** Latest fencing token granted for a name (0 if never granted). */
   currentToken(name: string): Promise<number>;
 

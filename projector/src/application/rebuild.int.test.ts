@@ -37,6 +37,10 @@ function overTheNetwork(source: EventSource, latencyMs = 2): EventSource {
       await delay();
       return source.heads();
     },
+    async progress(checkpoints) {
+      await delay();
+      return source.progress(checkpoints);
+    },
     async *replay(request, signal) {
       await delay();
       yield* source.replay(request, signal);

@@ -10,11 +10,26 @@ export interface ReplayRequest {
   readonly aggregateTypes?: readonly string[];
 }
 
+/** Where one partition of the write side stands. */
+export interface LogProgress {
+  readonly partition: number;
+  /** Last sequence committed. */
+  readonly head: number;
+  /** Last sequence the forwarder published on the bus. */
+  readonly forwarder: number;
+  /** Last sequence the transfer saga went past. */
+  readonly saga: number;
+  /** When the first event after the given checkpoint was written; null when there is none. */
+  readonly nextOccurredAt: string | null;
+}
+
 /** The write side's event log as the projector reads it (over gRPC in every mode). */
 export interface EventSource {
   /** Committed events, per partition by sequence, partitions in ascending order. */
   replay(request: ReplayRequest, signal?: AbortSignal): AsyncIterable<LedgerEvent>;
   /** Last committed sequence of every partition. */
   heads(): Promise<number[]>;
+  /** Every partition's progress; `checkpoints` (a reader's, by partition) ask for nextOccurredAt. */
+  progress(checkpoints: readonly number[]): Promise<LogProgress[]>;
   close(): Promise<void>;
 }

@@ -61,6 +61,15 @@ export function createRedisLeaseStore(options: RedisLeaseStoreOptions): LeaseSto
     async release(lease) {
       await client.ledgerLeaseRelease(leaseKey(lease.name), holder(lease));
     },
+    async holders(names) {
+      if (names.length === 0) return [];
+      // A lease key holds "<token>:<owner>" and disappears when it expires.
+      const values = await client.mget(names.map(leaseKey));
+      return values.map((value) => {
+        const colon = value?.indexOf(':') ?? -1;
+        return value && colon > 0 ? { token: Number(value.slice(0, colon)), owner: value.slice(colon + 1) } : null;
+      });
+    },
     async currentToken(name) {
       return Number((await client.get(counterKey(name))) ?? 0);
     },

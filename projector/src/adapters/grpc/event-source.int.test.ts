@@ -172,6 +172,32 @@ describe('gRPC event source over several partitions', () => {
   test('heads() reports the head of every partition', async () => {
     assert.deepEqual(await running.source.heads(), await running.store.heads());
   });
+
+  test('progress() reports heads, worker checkpoints, and when the first event after a checkpoint was written', async () => {
+    const heads = await running.store.heads();
+    assert.ok(await running.store.setCheckpoint('forwarder', 1, heads[1]! - 1, 1));
+    assert.ok(await running.store.setCheckpoint('saga', 2, 1, 1));
+    // Partition 0 is behind by all but one event, partition 3 has all of them, 1 and 2 ask nothing.
+    const asked: number[] = [];
+    asked[0] = 1;
+    asked[3] = heads[3]!;
+    const progress = await running.source.progress(asked);
+    assert.deepEqual(
+      progress.map(({ partition, head, forwarder, saga }) => ({ partition, head, forwarder, saga })),
+      heads.map((head, partition) => ({
+        partition,
+        head,
+        forwarder: partition === 1 ? head - 1 : 0,
+        saga: partition === 2 ? 1 : 0,
+      })),
+    );
+    const [second] = await running.store.readPartition(0, 1, 1);
+    assert.equal(progress[0]!.nextOccurredAt, second!.occurredAt);
+    assert.deepEqual(
+      progress.slice(1).map((p) => p.nextOccurredAt),
+      [null, null, null],
+    );
+  });
 });
 
 test('a replay of 5,000 events arrives complete and in order', async () => {

@@ -24,6 +24,15 @@ export function createGrpcEventSource(options: GrpcEventSourceOptions): EventSou
           error || !reply ? reject(ledgerErrorFromGrpc(error)) : resolve(reply.heads),
         );
       }),
+    progress: (checkpoints) =>
+      new Promise((resolve, reject) => {
+        const request = { checkpoints: Object.fromEntries([...checkpoints.entries()].filter(([, c]) => c !== undefined)) };
+        client.progress(request, { deadline: Date.now() + deadlineMs }, (error, reply) =>
+          error || !reply
+            ? reject(ledgerErrorFromGrpc(error))
+            : resolve(reply.partitions.map((p) => ({ ...p, nextOccurredAt: p.nextOccurredAt || null }))),
+        );
+      }),
     async close() {
       client.close();
     },

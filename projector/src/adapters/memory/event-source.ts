@@ -33,6 +33,18 @@ export function createMemoryEventSource(
       if (closed) throw new Error('event source is closed');
       return heads();
     },
+    async progress(checkpoints) {
+      if (closed) throw new Error('event source is closed');
+      // No forwarder or saga here: the log is all there is, so they stand at the head.
+      return heads().map((head, partition) => {
+        const after = checkpoints[partition];
+        const next =
+          after === undefined || after >= head
+            ? undefined
+            : events.find((e) => e.position.partition === partition && e.position.sequence === after + 1);
+        return { partition, head, forwarder: head, saga: head, nextOccurredAt: next?.occurredAt ?? null };
+      });
+    },
     async *replay(request, signal) {
       if (closed) throw new Error('event source is closed');
       const startHeads = heads();

@@ -3,6 +3,7 @@ import type { Logger } from '@ledger/platform';
 import { encodeEvent } from '@ledger/schema';
 import type { EventStoreHandlers } from '@ledger/schema';
 import type { EventStore } from '../../ports/event-store.js';
+import { readStoreProgress } from '../../application/store-progress.js';
 import { replayHandler } from './replay.js';
 import { unary } from './status.js';
 
@@ -14,6 +15,12 @@ export function eventStoreHandlers(store: EventStore, logger: Logger, replayPage
       if (!request.aggregateId) throw new ValidationError('aggregate_id is required');
       const events = await store.readAggregate(request.aggregateId);
       return { events: events.map(encodeEvent) };
+    }),
+    Progress: unary(logger, async (request) => {
+      const checkpoints: number[] = [];
+      for (const [partition, sequence] of Object.entries(request.checkpoints)) checkpoints[Number(partition)] = sequence;
+      const partitions = await readStoreProgress(store, checkpoints);
+      return { partitions: partitions.map((p) => ({ ...p, nextOccurredAt: p.nextOccurredAt ?? '' })) };
     }),
   };
 }
