@@ -89,7 +89,8 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
     },
     subscribe<Result, Variables>(document: TypedDocumentNode<Result, Variables>, variables: Variables) {
       const queue: Result[] = [];
-      const waiters: Array<(result: IteratorResult<Result>) => void> = [];
+      const waiters: Array<{ resolve: (result: IteratorResult<Result>) => void; reject: (error: unknown) => void }> =
+        [];
       let failure: unknown;
       let done = false;
       let markReady: () => void = () => undefined;
@@ -101,7 +102,11 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
       ready.catch(() => undefined);
       const finish = (): void => {
         done = true;
-        for (const wake of waiters.splice(0)) wake({ value: undefined, done: true });
+        // A consumer already waiting hears the failure too, not just the end.
+        for (const waiter of waiters.splice(0)) {
+          if (failure) waiter.reject(failure);
+          else waiter.resolve({ value: undefined, done: true });
+        }
       };
       const client = wsClient();
       // graphql-ws does not acknowledge a subscription; once the socket is up, the server has it soon after.
@@ -119,7 +124,7 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
             }
             const data = value.data as Result;
             const waiter = waiters.shift();
-            if (waiter) waiter({ value: data, done: false });
+            if (waiter) waiter.resolve({ value: data, done: false });
             else queue.push(data);
           },
           error(error) {
@@ -144,7 +149,7 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
               if (queue.length) return Promise.resolve({ value: queue.shift()!, done: false });
               if (failure) return Promise.reject(failure);
               if (done) return Promise.resolve({ value: undefined, done: true });
-              return new Promise((resolve) => waiters.push(resolve));
+              return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
             },
             return(): Promise<IteratorResult<Result>> {
               dispose();
