@@ -8,7 +8,7 @@ import {
   createGrpcServer,
   createTransferSagaTask,
 } from '@ledger/write-service';
-import { createGrpcEventSource, createProjectorTask, rebuildBalance } from '@ledger/projector';
+import { createGrpcEventSource, createProjectorTask, readPartitionProgress, rebuildBalance } from '@ledger/projector';
 import type { EventSource, ReadModel } from '@ledger/projector';
 import { createGateway, createGrpcCommands } from '@ledger/gateway';
 import { createEngines } from './engines.js';
@@ -121,10 +121,13 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         commands,
         readModel,
         notifications: engines.notifications(),
+        // A gateway alone sees the workers' leases only through Redis.
+        leases: config.REDIS_URL || roles.size > 1 ? engines.leases() : undefined,
         logger,
         partitions: config.LEDGER_PARTITIONS,
         rywTimeoutMs: config.LEDGER_RYW_TIMEOUT_MS,
-        rebuild: () => rebuildBalance({ readModel, source: eventSource() }),
+        rebuild: (onProgress) => rebuildBalance({ readModel, source: eventSource(), onProgress, logger }),
+        progress: () => readPartitionProgress({ source: eventSource(), readModel }),
         ready: async () => {
           await eventSource().heads();
           return true;

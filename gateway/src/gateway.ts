@@ -9,11 +9,14 @@ import { parse } from 'graphql';
 import type { DocumentNode, GraphQLError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { Logger, NotificationBus } from '@ledger/platform';
+import type { LeaseStore, Logger, NotificationBus } from '@ledger/platform';
 import type { LedgerQueries } from '@ledger/schema';
 import type { Commands } from './ports/commands.js';
+import type { ReadProgress, RunRebuild } from './ports/system.js';
 import { createNotificationHub } from './application/notification-hub.js';
 import { createReadYourWrites } from './application/read-your-writes.js';
+import { createRebuildTracker } from './application/rebuild-tracker.js';
+import { createSystemStatus } from './application/system-status.js';
 import { createTeller } from './application/teller.js';
 import type { GatewayContext } from './api/graphql/context.js';
 import { createErrorFormatter } from './api/graphql/errors.js';
@@ -24,13 +27,17 @@ export interface GatewayOptions {
   readonly commands: Commands;
   readonly readModel: LedgerQueries;
   readonly notifications: NotificationBus;
+  /** Every partition's progress from the store to the read model, for the operator view. */
+  readonly progress: ReadProgress;
+  /** Where the partition workers hold their leases, for the operator view (owners unknown without). */
+  readonly leases?: LeaseStore;
+  /** Runs a read-model rebuild (GET /rebuild/balance); absent, this gateway cannot rebuild. */
+  readonly rebuild?: RunRebuild;
   readonly logger: Logger;
   /** Partition count of the deployment (to know which checkpoints a write waits for). */
   readonly partitions: number;
   /** Longest a READ_YOUR_WRITES mutation waits before answering PENDING. */
   readonly rywTimeoutMs?: number;
-  /** Runs a read-model rebuild for GET /rebuild/balance; its result is the response. */
-  readonly rebuild?: () => Promise<unknown>;
   /** Readiness for GET /readyz (default: ready while listening). */
   readonly ready?: () => Promise<boolean>;
   /** Re-check period of live subscriptions and waiting mutations, for lost notifications. */
@@ -65,7 +72,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     pollMs: options.pollMs,
   });
   const teller = createTeller({ commands, readModel, readYourWrites, logger });
-  const context: GatewayContext = { teller, readModel, hub, livePollMs: options.pollMs ?? 1_000 };
+  const rebuilds = options.rebuild && createRebuildTracker(options.rebuild);
+  const system = createSystemStatus({
+    progress: options.progress,
+    leases: options.leases,
+    rebuild: () => rebuilds?.status() ?? { phase: 'idle' },
+  });
+  const context: GatewayContext = { teller, readModel, hub, system, livePollMs: options.pollMs ?? 1_000 };
   const formatError = createErrorFormatter(logger);
   let phase: Phase = { kind: 'created' };
 
@@ -118,7 +131,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       graphql: expressMiddleware(apollo, { context: async () => context }),
       teller,
       readModel,
-      rebuild: options.rebuild,
+      rebuild: rebuilds?.run,
       ready: async () => phase.kind === 'listening' && (options.ready ? await options.ready() : true),
       logger,
     });

@@ -26,7 +26,9 @@ export function createGrpcEventSource(options: GrpcEventSourceOptions): EventSou
       }),
     progress: (checkpoints) =>
       new Promise((resolve, reject) => {
-        const request = { checkpoints: Object.fromEntries([...checkpoints.entries()].filter(([, c]) => c !== undefined)) };
+        const request = {
+          checkpoints: Object.fromEntries([...checkpoints.entries()].filter(([, c]) => c !== undefined)),
+        };
         client.progress(request, { deadline: Date.now() + deadlineMs }, (error, reply) =>
           error || !reply
             ? reject(ledgerErrorFromGrpc(error))

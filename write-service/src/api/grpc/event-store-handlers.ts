@@ -18,7 +18,8 @@ export function eventStoreHandlers(store: EventStore, logger: Logger, replayPage
     }),
     Progress: unary(logger, async (request) => {
       const checkpoints: number[] = [];
-      for (const [partition, sequence] of Object.entries(request.checkpoints)) checkpoints[Number(partition)] = sequence;
+      for (const [partition, sequence] of Object.entries(request.checkpoints))
+        checkpoints[Number(partition)] = sequence;
       const partitions = await readStoreProgress(store, checkpoints);
       return { partitions: partitions.map((p) => ({ ...p, nextOccurredAt: p.nextOccurredAt ?? '' })) };
     }),
