@@ -70,6 +70,12 @@ export const commandInput = {
   openAccount<T extends { owner: string }>(input: T): T {
     return { ...input, owner: requireOwner(input.owner) };
   },
+  closeAccount<T extends { accountId: string }>(input: T): T {
+    return { ...input, accountId: requireId(input.accountId, 'accountId') };
+  },
+  changeOwner<T extends { accountId: string; owner: string }>(input: T): T {
+    return { ...input, accountId: requireId(input.accountId, 'accountId'), owner: requireOwner(input.owner) };
+  },
   deposit<T extends Keyed & { accountId: string; amount: bigint }>(input: T): Normal<T> {
     return {
       ...input,

@@ -16,13 +16,24 @@ export interface AccountOpened {
   readonly position: string;
 }
 
+/** Result of a command that changes an account (close, change owner). */
+export interface AccountChanged {
+  readonly accountId: string;
+  /** "<partition>:<sequence>" of the event it recorded. */
+  readonly position: string;
+}
+
 /**
  * The write service's command API (served over gRPC CommandService). Rejections are LedgerErrors:
- * ValidationError (bad input), NotFoundError (unknown account), IdempotencyMismatchError.
+ * ValidationError (bad input), NotFoundError (unknown account), IdempotencyMismatchError,
+ * IllegalStateError (the account is closed; closing it needs a zero balance).
  * Nothing is written when a command is rejected.
  */
 export interface LedgerCommands {
   openAccount(input: { owner: string; correlationId?: string }): Promise<AccountOpened>;
+  /** Closes an open account whose balance is zero; a closed account takes no money in or out. */
+  closeAccount(input: { accountId: string; correlationId?: string }): Promise<AccountChanged>;
+  changeOwner(input: { accountId: string; owner: string; correlationId?: string }): Promise<AccountChanged>;
   deposit(input: {
     accountId: string;
     amount: bigint;

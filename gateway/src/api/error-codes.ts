@@ -12,6 +12,8 @@ const CLIENT_ERRORS: Partial<Record<ErrorCode, { code: string; status: number }>
   VALIDATION: { code: 'BAD_USER_INPUT', status: 400 },
   IDEMPOTENCY_MISMATCH: { code: 'BAD_USER_INPUT', status: 400 },
   NOT_FOUND: { code: 'NOT_FOUND', status: 404 },
+  // The account's state refuses the command (closed, or closing with money left on it).
+  ILLEGAL_STATE: { code: 'FAILED_PRECONDITION', status: 409 },
   UNAVAILABLE: { code: 'SERVICE_UNAVAILABLE', status: 503 },
 };
 

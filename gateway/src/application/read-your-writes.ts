@@ -19,7 +19,7 @@ export interface ReadYourWritesOptions {
 export interface ReadYourWrites {
   /** The transaction once settled and every account event it produced is in the read model. */
   settledTransaction(transactionId: string, accountIds: readonly string[]): Promise<TransactionView | null>;
-  /** The account once the read model has applied the event at `position` (its opening). */
+  /** The account once the read model has applied its event at `position` (or a later one). */
   visibleAccount(accountId: string, position: string): Promise<AccountView | null>;
 }
 
@@ -126,9 +126,11 @@ export function createReadYourWrites(options: ReadYourWritesOptions): ReadYourWr
     },
 
     visibleAccount(accountId, position) {
+      const { sequence } = parsePosition(position);
       return waitFor(checkpointSubjects([accountId]), async (wake) => {
         if (!wake.look && !covers([position])) return undefined;
-        return (await readModel.getAccount(accountId)) ?? undefined;
+        const account = await readModel.getAccount(accountId);
+        return account && parsePosition(account.position).sequence >= sequence ? account : undefined;
       });
     },
   };

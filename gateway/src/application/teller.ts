@@ -1,7 +1,8 @@
+import { UnavailableError } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
 import { commandInput } from '@ledger/schema';
 import type { AccountView, LedgerQueries, TransactionKind, TransactionView } from '@ledger/schema';
-import type { AccountOpened, Commands, TransactionAccepted } from '../ports/commands.js';
+import type { AccountChanged, AccountOpened, Commands, TransactionAccepted } from '../ports/commands.js';
 import type { ReadYourWrites } from './read-your-writes.js';
 
 export type Consistency = 'EVENTUAL' | 'READ_YOUR_WRITES';
@@ -19,6 +20,9 @@ interface MoneyCommand {
  */
 export interface Teller {
   openAccount(input: { owner: string; consistency?: Consistency | null }): Promise<AccountView>;
+  /** Closes an account (its balance must be zero); answers once the read model shows it closed. */
+  closeAccount(input: { accountId: string }): Promise<AccountView>;
+  changeOwner(input: { accountId: string; owner: string }): Promise<AccountView>;
   deposit(input: MoneyCommand & { accountId: string }): Promise<TransactionView>;
   withdraw(input: MoneyCommand & { accountId: string }): Promise<TransactionView>;
   transfer(input: MoneyCommand & { from: string; to: string }): Promise<TransactionView>;
@@ -95,7 +99,35 @@ export function createTeller(options: TellerOptions): Teller {
     return { ...(known ?? requested), status: 'PENDING', failureReason: null };
   }
 
+  /** The changed account once visible; after the timeout, the last known one with the change applied. */
+  async function changedAccount(
+    accepted: AccountChanged,
+    change: (view: AccountView) => AccountView,
+  ): Promise<AccountView> {
+    try {
+      const visible = await readYourWrites.visibleAccount(accepted.accountId, accepted.position);
+      if (visible) return visible;
+    } catch (error) {
+      logger.warn({ err: error, accountId: accepted.accountId }, 'read model unavailable after a write');
+    }
+    const known = await readModel.getAccount(accepted.accountId).catch(() => null);
+    if (!known) throw new UnavailableError('the change is recorded but the account cannot be read yet');
+    return change(known);
+  }
+
   return {
+    async closeAccount(input) {
+      const { accountId } = commandInput.closeAccount(input);
+      const accepted = await commands.closeAccount({ accountId });
+      return changedAccount(accepted, (view) => ({ ...view, status: 'CLOSED' }));
+    },
+
+    async changeOwner(input) {
+      const { accountId, owner } = commandInput.changeOwner(input);
+      const accepted = await commands.changeOwner({ accountId, owner });
+      return changedAccount(accepted, (view) => ({ ...view, owner }));
+    },
+
     async openAccount(input) {
       const { owner } = commandInput.openAccount(input);
       const accepted = await commands.openAccount({ owner });

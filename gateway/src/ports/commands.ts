@@ -1,6 +1,6 @@
 import type { LedgerCommands } from '@ledger/schema';
 
-export type { AccountOpened, TransactionAccepted } from '@ledger/schema';
+export type { AccountChanged, AccountOpened, TransactionAccepted } from '@ledger/schema';
 
 /**
  * The write service as the gateway sees it: its command API over gRPC. Rejections arrive as the

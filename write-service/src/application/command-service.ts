@@ -96,6 +96,26 @@ export function createCommandService(options: CommandServiceOptions): LedgerComm
       return { accountId, position: formatPosition(result.events[0]!.position) };
     },
 
+    async closeAccount(input) {
+      const { accountId, correlationId } = commandInput.closeAccount(input);
+      const result = await accounts.handle(
+        accountId,
+        { type: 'Close' },
+        { metadata: { correlationId: correlationId || newId() } },
+      );
+      return { accountId, position: formatPosition(result.events[0]!.position) };
+    },
+
+    async changeOwner(input) {
+      const { accountId, owner, correlationId } = commandInput.changeOwner(input);
+      const result = await accounts.handle(
+        accountId,
+        { type: 'ChangeOwner', owner },
+        { metadata: { correlationId: correlationId || newId() } },
+      );
+      return { accountId, position: formatPosition(result.events[0]!.position) };
+    },
+
     async deposit(input) {
       const { accountId, ...checked } = commandInput.deposit(input);
       return request({ ...checked, kind: 'DEPOSIT', from: null, to: accountId });

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { grpcChannel, ledgerErrorFromGrpc, loadLedgerProto } from '@ledger/schema';
 import type { GrpcTransactionReply } from '@ledger/schema';
-import type { AccountOpened, Commands, TransactionAccepted } from '../../ports/commands.js';
+import type { AccountChanged, AccountOpened, Commands, TransactionAccepted } from '../../ports/commands.js';
 
 export interface GrpcCommandsOptions {
   /** Write service address, e.g. "localhost:50051". */
@@ -36,6 +36,16 @@ export function createGrpcCommands(options: GrpcCommandsOptions): Commands {
       const reply = await call<AccountOpened>((o, cb) =>
         client.openAccount({ owner: input.owner, correlationId: input.correlationId ?? '' }, o, cb),
       );
+      return { accountId: reply.accountId, position: reply.position };
+    },
+    async closeAccount(input) {
+      const request = { accountId: input.accountId, correlationId: input.correlationId ?? '' };
+      const reply = await call<AccountChanged>((o, cb) => client.closeAccount(request, o, cb));
+      return { accountId: reply.accountId, position: reply.position };
+    },
+    async changeOwner(input) {
+      const request = { accountId: input.accountId, owner: input.owner, correlationId: input.correlationId ?? '' };
+      const reply = await call<AccountChanged>((o, cb) => client.changeOwner(request, o, cb));
       return { accountId: reply.accountId, position: reply.position };
     },
     async deposit(input) {

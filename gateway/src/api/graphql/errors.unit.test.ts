@@ -36,6 +36,7 @@ describe('GraphQL error mapping', () => {
       [new ValidationError('amount must be positive'), 'BAD_USER_INPUT'],
       [new IdempotencyMismatchError('k1'), 'BAD_USER_INPUT'],
       [new NotFoundError('account x not found'), 'NOT_FOUND'],
+      [new IllegalStateError('account is closed'), 'FAILED_PRECONDITION'],
       [new UnavailableError('write service unavailable'), 'SERVICE_UNAVAILABLE'],
     ];
     for (const [error, code] of cases) {
@@ -52,8 +53,8 @@ describe('GraphQL error mapping', () => {
     const { logger, logged } = recordingLogger();
     const format = createErrorFormatter(logger);
     for (const error of [
-      new IllegalStateError('state'),
       new ConcurrencyError('a', 1, 2),
+      new Error('unexpected state'),
       new TypeError('SQLITE_BUSY: database /secret/path is locked'),
     ]) {
       const wrapped = fromResolver(error);

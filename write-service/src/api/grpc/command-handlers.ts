@@ -22,6 +22,16 @@ export function commandHandlers(commands: LedgerCommands, logger: Logger): Comma
       });
       return { accountId: opened.accountId, position: opened.position };
     }),
+    CloseAccount: unary(logger, async (request) =>
+      commands.closeAccount({ accountId: request.accountId, correlationId: optional(request.correlationId) }),
+    ),
+    ChangeOwner: unary(logger, async (request) =>
+      commands.changeOwner({
+        accountId: request.accountId,
+        owner: request.owner,
+        correlationId: optional(request.correlationId),
+      }),
+    ),
     Deposit: unary(logger, async (request) =>
       transactionReply(
         await commands.deposit({

@@ -58,6 +58,26 @@ export class AccountResolver {
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 
+  @Mutation(() => Account, {
+    description:
+      'Closes an account whose balance is zero; a closed account refuses deposits, withdrawals and transfers. FAILED_PRECONDITION when money is left on it or it is closed already.',
+  })
+  async closeAccount(
+    @Arg('accountId', () => ID) accountId: string,
+    @Ctx() { teller }: GatewayContext,
+  ): Promise<Account> {
+    return toAccount(await teller.closeAccount({ accountId }));
+  }
+
+  @Mutation(() => Account, { description: 'Gives an open account a new owner.' })
+  async changeOwner(
+    @Arg('accountId', () => ID) accountId: string,
+    @Arg('owner', () => String) owner: string,
+    @Ctx() { teller }: GatewayContext,
+  ): Promise<Account> {
+    return toAccount(await teller.changeOwner({ accountId, owner }));
+  }
+
   @Mutation(() => Account, { description: 'Opens an account with a zero balance.' })
   async openAccount(
     @Args(() => OpenAccountArgs) args: OpenAccountArgs,
