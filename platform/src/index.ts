@@ -23,7 +23,12 @@ export { createInProcessEventBus, createInProcessNotificationBus } from './bus/i
 export type { InProcessBusOptions } from './bus/in-process.js';
 export type { Lease, LeaseHolder, LeaseStore } from './lease/port.js';
 export { createInProcessLeaseStore } from './lease/in-process.js';
-export { assignPartitions, createLeaseBalancer, sleep } from './lease/balancer.js';
+export { createLeaseBalancer } from './lease/balancer.js';
+export { assignPartitions } from './lease/assignment.js';
+export { sleep, startWait, untilAborted } from './wait.js';
+export type { Wait } from './wait.js';
+export { createSerialQueues } from './serial-queues.js';
+export type { SerialQueues } from './serial-queues.js';
 export type {
   LeaseBalancer,
   LeaseBalancerOptions,

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assignPartitions } from './balancer.js';
+import { assignPartitions } from './assignment.js';
 
 const ownerOf = (assignment: Map<string, Set<number>>): Map<number, string> =>
   new Map([...assignment].flatMap(([member, partitions]) => [...partitions].map((p) => [p, member] as const)));
