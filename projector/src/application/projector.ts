@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { UnavailableError } from '@ledger/platform';
+import { UnavailableError, sleep, untilAborted } from '@ledger/platform';
 import type { EventBus, Logger, NotificationBus, PartitionTask, RecordedEvent } from '@ledger/platform';
 import type { CheckpointAdvanced } from '@ledger/schema';
 import { notifySubjects } from '@ledger/schema';
@@ -128,9 +127,7 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
             return;
           case 'swap-pending':
             // A rebuild is bringing its generation up to ours; it swaps in within moments.
-            await sleep(SWAP_PENDING_WAIT_MS + Math.random() * SWAP_PENDING_JITTER_MS, undefined, { signal }).catch(
-              () => undefined, // aborted: the loop ends
-            );
+            await sleep(SWAP_PENDING_WAIT_MS + Math.random() * SWAP_PENDING_JITTER_MS, signal); // aborted: the loop ends
             break;
           case 'inactive-generation':
             if (++swaps >= MAX_GENERATION_RETRIES) {
@@ -169,10 +166,7 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
       }
     });
     log?.debug({ checkpoint }, 'following the bus');
-    await new Promise<void>((resolve) => {
-      if (signal.aborted) resolve();
-      else signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    await untilAborted(signal);
     await subscription.stop();
   };
 }

@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { UnavailableError } from '@ledger/platform';
+import { UnavailableError, sleep } from '@ledger/platform';
 import type { Logger, RecordedEvent } from '@ledger/platform';
 import type { EventSource, ReplayRequest } from '../ports/event-source.js';
 import type { ReadModel } from '../ports/read-model.js';
@@ -132,7 +131,8 @@ export async function rebuildBalance(options: RebuildOptions): Promise<RebuildRe
       if (!(await readModel.beginSwap(candidate, swapLockTtlMs))) {
         reason = 'another rebuild holds the swap lock';
         logger?.info({ generation: candidate, attempt }, 'swap lock busy; waiting');
-        await sleep(busyWaitMs, undefined, { signal });
+        await sleep(busyWaitMs, signal);
+        signal?.throwIfAborted();
         busyWaitMs = Math.min(busyWaitMs * 2, swapLockTtlMs / 2);
         continue;
       }

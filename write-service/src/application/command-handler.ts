@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ConcurrencyError, UnavailableError, sleep } from '@ledger/platform';
+import { ConcurrencyError, UnavailableError, createSerialQueues, sleep } from '@ledger/platform';
 import type { EventMetadata, Logger, RecordedEvent } from '@ledger/platform';
 import type { EventStore, IdempotencyRecord } from '../ports/event-store.js';
 import type { Aggregate } from './aggregates.js';
-import { createAggregateTurns } from './aggregate-turns.js';
 import { createStateCache } from './state-cache.js';
 import type { Loaded } from './state-cache.js';
 
@@ -66,7 +65,10 @@ export function createCommandHandler<Command, State, Event>(
   const snapshotEvery = options.snapshotEvery ?? 100;
   const maxAttempts = options.maxAttempts ?? 20;
   const cache = createStateCache<State>(options.cacheSize ?? 5_000);
-  const turns = createAggregateTurns();
+  // Commands on one aggregate take turns: run together they would load the same version and all but
+  // one would fail at append (appends of one event-loop turn commit together) and retry after a
+  // backoff; queued, each decides on the state the previous one left.
+  const turns = createSerialQueues<string>();
 
   const fromSnapshot = async (aggregateId: string): Promise<Loaded<State>> => {
     const snapshot = await store.loadSnapshot(aggregateId);
@@ -161,6 +163,6 @@ export function createCommandHandler<Command, State, Event>(
     load,
     recorded,
     handle: (aggregateId, command, handleOptions = {}) =>
-      turns.take(aggregateId, () => decideAndAppend(aggregateId, command, handleOptions)),
+      turns.run(aggregateId, () => decideAndAppend(aggregateId, command, handleOptions)),
   };
 }

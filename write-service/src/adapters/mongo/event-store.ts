@@ -1,6 +1,6 @@
 import { MongoClient, ReadConcern } from 'mongodb';
 import type { Timestamp } from 'mongodb';
-import { partitionOf } from '@ledger/platform';
+import { createSerialQueues, partitionOf } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
 import { validateEventData } from '@ledger/schema';
 import type { EventStore } from '../../ports/event-store.js';
@@ -16,7 +16,6 @@ import type {
   SnapshotDocument,
 } from './documents.js';
 import { isDuplicateKey, translateError } from './errors.js';
-import { createPartitionLanes } from './partition-lanes.js';
 import { prepareDatabase } from './setup.js';
 import { watchAppends } from './wake.js';
 
@@ -72,7 +71,10 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
   };
   const snapshots = db.collection<SnapshotDocument>(COLLECTIONS.snapshots);
   const checkpoints = db.collection<CheckpointDocument>(COLLECTIONS.checkpoints);
-  const lanes = createPartitionLanes();
+  // Appends to one partition all bump its counter document, and MongoDB fails a transaction that
+  // writes a document another open transaction has written (it does not wait). This process's
+  // appends to a partition take turns, which keeps those conflicts to appends from other processes.
+  const lanes = createSerialQueues<number>();
   const signal = createAppendSignal(partitions, (error) => logger?.warn({ err: error }, 'append listener failed'));
   let closed: Promise<void> | undefined;
 
