@@ -1,6 +1,6 @@
 import type { EventBus, Logger, PartitionTask } from '@ledger/platform';
 import type { EventStore } from '../ports/event-store.js';
-import { watchPartition } from './partition-wake.js';
+import { createPartitionWorker } from './partition-worker.js';
 
 export interface ForwarderOptions {
   readonly store: EventStore;
@@ -20,8 +20,6 @@ export const FORWARDER_WORKER = 'forwarder';
  */
 export function createForwarderTask(options: ForwarderOptions): PartitionTask {
   const { store, bus } = options;
-  const batchSize = options.batchSize ?? 500;
-  const pollMs = options.pollMs ?? 250;
 
   /**
    * After the checkpoint, or after what the bus already holds when that is further (a checkpoint
@@ -41,26 +39,16 @@ export function createForwarderTask(options: ForwarderOptions): PartitionTask {
     return checkpoint;
   };
 
-  return async ({ partition, lease, signal }) => {
-    const wake = watchPartition(store, partition);
-    try {
-      let after = await resumePoint(partition);
-      while (!signal.aborted) {
-        const events = await store.readPartition(partition, after, batchSize);
-        if (events.length > 0) {
-          await bus.publish(partition, events);
-          const last = events.at(-1)!.position.sequence;
-          if (!(await store.setCheckpoint(FORWARDER_WORKER, partition, last, lease.token))) {
-            options.logger?.warn({ partition, token: lease.token }, 'forwarder fenced off by a newer lease');
-            return;
-          }
-          after = last;
-        }
-        // A short batch reached the head: no need to read again before the next append wakes us.
-        if (events.length < batchSize) await wake.idle(pollMs, signal);
-      }
-    } finally {
-      wake.stop();
-    }
-  };
+  return createPartitionWorker({
+    store,
+    worker: FORWARDER_WORKER,
+    batchSize: options.batchSize ?? 500,
+    pollMs: options.pollMs ?? 250,
+    logger: options.logger,
+    resumeAfter: resumePoint,
+    async process(events, { partition }) {
+      await bus.publish(partition, events);
+      return events.at(-1)!.position.sequence;
+    },
+  });
 }

@@ -6,7 +6,7 @@ import type { TransactionCommand } from '../domain/transaction.js';
 import type { EventStore } from '../ports/event-store.js';
 import { accountAggregate, transactionAggregate } from './aggregates.js';
 import { createCommandHandler } from './command-handler.js';
-import { watchPartition } from './partition-wake.js';
+import { createPartitionWorker } from './partition-worker.js';
 
 export interface TransferSagaOptions {
   readonly store: EventStore;
@@ -37,8 +37,6 @@ const isRefusal = (error: unknown): error is Error =>
  */
 export function createTransferSagaTask(options: TransferSagaOptions): PartitionTask {
   const { store } = options;
-  const batchSize = options.batchSize ?? 100;
-  const pollMs = options.pollMs ?? 250;
   const accounts = createCommandHandler(accountAggregate, options);
   const transactions = createCommandHandler(transactionAggregate, options);
 
@@ -125,30 +123,20 @@ export function createTransferSagaTask(options: TransferSagaOptions): PartitionT
     await settleWith(txId, { type: 'Succeed', positions }, metadata);
   };
 
-  return async ({ partition, lease, signal }) => {
-    const wake = watchPartition(store, partition);
-    try {
-      let after = await store.getCheckpoint(SAGA_WORKER, partition);
-      while (!signal.aborted) {
-        const events = await store.readPartition(partition, after, batchSize);
-        if (events.length > 0) {
-          let settled = after;
-          for (const event of events) {
-            if (signal.aborted) break;
-            if (event.type === 'TransactionRequested') await settle(event);
-            settled = event.position.sequence;
-          }
-          if (!(await store.setCheckpoint(SAGA_WORKER, partition, settled, lease.token))) {
-            options.logger?.warn({ partition, token: lease.token }, 'saga fenced off by a newer lease');
-            return;
-          }
-          after = settled;
-        }
-        // A short batch reached the head: no need to read again before the next append wakes us.
-        if (events.length < batchSize) await wake.idle(pollMs, signal);
+  return createPartitionWorker({
+    store,
+    worker: SAGA_WORKER,
+    batchSize: options.batchSize ?? 100,
+    pollMs: options.pollMs ?? 250,
+    logger: options.logger,
+    async process(events, { after, signal }) {
+      let settled = after;
+      for (const event of events) {
+        if (signal.aborted) break;
+        if (event.type === 'TransactionRequested') await settle(event);
+        settled = event.position.sequence;
       }
-    } finally {
-      wake.stop();
-    }
-  };
+      return settled;
+    },
+  });
 }
