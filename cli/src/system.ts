@@ -110,6 +110,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       );
       await projectors.start();
       stops.push(() => projectors.stop());
+      logger.info({ partitions: projectors.owned() }, 'projector workers started');
     }
 
     let gatewayPort: number | undefined;

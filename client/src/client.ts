@@ -9,6 +9,8 @@ export interface LedgerClientOptions {
   /** HTTP endpoint, e.g. http://localhost:4000/graphql (the websocket URL is derived from it). */
   readonly url: string;
   readonly headers?: Record<string, string>;
+  /** A query or mutation not answered within this many ms rejects (its effect is then unknown: retry with the same idempotency key). */
+  readonly timeoutMs?: number;
 }
 
 /** A GraphQL error answer, with the errors as the server formatted them. */
@@ -70,6 +72,7 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
       body: JSON.stringify({ query: print(document), variables }),
+      signal: options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
     });
     const text = await response.text();
     try {
