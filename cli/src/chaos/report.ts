@@ -84,7 +84,13 @@ export function formatReport(report: RunReport): string {
       [...report.stats.errors].map(([kind, n]) => `${kind} ${n}`).join(', '),
     ),
   );
-  lines.push(row('answered PENDING', report.stats.pendingAnswers));
+  lines.push(
+    row(
+      'read-your-writes answered PENDING',
+      report.stats.pendingAnswers,
+      `of ${report.stats.readYourWritesAnswers} (waits longer than LEDGER_RYW_TIMEOUT_MS)`,
+    ),
+  );
   lines.push(row('key probes (same key, other gateway)', report.stats.probes));
   lines.push('', 'ledger logs');
   for (const [sign, count] of report.logs) lines.push(row(sign, count));

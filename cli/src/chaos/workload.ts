@@ -37,7 +37,8 @@ export interface WorkloadStats {
   failedCalls: number;
   /** Operations that needed more than one call. */
   retriedOperations: number;
-  /** Answers still PENDING when the mutation returned (read-your-writes timed out). */
+  /** READ_YOUR_WRITES answers, and those still PENDING when the mutation returned (the wait timed out). */
+  readYourWritesAnswers: number;
   pendingAnswers: number;
   /** Acknowledged operations sent again with their key through the other gateway, to prove the key holds. */
   probes: number;
@@ -96,6 +97,7 @@ export function startWorkload(options: WorkloadOptions): Workload {
     calls: 0,
     failedCalls: 0,
     retriedOperations: 0,
+    readYourWritesAnswers: 0,
     pendingAnswers: 0,
     probes: 0,
     errors: new Map(),
@@ -172,7 +174,10 @@ export function startWorkload(options: WorkloadOptions): Workload {
       const answer = await send(op, random, home);
       if (!answer) continue;
       if (answer.calls > 1) stats.retriedOperations++;
-      if (answer.transaction.status === 'PENDING') stats.pendingAnswers++;
+      if (op.consistency === 'READ_YOUR_WRITES') {
+        stats.readYourWritesAnswers++;
+        if (answer.transaction.status === 'PENDING') stats.pendingAnswers++;
+      }
       acknowledged.push({ operation: op, transactionId: answer.transaction.id, calls: answer.calls });
       if (random.next() < 0.1) {
         // The key holds: the same operation through the other gateway answers the same transaction.
