@@ -20,7 +20,7 @@ test(
   { skip: missing.length > 0 && !required, timeout: 480_000 },
   async (t) => {
     assert.deepEqual(missing, [], 'the chaos run starts its own nats-server and redis-server');
-    const child = spawn(process.execPath, [CHAOS, '--faults', String(FAULTS), '--gap-ms', '1000'], {
+    const child = spawn(process.execPath, [CHAOS, '--faults', String(FAULTS), '--gap-ms', '500'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -28,7 +28,7 @@ test(
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     const summary = output.slice(output.indexOf('\nchaos run, seed'));
-    t.diagnostic(summary);
+    for (const line of summary.split('\n')) t.diagnostic(line);
     assert.equal(code, 0, output.slice(-8000));
     assert.match(output, /result: PASS/);
     assert.match(summary, new RegExp(`total\\s+${FAULTS}\\b`));

@@ -140,6 +140,11 @@ export function startWorkload(options: WorkloadOptions): Workload {
           options.violation(`${op.kind} ${op.key} refused with ${kind}: ${(error as Error).message}`);
           return null;
         }
+        // A fault must reach the client as SERVICE_UNAVAILABLE (or a lost connection): a masked internal
+        // error means some failure was not translated. The client still retries it.
+        if (kind === 'INTERNAL_SERVER_ERROR') {
+          options.violation(`${op.kind} ${op.key} answered a masked internal error: ${(error as Error).message}`);
+        }
         if (Date.now() > giveUpAt) {
           options.violation(`${op.kind} ${op.key} never acknowledged (last error ${kind}) after ${calls} calls`);
           return null;
