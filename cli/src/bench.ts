@@ -1,68 +1,498 @@
-// `npm run bench`: throughput and latency of the embedded system, measured over real HTTP/gRPC.
+// `npm run bench [-- --profile] [-- --memory] [-- --distributed]`: throughput and latency of the
+// ledger beside its own baselines (node:http, a bare Apollo Server, the store's raw read rate), all
+// measured in this run on this machine. The servers run in their own processes; this process only
+// drives them over loopback HTTP and websockets. Prints a table, then one JSON line of ratios.
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DepositDocument, OpenAccountDocument, TransferDocument } from '@ledger/client';
-import { startTestSystem } from './testing/harness.js';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import type { Client as WsClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { BalanceChangedDocument, DepositDocument, OpenAccountDocument, TransferDocument } from '@ledger/client';
+import { silentLogger } from '@ledger/platform';
+import { createSqliteEventStore } from '@ledger/write-service';
+import { closedLoop, dataOf, httpTarget, openLoop, percentile } from './bench-load.js';
+import type { HttpTarget, Throughput } from './bench-load.js';
+import { cpuMsOf, processStats, startTarget, topSelfTime } from './bench-process.js';
+import { startLedgerProcess } from './testing/processes.js';
+import type { LedgerProcess } from './testing/processes.js';
+import { startBenchCluster } from './bench-cluster.js';
 
-const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
-const OPS = env('BENCH_OPS', 2000);
-const CONCURRENCY = env('BENCH_CONCURRENCY', 32);
-const ACCOUNTS = env('BENCH_ACCOUNTS', 50);
+const { values: flags } = parseArgs({
+  options: {
+    profile: { type: 'boolean', default: false },
+    memory: { type: 'boolean', default: false },
+    distributed: { type: 'boolean', default: false },
+    seconds: { type: 'string', default: process.env.BENCH_SECONDS ?? '5' },
+    subscribers: { type: 'string', default: '1000' },
+  },
+});
+const SECONDS = Number(flags.seconds);
+const WINDOW = { warmupMs: 1_000, durationMs: SECONDS * 1_000 };
+const CLIENTS = 32;
+const ACCOUNTS = 100;
+const PARTITIONS = 16;
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const QUERY_TYPENAME = JSON.stringify({ query: '{ __typename }' });
+const DEPOSIT = print(DepositDocument);
+const TRANSFER = print(TransferDocument);
+const OPEN = print(OpenAccountDocument);
+const BALANCE_CHANGED = print(BalanceChangedDocument);
 
-async function measure(name: string, ops: number, run: (i: number) => Promise<unknown>): Promise<void> {
-  const latencies: number[] = [];
+interface Row {
+  readonly what: string;
+  readonly value: string;
+  readonly note?: string;
+}
+const rows: Row[] = [];
+const ratios: Record<string, number | boolean | string> = {};
+const row = (what: string, value: string, note?: string): void => {
+  rows.push({ what, value, note });
+  console.error(`  ${what}: ${value}${note ? `  (${note})` : ''}`);
+};
+const rate = (t: Throughput, unit = 'req/s'): string =>
+  `${t.perSecond.toFixed(0)} ${unit}, p50 ${t.p50.toFixed(1)} ms, p99 ${t.p99.toFixed(1)} ms`;
+const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One ledger deployment under test: where to send requests and which processes do the work. */
+export interface Deployment {
+  readonly origin: string;
+  readonly pids: () => number[];
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+async function startEmbedded(profileDir: string | undefined): Promise<Deployment & { process: LedgerProcess }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
+  const proc = startLedgerProcess(
+    'ledger-all',
+    ['all'],
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LEDGER_DATA_DIR: dataDir,
+      LEDGER_PARTITIONS: String(PARTITIONS),
+      LOG_LEVEL: 'info',
+    },
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  );
+  const up = await proc.waitForLog((line) => String(line.msg).startsWith('GraphQL gateway'));
+  return {
+    origin: `http://127.0.0.1:${Number(up.port)}`,
+    pids: () => [proc.child.pid!],
+    dataDir,
+    process: proc,
+    async stop() {
+      proc.child.kill('SIGTERM');
+      const code = await proc.exited;
+      if (code !== 0) console.error(`ledger all exited with ${code}\n${proc.stderr().slice(-2000)}`);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Money sent in acknowledged deposits (1 cent each), to check against the read model. */
+let acknowledgedCents = 0;
+
+async function openAccounts(http: HttpTarget, count: number, prefix: string): Promise<string[]> {
+  const ids: string[] = [];
   let next = 0;
-  const started = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < ops) {
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < count) {
         const i = next++;
-        const t = performance.now();
-        await run(i);
-        latencies.push(performance.now() - t);
+        const body = JSON.stringify({ query: OPEN, variables: { owner: `${prefix}-${i}` } });
+        ids[i] = dataOf<{ openAccount: { id: string } }>(await http.post('/graphql', body)).openAccount.id;
       }
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  console.log(
-    `${name.padEnd(34)} ${String(ops).padStart(6)} ops ${(ops / seconds).toFixed(0).padStart(7)} ops/s   p50 ${percentile(latencies, 50).toFixed(1)} ms   p99 ${percentile(latencies, 99).toFixed(1)} ms`,
-  );
+  return ids;
 }
 
-const ledger = await startTestSystem({ env: { LEDGER_PARTITIONS: '16' } });
-try {
-  console.log(`embedded system, ${CONCURRENCY} concurrent clients, ${ACCOUNTS} accounts`);
-  const ids: string[] = [];
-  await measure('openAccount (READ_YOUR_WRITES)', ACCOUNTS, async (i) => {
-    ids[i] = (await ledger.client.request(OpenAccountDocument, { owner: `bench-${i}` })).openAccount.id;
-  });
-  await measure('deposit (EVENTUAL)', OPS, (i) =>
-    ledger.client.request(DepositDocument, { accountId: ids[i % ACCOUNTS]!, amount: '100', consistency: 'EVENTUAL' }),
-  );
-  await measure('deposit (READ_YOUR_WRITES)', OPS, (i) =>
-    ledger.client.request(DepositDocument, { accountId: ids[i % ACCOUNTS]!, amount: '100' }),
-  );
-  await measure('transfer (READ_YOUR_WRITES)', OPS, (i) =>
-    ledger.client.request(TransferDocument, {
-      from: ids[i % ACCOUNTS]!,
-      to: ids[(i * 7 + 1) % ACCOUNTS]!,
-      amount: '1',
-    }),
-  );
-  await measure('deposit, one hot account (RYW)', Math.floor(OPS / 4), () =>
-    ledger.client.request(DepositDocument, { accountId: ids[0]!, amount: '1' }),
-  );
-  const events = await ledger.storeHead();
-  const t = performance.now();
-  const response = await fetch(`${ledger.baseUrl}/rebuild/balance`);
-  const result = (await response.json()) as { events: number };
-  const seconds = (performance.now() - t) / 1000;
-  console.log(
-    `rebuild balance over gRPC replay      ${result.events} events ${(result.events / seconds).toFixed(0)} events/s (store holds ${events})`,
-  );
-} finally {
-  await ledger.dispose();
+async function deposit(
+  http: HttpTarget,
+  accountId: string,
+  consistency: 'EVENTUAL' | 'READ_YOUR_WRITES',
+): Promise<string> {
+  const body = JSON.stringify({ query: DEPOSIT, variables: { accountId, amount: '1', consistency } });
+  const { deposit: tx } = dataOf<{ deposit: { id: string; status: string } }>(await http.post('/graphql', body));
+  acknowledgedCents++;
+  if (consistency === 'READ_YOUR_WRITES' && tx.status !== 'SUCCEEDED') {
+    throw new Error(`a read-your-writes deposit answered ${tx.status}`);
+  }
+  return tx.id;
 }
+
+async function sumOfBalances(http: HttpTarget): Promise<number> {
+  const balances = (await http.get('/balance')) as Array<{ balance: string }>;
+  return balances.reduce((sum, account) => sum + Number(account.balance), 0);
+}
+
+/**
+ * Waits until the read model holds every acknowledged cent and the servers are idle (the sagas,
+ * forwarders and projectors have caught up). Returns false if that does not happen in time.
+ */
+async function settle(http: HttpTarget, deployment: Deployment, timeoutMs = 180_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let cpu = cpuMsOf(deployment.pids());
+  while (Date.now() < deadline) {
+    await sleep(300);
+    const sum = await sumOfBalances(http);
+    const now = cpuMsOf(deployment.pids());
+    const busy = (now - cpu) / 300;
+    cpu = now;
+    if (sum === acknowledgedCents && busy < 0.1) return true;
+  }
+  return false;
+}
+
+/** Measures one phase of deposits or transfers, with the server CPU they cost until settled. */
+async function commandPhase(
+  name: string,
+  http: HttpTarget,
+  deployment: Deployment,
+  run: (i: number) => Promise<unknown>,
+): Promise<{ throughput: Throughput; cpuMsPerOp: number; settledPerSecond: number }> {
+  const cpuBefore = cpuMsOf(deployment.pids());
+  const started = performance.now();
+  let done = 0;
+  const throughput = await closedLoop({ concurrency: CLIENTS, ...WINDOW }, async (i) => {
+    await run(i);
+    done++;
+  });
+  if (!(await settle(http, deployment))) throw new Error(`${name}: the system did not settle`);
+  const settledSeconds = (performance.now() - started) / 1000;
+  const cpuMsPerOp = (cpuMsOf(deployment.pids()) - cpuBefore) / done;
+  row(name, rate(throughput, 'ops/s'), `server CPU ${cpuMsPerOp.toFixed(2)} ms/op until settled`);
+  return { throughput, cpuMsPerOp, settledPerSecond: done / settledSeconds };
+}
+
+/** Latency from sending a deposit to its balanceChanged on a websocket, at a fixed rate. */
+async function deliveryLatency(
+  http: HttpTarget,
+  deployment: Deployment,
+  ids: readonly string[],
+  perSecond: number,
+  subscriberCount: number,
+): Promise<{ p50: number; p99: number; inOrder: boolean; missing: number; bytesPerIdleSubscriber?: number }> {
+  const wsUrl = `${deployment.origin.replace(/^http/, 'ws')}/graphql`;
+  const rssBefore = deployment.pids().reduce((sum, pid) => sum + processStats(pid).rssBytes, 0);
+  const sentAt = new Map<string, number>();
+  const received = new Map<string, number[]>();
+  const latencies: number[] = [];
+  const expected = new Map<string, number>(); // account -> deliveries each of its subscribers must see
+  let inOrder = true;
+  const clients: WsClient[] = [];
+  const deliveries = new Map<number, number>(); // subscriber -> deliveries seen
+  const lastSequence = new Map<string, number>(); // subscriber/account -> last sequence seen
+  const record = (transactionId: string, at: number): void => {
+    const sent = sentAt.get(transactionId);
+    if (sent !== undefined) latencies.push(at - sent);
+    else received.set(transactionId, [...(received.get(transactionId) ?? []), at]);
+  };
+  const subscribed: Array<Promise<void>> = [];
+  const connected: Array<Promise<void>> = [];
+  for (let s = 0; s < subscriberCount; s++) {
+    // One websocket per subscriber; a single subscriber watches every account.
+    const accounts = subscriberCount === 1 ? ids : [ids[s % ids.length]!];
+    const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+    clients.push(client);
+    connected.push(new Promise<void>((resolve) => client.on('connected', () => resolve())));
+    let first: () => void = () => undefined;
+    subscribed.push(new Promise((resolve) => (first = resolve)));
+    client.subscribe<{ balanceChanged: { accountId: string; transactionId: string; position: string } }>(
+      { query: BALANCE_CHANGED, variables: { accountIds: accounts } },
+      {
+        next: ({ data }) => {
+          const at = performance.now();
+          const change = data!.balanceChanged;
+          // An account lives in one partition: its changes must come with rising sequences.
+          const key = `${s}/${change.accountId}`;
+          const sequence = Number(change.position.split(':')[1]);
+          if (sequence <= (lastSequence.get(key) ?? 0)) inOrder = false;
+          lastSequence.set(key, sequence);
+          deliveries.set(s, (deliveries.get(s) ?? 0) + 1);
+          first();
+          record(change.transactionId, at);
+        },
+        error: (error) => console.error('subscriber failed', error),
+        complete: () => undefined,
+      },
+    );
+    if (s % 50 === 49) await sleep(20);
+  }
+  await Promise.all(connected);
+  await sleep(500);
+  const rssIdle = deployment.pids().reduce((sum, pid) => sum + processStats(pid).rssBytes, 0);
+  // Probe: one deposit per account, until every subscriber has seen one (its subscription is live).
+  const probed = performance.now();
+  for (const id of ids) {
+    await deposit(http, id, 'EVENTUAL');
+    expected.set(id, (expected.get(id) ?? 0) + 1);
+  }
+  await Promise.race([Promise.all(subscribed), sleep(30_000)]);
+  latencies.length = 0;
+  console.error(`    ${subscriberCount} subscriber(s) live in ${(performance.now() - probed).toFixed(0)} ms`);
+  await openLoop({ rate: perSecond, durationMs: WINDOW.durationMs }, async (i) => {
+    const accountId = ids[i % ids.length]!;
+    expected.set(accountId, (expected.get(accountId) ?? 0) + 1);
+    // From the moment the deposit is sent: its commit happens after that, so this bounds commit -> delivery.
+    const at = performance.now();
+    const transactionId = await deposit(http, accountId, 'EVENTUAL');
+    sentAt.set(transactionId, at);
+    for (const early of received.get(transactionId) ?? []) latencies.push(early - at);
+    received.delete(transactionId);
+  });
+  // Every subscriber must see every change of its account(s).
+  const want = (s: number): number =>
+    subscriberCount === 1
+      ? [...expected.values()].reduce((a, b) => a + b, 0)
+      : (expected.get(ids[s % ids.length]!) ?? 0);
+  const deadline = Date.now() + 30_000;
+  let missing = 0;
+  for (;;) {
+    missing = 0;
+    for (let s = 0; s < subscriberCount; s++) missing += Math.max(0, want(s) - (deliveries.get(s) ?? 0));
+    if (missing === 0 || Date.now() > deadline) break;
+    await sleep(100);
+  }
+  await Promise.all(clients.map((client) => client.dispose()));
+  latencies.sort((a, b) => a - b);
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    inOrder,
+    missing,
+    bytesPerIdleSubscriber: subscriberCount > 1 ? (rssIdle - rssBefore) / subscriberCount : undefined,
+  };
+}
+
+async function rawReadRate(dataDir: string): Promise<{ events: number; perSecond: number }> {
+  const store = createSqliteEventStore({
+    path: join(dataDir, 'events.db'),
+    partitions: PARTITIONS,
+    logger: silentLogger(),
+  });
+  try {
+    const started = performance.now();
+    let events = 0;
+    for (let partition = 0; partition < PARTITIONS; partition++) {
+      let after = 0;
+      for (;;) {
+        const page = await store.readPartition(partition, after, 1_000);
+        if (page.length === 0) break;
+        events += page.length;
+        after = page.at(-1)!.position.sequence;
+      }
+    }
+    return { events, perSecond: events / ((performance.now() - started) / 1000) };
+  } finally {
+    await store.close();
+  }
+}
+
+async function baseline(kind: 'hello' | 'apollo'): Promise<Throughput> {
+  const target = await startTarget(kind);
+  const http = httpTarget(`http://127.0.0.1:${target.port}`, CLIENTS);
+  try {
+    return kind === 'hello'
+      ? await closedLoop({ concurrency: CLIENTS, ...WINDOW }, () => http.get('/'))
+      : await closedLoop({ concurrency: CLIENTS, ...WINDOW }, async () => dataOf(await http.post('/', QUERY_TYPENAME)));
+  } finally {
+    await http.close();
+    await target.stop();
+  }
+}
+
+async function benchLedger(deployment: Deployment, apollo: Throughput, label: string): Promise<void> {
+  const http = httpTarget(deployment.origin, CLIENTS * 2);
+  try {
+    const trivial = await closedLoop({ concurrency: CLIENTS, ...WINDOW }, async () =>
+      dataOf(await http.post('/graphql', QUERY_TYPENAME)),
+    );
+    row(`${label} { __typename }`, rate(trivial), `${(trivial.perSecond / apollo.perSecond).toFixed(2)} x Apollo`);
+    ratios[`${label}_typename_vs_apollo`] = round(trivial.perSecond / apollo.perSecond);
+
+    const ids = await openAccounts(http, ACCOUNTS, `bench-${label}`);
+    const eventual = await commandPhase(`${label} deposit EVENTUAL`, http, deployment, (i) =>
+      deposit(http, ids[i % ACCOUNTS]!, 'EVENTUAL'),
+    );
+    const ryw = await commandPhase(`${label} deposit READ_YOUR_WRITES`, http, deployment, (i) =>
+      deposit(http, ids[i % ACCOUNTS]!, 'READ_YOUR_WRITES'),
+    );
+    const transfers = await commandPhase(`${label} transfer EVENTUAL`, http, deployment, async (i) => {
+      const body = JSON.stringify({
+        query: TRANSFER,
+        variables: { from: ids[i % ACCOUNTS]!, to: ids[(i * 7 + 1) % ACCOUNTS]!, amount: '1', consistency: 'EVENTUAL' },
+      });
+      dataOf(await http.post('/graphql', body));
+    });
+    row(
+      `${label} deposits settled (saga + projection done)`,
+      `${eventual.settledPerSecond.toFixed(0)} deposits/s`,
+      'acknowledged EVENTUAL deposits / time until the read model held them all',
+    );
+    ratios[`${label}_deposit_eventual_vs_apollo`] = round(eventual.throughput.perSecond / apollo.perSecond);
+    ratios[`${label}_deposit_ryw_vs_apollo`] = round(ryw.throughput.perSecond / apollo.perSecond);
+    ratios[`${label}_transfer_eventual_vs_apollo`] = round(transfers.throughput.perSecond / apollo.perSecond);
+    ratios[`${label}_cpu_ms_per_deposit`] = round(eventual.cpuMsPerOp, 2);
+    ratios[`${label}_deposits_per_s`] = Math.round(eventual.throughput.perSecond);
+
+    const capacity = eventual.throughput.perSecond;
+    for (const share of [0.7, 0.1]) {
+      const perSecond = Math.max(1, Math.round(capacity * share));
+      const latency = await deliveryLatency(http, deployment, ids, perSecond, 1);
+      row(
+        `${label} deposit sent -> balanceChanged at ${share * 100}% (${perSecond}/s)`,
+        `p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`,
+        latency.missing ? `${latency.missing} changes NOT delivered` : undefined,
+      );
+      ratios[`${label}_delivery_p${share * 100}_p50_ms`] = round(latency.p50, 1);
+      ratios[`${label}_delivery_p${share * 100}_p99_ms`] = round(latency.p99, 1);
+      if (latency.missing) ratios[`${label}_delivery_missing`] = latency.missing;
+      await settle(http, deployment);
+    }
+
+    const subscribers = Number(flags.subscribers);
+    if (subscribers > 0) {
+      const perSecond = Math.max(1, Math.round(capacity * 0.5));
+      const fan = await deliveryLatency(http, deployment, ids, perSecond, subscribers);
+      row(
+        `${label} ${subscribers} subscribers / ${ACCOUNTS} accounts at 50% (${perSecond}/s)`,
+        `p50 ${fan.p50.toFixed(1)} ms, p99 ${fan.p99.toFixed(1)} ms, in order: ${fan.inOrder}, missing: ${fan.missing}`,
+        `${((fan.bytesPerIdleSubscriber ?? 0) / 1024).toFixed(1)} KiB RSS per idle subscriber`,
+      );
+      ratios[`${label}_subscribers_p99_ms`] = round(fan.p99, 1);
+      ratios[`${label}_subscribers_in_order`] = fan.inOrder && fan.missing === 0;
+      ratios[`${label}_kib_per_idle_subscriber`] = round((fan.bytesPerIdleSubscriber ?? 0) / 1024, 1);
+      await settle(http, deployment);
+    }
+
+    const sqlite = existsSync(join(deployment.dataDir, 'events.db'));
+    const store = sqlite ? await rawReadRate(deployment.dataDir) : undefined;
+    const started = performance.now();
+    const rebuilt = (await http.get('/rebuild/balance')) as { events: number };
+    const rebuildRate = rebuilt.events / ((performance.now() - started) / 1000);
+    if (store)
+      row(`${label} store raw sequential read`, `${store.perSecond.toFixed(0)} events/s`, `${store.events} events`);
+    row(
+      `${label} rebuild (GET /rebuild/balance)`,
+      `${rebuildRate.toFixed(0)} events/s`,
+      `${store ? `${(rebuildRate / store.perSecond).toFixed(2)} x raw read, ` : ''}${rebuilt.events} events`,
+    );
+    ratios[`${label}_rebuild_events_per_s`] = Math.round(rebuildRate);
+    if (store) ratios[`${label}_rebuild_vs_raw_read`] = round(rebuildRate / store.perSecond);
+
+    if (flags.memory && label === 'embedded') await memoryRun(http, deployment);
+
+    const sum = await sumOfBalances(http);
+    const landed = sum === acknowledgedCents;
+    row(`${label} money check`, landed ? 'ok' : 'FAILED', `sum of balances ${sum}, acknowledged ${acknowledgedCents}`);
+    ratios[`${label}_money_landed`] = landed;
+    if (!landed) process.exitCode = 1;
+  } finally {
+    await http.close();
+  }
+}
+
+/** RSS of the server while 100,000 deposits go to 10,000 accounts: bounded and flat once caches are full. */
+async function memoryRun(http: HttpTarget, deployment: Deployment): Promise<void> {
+  const accounts = 10_000;
+  const deposits = 100_000;
+  const ids = await openAccounts(http, accounts, 'memory');
+  const samples: string[] = [];
+  let sent = 0;
+  for (let block = 0; block < 10; block++) {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        while (next < deposits / 10) {
+          next++;
+          const i = sent++;
+          await deposit(http, ids[(i * 7919) % accounts]!, 'EVENTUAL');
+        }
+      }),
+    );
+    await settle(http, deployment);
+    const rss = deployment.pids().reduce((sum, pid) => sum + processStats(pid).rssBytes, 0);
+    samples.push((rss / 2 ** 20).toFixed(0));
+    console.error(`    ${sent} deposits: RSS ${samples.at(-1)} MB`);
+  }
+  row(
+    `RSS after ${deposits} deposits over ${accounts} accounts`,
+    `${samples.at(-1)} MB`,
+    `per 10k: ${samples.join(' ')}`,
+  );
+  ratios.rss_mb_after_100k_deposits = Number(samples.at(-1));
+}
+
+function printTable(): void {
+  const width = Math.max(...rows.map((r) => r.what.length));
+  const valueWidth = Math.max(...rows.map((r) => r.value.length));
+  console.log(`| ${'what'.padEnd(width)} | ${'measured'.padEnd(valueWidth)} | note |`);
+  console.log(`| ${'-'.repeat(width)} | ${'-'.repeat(valueWidth)} | ---- |`);
+  for (const r of rows) console.log(`| ${r.what.padEnd(width)} | ${r.value.padEnd(valueWidth)} | ${r.note ?? ''} |`);
+}
+
+async function main(): Promise<void> {
+  console.error(
+    `bench: ${CLIENTS} clients, ${ACCOUNTS} accounts, ${SECONDS} s per phase, ${availableParallelism()} cores, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const hello = await baseline('hello');
+  row('node:http hello world', rate(hello));
+  const apollo = await baseline('apollo');
+  row('bare Apollo Server 5 standalone { __typename }', rate(apollo));
+  ratios.apollo_req_per_s = Math.round(apollo.perSecond);
+  ratios.apollo_vs_hello = round(apollo.perSecond / hello.perSecond);
+
+  const profileDir = flags.profile ? mkdtempSync(join(tmpdir(), 'ledger-profile-')) : undefined;
+  const embedded = await startEmbedded(profileDir);
+  try {
+    row('server', '`ledger all`, one process', `${PARTITIONS} partitions, SQLite store and read model`);
+    await benchLedger(embedded, apollo, 'embedded');
+  } finally {
+    await embedded.stop();
+  }
+  if (profileDir) {
+    const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+    if (file) {
+      const { busyMs, top } = topSelfTime(join(profileDir, file), 30, ROOT);
+      console.log(`\nCPU profile of ledger all: ${join(profileDir, file)} (busy ${(busyMs / 1000).toFixed(1)} s)`);
+      console.log('top self time:');
+      for (const entry of top) {
+        console.log(
+          `  ${(entry.share * 100).toFixed(1).padStart(5)}%  ${entry.ms.toFixed(0).padStart(6)} ms  ${entry.name}`,
+        );
+      }
+      console.log('');
+    } else console.error(`no CPU profile written in ${profileDir}`);
+  }
+
+  if (flags.distributed) {
+    const cluster = await startBenchCluster({ partitions: PARTITIONS });
+    acknowledgedCents = 0;
+    try {
+      await benchLedger(cluster, apollo, 'distributed');
+      const conflicts = await cluster.appendConflicts();
+      if (conflicts !== undefined) {
+        row('distributed Mongo store append conflicts', String(conflicts));
+        ratios.distributed_mongo_append_conflicts = conflicts;
+      }
+    } finally {
+      await cluster.stop();
+    }
+  }
+
+  printTable();
+  console.log(JSON.stringify(ratios));
+}
+
+await main();

@@ -24,8 +24,14 @@ export interface LedgerProcess {
   waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
 }
 
-export function startLedgerProcess(name: string, args: string[], env: Record<string, string>): LedgerProcess {
-  const child = spawn(process.execPath, [MAIN, ...args], {
+export function startLedgerProcess(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  /** Options for node itself, e.g. `--cpu-prof`. */
+  nodeArgs: readonly string[] = [],
+): LedgerProcess {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

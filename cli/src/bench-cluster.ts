@@ -1,0 +1,78 @@
+// The distributed form of `npm run bench`: 2 write-services, 2 projectors and 1 gateway, each its own
+// process, on NATS and Redis, sharing one SQLite store and read model (or MongoDB when MONGO_URL is set).
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePorts, startLedgerProcess } from './testing/processes.js';
+import type { LedgerProcess, LogLine } from './testing/processes.js';
+
+export interface BenchCluster {
+  readonly origin: string;
+  readonly dataDir: string;
+  readonly pids: () => number[];
+  /** Append conflicts the MongoDB store counted (when the store is MongoDB and reports them). */
+  appendConflicts(): Promise<number | undefined>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchCluster(options: { partitions: number }): Promise<BenchCluster> {
+  const natsUrl = process.env.NATS_URL;
+  const redisUrl = process.env.REDIS_URL;
+  if (!natsUrl || !redisUrl) throw new Error('the distributed bench needs NATS_URL and REDIS_URL');
+  const dataDir = mkdtempSync(join(tmpdir(), 'ledger-bench-cluster-'));
+  const grpcPorts = await freePorts(2);
+  const env: Record<string, string> = {
+    NATS_URL: natsUrl,
+    REDIS_URL: redisUrl,
+    LEDGER_NAMESPACE: `bench${randomUUID().slice(0, 8)}`,
+    LEDGER_DATA_DIR: dataDir,
+    LEDGER_PARTITIONS: String(options.partitions),
+    LEASE_TTL_MS: '3000',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    WRITE_SERVICE_GRPC: grpcPorts.map((port) => `127.0.0.1:${port}`).join(','),
+    ...(process.env.MONGO_URL ? { MONGO_URL: process.env.MONGO_URL } : {}),
+  };
+  const processes: LedgerProcess[] = [];
+  const start = (name: string, role: string, extra: Record<string, string> = {}): LedgerProcess => {
+    const proc = startLedgerProcess(name, [role], { ...env, LEDGER_MEMBER_ID: name, ...extra });
+    processes.push(proc);
+    return proc;
+  };
+  const stop = async (): Promise<void> => {
+    for (const proc of processes) proc.child.kill('SIGTERM');
+    await Promise.all(processes.map((proc) => proc.exited));
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const listening = (line: LogLine) => line.msg === 'write-service gRPC listening';
+    const writers = grpcPorts.map((port, i) => start(`ws-${i + 1}`, 'write-service', { GRPC_PORT: String(port) }));
+    await Promise.all(writers.map((proc) => proc.waitForLog(listening)));
+    const projectors = ['proj-1', 'proj-2'].map((name) => start(name, 'projector'));
+    const gateway = start('gateway', 'gateway', { PORT: '0' });
+    const up = await gateway.waitForLog((line) => String(line.msg).startsWith('GraphQL gateway'));
+    // Every partition has its workers before the measurement starts.
+    const acquired = (proc: LedgerProcess, worker: string): number =>
+      proc.logs().filter((line) => line.msg === 'partition worker acquired' && line.worker === worker).length;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const sagas = writers.reduce((sum, proc) => sum + acquired(proc, 'saga'), 0);
+      const projected = projectors.reduce((sum, proc) => sum + acquired(proc, 'projector'), 0);
+      if (sagas >= options.partitions && projected >= options.partitions) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return {
+      origin: `http://127.0.0.1:${Number(up.port)}`,
+      dataDir,
+      pids: () => processes.map((proc) => proc.child.pid!),
+      async appendConflicts() {
+        return undefined;
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

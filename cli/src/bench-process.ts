@@ -1,0 +1,90 @@
+// Processes measured by `npm run bench`: their CPU time and memory (from /proc), baseline servers,
+// and the summary of a V8 CPU profile.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** CPU time (user + system) and resident memory of a process, from /proc (Linux). */
+export function processStats(pid: number): { cpuMs: number; rssBytes: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return { cpuMs: (ticks * 1000) / TICKS_PER_SECOND, rssBytes: rssKb * 1024 };
+}
+
+/** Summed CPU time of several processes. */
+export const cpuMsOf = (pids: readonly number[]): number => pids.reduce((sum, pid) => sum + processStats(pid).cpuMs, 0);
+
+export interface Target {
+  readonly port: number;
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts a baseline server (`hello`: node:http; `apollo`: bare Apollo Server standalone) in its own process. */
+export async function startTarget(kind: 'hello' | 'apollo'): Promise<Target> {
+  const script = fileURLToPath(new URL('./bench-targets.js', import.meta.url));
+  const child = spawn(process.execPath, [script, kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`${kind} baseline exited with ${code}`)));
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    port,
+    child,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface Profile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+export interface SelfTime {
+  readonly name: string;
+  readonly ms: number;
+  /** Share of the busy (non-idle) samples. */
+  readonly share: number;
+}
+
+/** Top self-time entries of a `.cpuprofile`, grouped by function and place; idle time left out. */
+export function topSelfTime(file: string, count: number, root: string): { busyMs: number; top: SelfTime[] } {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const byName = new Map<string, number>();
+  let busy = 0;
+  profile.samples.forEach((id, i) => {
+    const frame = nodes.get(id)!.callFrame;
+    if (frame.functionName === '(idle)') return;
+    const micros = profile.timeDeltas[i] ?? 0;
+    busy += micros;
+    const path = frame.url.startsWith('file:') ? relative(root, fileURLToPath(frame.url)) : frame.url;
+    const where = path ? `${path}:${frame.lineNumber + 1}` : '';
+    const name = `${frame.functionName || '(anonymous)'} ${where}`.trim();
+    byName.set(name, (byName.get(name) ?? 0) + micros);
+  });
+  const top = [...byName.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, micros]) => ({ name, ms: micros / 1000, share: micros / busy }));
+  return { busyMs: busy / 1000, top };
+}
