@@ -48,10 +48,10 @@ export async function startBenchCluster(options: { partitions: number }): Promis
   try {
     const listening = (line: LogLine) => line.msg === 'write-service gRPC listening';
     const writers = grpcPorts.map((port, i) => start(`ws-${i + 1}`, 'write-service', { GRPC_PORT: String(port) }));
-    await Promise.all(writers.map((proc) => proc.waitForLog(listening)));
+    await Promise.all(writers.map((proc) => proc.waitForLog(listening, 90_000)));
     const projectors = ['proj-1', 'proj-2'].map((name) => start(name, 'projector'));
     const gateway = start('gateway', 'gateway', { PORT: '0' });
-    const up = await gateway.waitForLog((line) => String(line.msg).startsWith('GraphQL gateway'));
+    const up = await gateway.waitForLog((line) => String(line.msg).startsWith('GraphQL gateway'), 90_000);
     // Every partition has its workers before the measurement starts.
     const acquired = (proc: LedgerProcess, worker: string): number =>
       proc.logs().filter((line) => line.msg === 'partition worker acquired' && line.worker === worker).length;

@@ -53,7 +53,7 @@ export const percentile = (sorted: readonly number[], p: number): number =>
 
 /**
  * `concurrency` clients each send one request after the other for `warmupMs` (not counted), then
- * for `durationMs`; operations finished inside the window count. Any failure stops the run.
+ * for `durationMs`; operations that finish inside that window count. Any failure stops the run.
  */
 export async function closedLoop(
   options: { concurrency: number; warmupMs: number; durationMs: number },
@@ -71,7 +71,7 @@ export async function closedLoop(
         if (t >= windowEnd) return;
         await run(next++);
         const done = performance.now();
-        if (t >= windowStart && done <= windowEnd) latencies.push(done - t);
+        if (done >= windowStart && done <= windowEnd) latencies.push(done - t);
       }
     }),
   );

@@ -82,7 +82,7 @@ async function startEmbedded(profileDir: string | undefined): Promise<Deployment
     },
     profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   );
-  const up = await proc.waitForLog((line) => String(line.msg).startsWith('GraphQL gateway'));
+  const up = await proc.waitForLog((line) => String(line.msg).startsWith('GraphQL gateway'), 90_000);
   return {
     origin: `http://127.0.0.1:${Number(up.port)}`,
     pids: () => [proc.child.pid!],
@@ -239,7 +239,9 @@ async function deliveryLatency(
   await Promise.race([Promise.all(subscribed), sleep(30_000)]);
   latencies.length = 0;
   console.error(`    ${subscriberCount} subscriber(s) live in ${(performance.now() - probed).toFixed(0)} ms`);
-  await openLoop({ rate: perSecond, durationMs: WINDOW.durationMs }, async (i) => {
+  // At least 200 samples (low rates), within reason.
+  const durationMs = Math.min(30_000, Math.max(WINDOW.durationMs, (200 / perSecond) * 1000));
+  await openLoop({ rate: perSecond, durationMs }, async (i) => {
     const accountId = ids[i % ids.length]!;
     expected.set(accountId, (expected.get(accountId) ?? 0) + 1);
     // From the moment the deposit is sent: its commit happens after that, so this bounds commit -> delivery.
