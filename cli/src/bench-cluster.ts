@@ -16,7 +16,11 @@ export interface BenchCluster {
   stop(): Promise<void>;
 }
 
-export async function startBenchCluster(options: { partitions: number }): Promise<BenchCluster> {
+export async function startBenchCluster(options: {
+  partitions: number;
+  /** More environment for every process. */
+  env?: Record<string, string>;
+}): Promise<BenchCluster> {
   const natsUrl = process.env.NATS_URL;
   const redisUrl = process.env.REDIS_URL;
   if (!natsUrl || !redisUrl) throw new Error('the distributed bench needs NATS_URL and REDIS_URL');
@@ -33,6 +37,7 @@ export async function startBenchCluster(options: { partitions: number }): Promis
     LOG_LEVEL: 'info',
     WRITE_SERVICE_GRPC: grpcPorts.map((port) => `127.0.0.1:${port}`).join(','),
     ...(process.env.MONGO_URL ? { MONGO_URL: process.env.MONGO_URL } : {}),
+    ...options.env,
   };
   const processes: LedgerProcess[] = [];
   const start = (name: string, role: string, extra: Record<string, string> = {}): LedgerProcess => {

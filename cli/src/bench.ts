@@ -37,6 +37,8 @@ const CLIENTS = 32;
 const ACCOUNTS = 100;
 const PARTITIONS = 16;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The fan-out opens one websocket per subscriber, all from this address: one subject to the gateway. */
+const GATEWAY_LIMITS = { LEDGER_SOCKETS_PER_SUBJECT: String(Number(flags.subscribers) + 1) };
 
 const QUERY_TYPENAME = JSON.stringify({ query: '{ __typename }' });
 const DEPOSIT = print(DepositDocument);
@@ -79,6 +81,7 @@ async function startEmbedded(profileDir: string | undefined): Promise<Deployment
       LEDGER_DATA_DIR: dataDir,
       LEDGER_PARTITIONS: String(PARTITIONS),
       LOG_LEVEL: 'info',
+      ...GATEWAY_LIMITS,
     },
     profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   );
@@ -479,7 +482,7 @@ async function main(): Promise<void> {
   }
 
   if (flags.distributed) {
-    const cluster = await startBenchCluster({ partitions: PARTITIONS });
+    const cluster = await startBenchCluster({ partitions: PARTITIONS, env: GATEWAY_LIMITS });
     acknowledgedCents = 0;
     try {
       await benchLedger(cluster, apollo, 'distributed');

@@ -14,6 +14,8 @@ import { createSqliteEventStore } from '@ledger/write-service';
 import type { EventStore } from '@ledger/write-service';
 import { createSqliteReadModel } from '@ledger/projector';
 import type { ReadModel } from '@ledger/projector';
+import { createMemoryRateLimit, createRedisRateLimit } from '@ledger/gateway';
+import type { RateLimit } from '@ledger/gateway';
 
 /**
  * Picks each port's adapter from the configuration: a URL switches that port to its real engine,
@@ -27,6 +29,8 @@ export interface Engines {
   eventBus(): EventBus;
   notifications(): NotificationBus;
   leases(): LeaseStore;
+  /** The gateway's per-subject request budget: in this process, or shared by every gateway through Redis. */
+  rateLimit(): Promise<RateLimit>;
   /** Closes what was opened, in reverse order. */
   close(): Promise<void>;
 }
@@ -104,6 +108,18 @@ export function createEngines(config: LedgerConfig, logger: Logger): Engines {
           ? createRedisLeaseStore({ url: config.REDIS_URL, keyPrefix: config.LEDGER_NAMESPACE, logger })
           : createInProcessLeaseStore(),
       (leases) => leases.close(),
+    ),
+    rateLimit: once(
+      async () =>
+        config.REDIS_URL
+          ? createRedisRateLimit({
+              url: config.REDIS_URL,
+              perSecond: config.LEDGER_RATE_LIMIT,
+              keyPrefix: config.LEDGER_NAMESPACE,
+              logger,
+            })
+          : createMemoryRateLimit({ perSecond: config.LEDGER_RATE_LIMIT }),
+      (limit) => limit.close(),
     ),
     async close() {
       for (const close of closers.splice(0).reverse()) {

@@ -14,7 +14,9 @@ const USAGE = `usage: ledger [command]
   rebuild balance  replay the store over gRPC into a fresh read model and swap it in
 
 Configuration comes from the environment: PORT, LEDGER_DATA_DIR, LEDGER_PARTITIONS, LEASE_TTL_MS,
-GRPC_PORT, WRITE_SERVICE_GRPC, MONGO_URL, NATS_URL, ELASTIC_URL, REDIS_URL, LOG_LEVEL.`;
+GRPC_PORT, WRITE_SERVICE_GRPC, MONGO_URL, NATS_URL, ELASTIC_URL, REDIS_URL, LOG_LEVEL, and the limits
+LEDGER_RATE_LIMIT, LEDGER_TRUSTED_DOCUMENTS, LEDGER_SOCKETS_PER_SUBJECT, LEDGER_SUBSCRIPTIONS_PER_SOCKET,
+LEDGER_INTROSPECTION, LEDGER_PLAYGROUND (see the README).`;
 
 const ROLES: Record<string, Role[]> = {
   all: ['gateway', 'write-service', 'projector'],

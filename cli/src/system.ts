@@ -11,6 +11,7 @@ import {
 import { createGrpcEventSource, createProjectorTask, readPartitionProgress, rebuildBalance } from '@ledger/projector';
 import type { EventSource, ReadModel } from '@ledger/projector';
 import { createGateway, createGrpcCommands } from '@ledger/gateway';
+import { persistedDocuments } from '@ledger/client';
 import { createEngines } from './engines.js';
 
 export type Role = 'gateway' | 'write-service' | 'projector';
@@ -129,6 +130,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         rywTimeoutMs: config.LEDGER_RYW_TIMEOUT_MS,
         rebuild: (onProgress) => rebuildBalance({ readModel, source: eventSource(), onProgress, logger }),
         progress: () => readPartitionProgress({ source: eventSource(), readModel }),
+        rateLimit: await engines.rateLimit(),
+        trustedDocuments: { mode: config.LEDGER_TRUSTED_DOCUMENTS, manifest: persistedDocuments },
+        introspection: config.LEDGER_INTROSPECTION === 'on',
+        playground: config.LEDGER_PLAYGROUND === 'on',
+        socketLimits: {
+          socketsPerSubject: config.LEDGER_SOCKETS_PER_SUBJECT,
+          subscriptionsPerSocket: config.LEDGER_SUBSCRIPTIONS_PER_SOCKET,
+        },
         ready: async () => {
           await eventSource().heads();
           return true;

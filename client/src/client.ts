@@ -13,6 +13,12 @@ export interface LedgerClientOptions {
   readonly timeoutMs?: number;
 }
 
+/** The sha256 hash GraphQL Code Generator embedded in a generated document (its persisted-document id). */
+const hashOf = (document: object): string | undefined => (document as { __meta__?: { hash?: string } }).__meta__?.hash;
+
+/** Apollo's persisted-query extension naming a document by its hash. */
+const persistedQuery = (sha256Hash: string) => ({ persistedQuery: { version: 1, sha256Hash } });
+
 /** A GraphQL error answer, with the errors as the server formatted them. */
 export class LedgerClientError extends Error {
   constructor(readonly errors: readonly GraphQLFormattedError[]) {
@@ -64,14 +70,11 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
     return ws;
   };
 
-  const execute = async <Result, Variables>(
-    document: TypedDocumentNode<Result, Variables>,
-    variables: Variables,
-  ): Promise<ExecutionResult<Result>> => {
+  const post = async <Result>(body: object): Promise<ExecutionResult<Result>> => {
     const response = await fetch(options.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
-      body: JSON.stringify({ query: print(document), variables }),
+      body: JSON.stringify(body),
       signal: options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
     });
     const text = await response.text();
@@ -80,6 +83,18 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
     } catch {
       throw new Error(`HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
     }
+  };
+
+  /** By hash alone; a gateway that does not know the hash asks for the text (Apollo's convention), sent once. */
+  const execute = async <Result, Variables>(
+    document: TypedDocumentNode<Result, Variables>,
+    variables: Variables,
+  ): Promise<ExecutionResult<Result>> => {
+    const hash = hashOf(document);
+    if (hash === undefined) return post({ query: print(document), variables });
+    const answer = await post<Result>({ variables, extensions: persistedQuery(hash) });
+    if (answer.errors?.[0]?.extensions?.code !== 'PERSISTED_QUERY_NOT_FOUND') return answer;
+    return post({ query: print(document), variables, extensions: persistedQuery(hash) });
   };
 
   return {
@@ -115,8 +130,14 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
       // graphql-ws does not acknowledge a subscription; once the socket is up, the server has it soon after.
       const off = client.on('connected', () => setTimeout(markReady, 50));
       if (connected) setTimeout(markReady, 50);
+      // The text goes along with the hash: graphql-ws requires it, and a gateway that knows the hash ignores it.
+      const hash = hashOf(document);
       const dispose = client.subscribe<Result>(
-        { query: print(document), variables: variables as Record<string, unknown> },
+        {
+          query: print(document),
+          variables: variables as Record<string, unknown>,
+          ...(hash === undefined ? {} : { extensions: persistedQuery(hash) }),
+        },
         {
           next(value) {
             markReady();

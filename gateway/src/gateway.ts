@@ -1,17 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { complexityLimit, complexityOf, MAX_COMPLEXITY, tooComplex } from './api/graphql/complexity.js';
+import { complexityLimit } from './api/graphql/complexity.js';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import { parse } from 'graphql';
-import type { DocumentNode, GraphQLError } from 'graphql';
-import { WebSocketServer } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
 import type { LeaseStore, Logger, NotificationBus } from '@ledger/platform';
 import type { LedgerQueries } from '@ledger/schema';
 import type { Commands } from './ports/commands.js';
+import type { RateLimit } from './ports/rate-limit.js';
 import type { ReadProgress, RunRebuild } from './ports/system.js';
 import { createNotificationHub } from './application/notification-hub.js';
 import { createReadYourWrites } from './application/read-your-writes.js';
@@ -22,6 +19,12 @@ import type { GatewayContext } from './api/graphql/context.js';
 import { createErrorFormatter } from './api/graphql/errors.js';
 import { buildLedgerSchema } from './api/graphql/schema.js';
 import { createApp } from './api/http/app.js';
+import { limitedParseOptions, operationLimitRules } from './api/graphql/limits.js';
+import { trustedDocumentsMiddleware } from './api/graphql/trusted-documents.js';
+import type { TrustedDocumentsOptions } from './api/graphql/trusted-documents.js';
+import { DEFAULT_SOCKET_LIMITS, serveGraphqlOverWebSockets } from './api/graphql/websocket.js';
+import type { SocketLimits } from './api/graphql/websocket.js';
+import { subjectOf } from './api/subject.js';
 
 export interface GatewayOptions {
   readonly commands: Commands;
@@ -42,6 +45,15 @@ export interface GatewayOptions {
   readonly ready?: () => Promise<boolean>;
   /** Re-check period of live subscriptions and waiting mutations, for lost notifications. */
   readonly pollMs?: number;
+  /** Each subject's budget of requests (GraphQL, REST, websocket operations); none: unlimited. */
+  readonly rateLimit?: RateLimit;
+  /** Which documents run (default: any, `off`). */
+  readonly trustedDocuments?: TrustedDocumentsOptions;
+  /** Schema introspection over HTTP and websockets (default true). */
+  readonly introspection?: boolean;
+  /** The Altair playground at /playground (default true). */
+  readonly playground?: boolean;
+  readonly socketLimits?: Partial<SocketLimits>;
 }
 
 export interface Gateway {
@@ -80,43 +92,39 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const context: GatewayContext = { teller, readModel, hub, system, livePollMs: options.pollMs ?? 1_000 };
   const formatError = createErrorFormatter(logger);
+  const trustedDocuments = options.trustedDocuments ?? { mode: 'off', manifest: {} };
+  const introspection = options.introspection ?? true;
+  const rateLimit = options.rateLimit ? { limit: options.rateLimit, subjectOf } : undefined;
   let phase: Phase = { kind: 'created' };
 
   async function start(port: number, host: string | undefined): Promise<{ port: number }> {
     const schema = await buildLedgerSchema();
     const httpServer = createServer();
-    const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-    const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
-    const websockets = useServer<Record<string, unknown> | undefined>(
-      {
-        schema,
-        context: () => context,
-        onSubscribe: (_ctx, _id, payload) => {
-          let document: DocumentNode;
-          try {
-            document = parse(payload.query);
-          } catch {
-            return undefined; // graphql-ws reports the syntax error itself
-          }
-          const complexity = complexityOf(
-            schema,
-            document,
-            payload.variables ?? {},
-            payload.operationName ?? undefined,
-          );
-          return complexity > MAX_COMPLEXITY ? [tooComplex(complexity)] : undefined;
-        },
-        onNext: (_ctx, _id, _payload, _args, result) =>
-          result.errors ? { ...result, errors: formatAll(result.errors) } : undefined,
-        onError: (_ctx, _id, _payload, errors) => formatAll(errors),
-      },
-      wsServer,
-    );
+    const websockets = serveGraphqlOverWebSockets({
+      httpServer,
+      schema,
+      context,
+      formatError,
+      introspection,
+      trustedDocuments,
+      rateLimit: options.rateLimit,
+      subjectOf,
+      limits: { ...DEFAULT_SOCKET_LIMITS, ...options.socketLimits },
+    });
     const apollo = new ApolloServer<GatewayContext>({
       schema,
       formatError,
       logger,
       includeStacktraceInErrorResponses: false,
+      introspection,
+      // Hostile documents are refused cheaply: the parser stops at a token count, rules cap aliases
+      // and fields. One operation per request (no batches), and no persisted-query cache a client
+      // could fill: known hashes are resolved from the trusted documents before Apollo sees them.
+      parseOptions: limitedParseOptions,
+      validationRules: operationLimitRules(),
+      allowBatchedHttpRequests: false,
+      persistedQueries: false,
+      csrfPrevention: true,
       // The composition root owns signals and drains every part in order.
       stopOnTerminationSignals: false,
       plugins: [
@@ -128,10 +136,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     });
     await apollo.start();
     const app = createApp({
-      graphql: expressMiddleware(apollo, { context: async () => context }),
+      graphql: [
+        trustedDocumentsMiddleware(trustedDocuments),
+        expressMiddleware(apollo, { context: async () => context }),
+      ],
       teller,
       readModel,
       rebuild: rebuilds?.run,
+      playground: options.playground,
+      rateLimit,
       ready: async () => phase.kind === 'listening' && (options.ready ? await options.ready() : true),
       logger,
     });

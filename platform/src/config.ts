@@ -3,6 +3,7 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const url = z.string().trim().min(1).optional();
+const onOff = z.enum(['on', 'off']);
 
 const schema = z.object({
   PORT: port.default(4000),
@@ -32,6 +33,16 @@ const schema = z.object({
     .string()
     .regex(/^[a-z][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes')
     .default('ledger'),
+  /** Requests per second per subject (a token's subject, else the client address), GraphQL, REST and websockets. */
+  LEDGER_RATE_LIMIT: positiveInt.max(1_000_000).default(10_000),
+  /** only: run nothing but the client's persisted documents; allow: those and free text; off: any operation. */
+  LEDGER_TRUSTED_DOCUMENTS: z.enum(['only', 'allow', 'off']).default('off'),
+  /** Websockets one subject may hold open on one gateway. */
+  LEDGER_SOCKETS_PER_SUBJECT: positiveInt.default(64),
+  /** Operations (subscriptions) running at once on one websocket. */
+  LEDGER_SUBSCRIPTIONS_PER_SOCKET: positiveInt.default(100),
+  LEDGER_INTROSPECTION: onOff.default('on'),
+  LEDGER_PLAYGROUND: onOff.default('on'),
 });
 
 export type LedgerConfig = z.infer<typeof schema>;

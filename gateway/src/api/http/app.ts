@@ -1,19 +1,26 @@
+import type { IncomingMessage } from 'node:http';
 import express from 'express';
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
 import type { Logger } from '@ledger/platform';
+import type { RateLimit } from '../../ports/rate-limit.js';
 import { clientErrorOf, INTERNAL_ERROR } from '../error-codes.js';
 import type { ClientError } from '../error-codes.js';
 import { restRouter } from '../rest/routes.js';
 import type { RestOptions } from '../rest/routes.js';
 import { PLAYGROUND_PATH, playgroundRouter, sendPlayground, wantsPlayground } from './playground.js';
+import { RateLimitedError, rateLimitMiddleware } from './rate-limit.js';
 
 export interface AppOptions extends RestOptions {
-  /** Apollo's Express middleware for /graphql. */
-  readonly graphql: RequestHandler;
+  /** /graphql: Apollo's Express middleware and what runs before it. */
+  readonly graphql: readonly RequestHandler[];
   readonly ready: () => Promise<boolean>;
   readonly logger: Logger;
   /** Largest JSON body accepted. */
   readonly bodyLimit?: string;
+  /** Serve the Altair playground (default true). */
+  readonly playground?: boolean;
+  /** Every GraphQL and REST request spends one request of its subject's budget. */
+  readonly rateLimit?: { readonly limit: RateLimit; readonly subjectOf: (request: IncomingMessage) => string };
 }
 
 /** Errors the JSON body parser raises carry an HTTP status and a type. */
@@ -25,6 +32,7 @@ const isBodyParserError = (error: unknown): error is { status: number; type: str
   typeof error.status === 'number';
 
 function clientErrorOfRequest(error: unknown): ClientError | null {
+  if (error instanceof RateLimitedError) return { code: error.code, status: 429, message: error.message };
   if (isBodyParserError(error) && error.status < 500) {
     const tooLarge = error.type === 'entity.too.large';
     return {
@@ -50,13 +58,16 @@ export function createApp(options: AppOptions): Express {
     response.status(ready ? 200 : 503).json({ ready });
   });
 
-  app.use(PLAYGROUND_PATH, playgroundRouter());
-  app.get('/graphql', (request, response, next) =>
-    wantsPlayground(request) ? sendPlayground(request, response) : next(),
-  );
+  if (options.playground ?? true) {
+    app.use(PLAYGROUND_PATH, playgroundRouter());
+    app.get('/graphql', (request, response, next) =>
+      wantsPlayground(request) ? sendPlayground(request, response) : next(),
+    );
+  }
 
+  if (options.rateLimit) app.use(rateLimitMiddleware(options.rateLimit.limit, options.rateLimit.subjectOf));
   app.use(express.json({ limit: options.bodyLimit ?? '64kb' }));
-  app.use('/graphql', options.graphql);
+  app.use('/graphql', ...options.graphql);
   app.use(restRouter(options));
 
   app.use((request, response) => {
@@ -73,6 +84,7 @@ export function createApp(options: AppOptions): Express {
       client = INTERNAL_ERROR;
     }
     const { code, message, status } = client;
+    if (error instanceof RateLimitedError) response.set('Retry-After', String(Math.ceil(error.retryAfterMs / 1000)));
     // GraphQL clients read `errors`; REST clients read `error`.
     if (request.path === '/graphql') response.status(status).json({ errors: [{ message, extensions: { code } }] });
     else response.status(status).json({ error: { code, message } });

@@ -1,0 +1,132 @@
+import type { IncomingMessage, Server } from 'node:http';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate } from 'graphql';
+import type { DocumentNode, GraphQLSchema, ValidationRule } from 'graphql';
+import { WebSocket, WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { RateLimit } from '../../ports/rate-limit.js';
+import { complexityOf, MAX_COMPLEXITY, tooComplex } from './complexity.js';
+import type { GatewayContext } from './context.js';
+import type { ErrorFormatter } from './errors.js';
+import { limitedParseOptions, operationLimitRules } from './limits.js';
+import { persistedHashOf, resolveDocument } from './trusted-documents.js';
+import type { TrustedDocumentsOptions } from './trusted-documents.js';
+
+export interface SocketLimits {
+  /** Open sockets one subject may hold on this gateway. */
+  readonly socketsPerSubject: number;
+  /** Operations (mostly subscriptions) running at once on one socket. */
+  readonly subscriptionsPerSocket: number;
+  /** Largest websocket message; a larger one closes the socket (1009). */
+  readonly maxPayloadBytes: number;
+}
+
+export const DEFAULT_SOCKET_LIMITS: SocketLimits = {
+  socketsPerSubject: 64,
+  subscriptionsPerSocket: 100,
+  maxPayloadBytes: 64 * 1024,
+};
+
+/** The close code of a socket refused for being one too many (graphql-ws clients do not retry it). */
+export const TOO_MANY_CLOSE_CODE = 4429;
+
+export interface GraphqlWebSocketOptions {
+  readonly httpServer: Server;
+  readonly schema: GraphQLSchema;
+  readonly context: GatewayContext;
+  readonly formatError: ErrorFormatter;
+  readonly introspection: boolean;
+  readonly trustedDocuments: TrustedDocumentsOptions;
+  readonly rateLimit?: RateLimit;
+  readonly subjectOf: (request: IncomingMessage) => string;
+  readonly limits: SocketLimits;
+}
+
+const refusal = (message: string, code: string): GraphQLError[] => [
+  new GraphQLError(message, { extensions: { code } }),
+];
+
+/**
+ * graphql-ws on /graphql, with the same checks as HTTP: rate limit, trusted documents, document limits,
+ * introspection, page cost; plus sockets per subject and operations per socket.
+ */
+export function serveGraphqlOverWebSockets(options: GraphqlWebSocketOptions): { dispose(): Promise<void> } {
+  const { schema, context, formatError, rateLimit, subjectOf, limits } = options;
+  const wsServer = new WebSocketServer({
+    server: options.httpServer,
+    path: '/graphql',
+    maxPayload: limits.maxPayloadBytes,
+  });
+  const rules: ValidationRule[] = [
+    ...specifiedRules,
+    ...operationLimitRules(),
+    ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+  ];
+  const socketsOf = new Map<string, number>();
+  const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+
+  const server = useServer<Record<string, unknown> | undefined>(
+    {
+      schema,
+      onConnect: async ({ extra: { socket, request } }) => {
+        const subject = subjectOf(request);
+        const decision = rateLimit ? await rateLimit.take(subject) : { allowed: true };
+        if (socket.readyState !== WebSocket.OPEN) return false;
+        const open = socketsOf.get(subject) ?? 0;
+        // Closed here with a code of its own; graphql-ws's close that follows `false` is then ignored.
+        if (!decision.allowed) socket.close(TOO_MANY_CLOSE_CODE, 'rate limit reached');
+        else if (open >= limits.socketsPerSubject) {
+          socket.close(TOO_MANY_CLOSE_CODE, `too many sockets: at most ${limits.socketsPerSubject} per subject`);
+        }
+        if (socket.readyState !== WebSocket.OPEN) return false;
+        socketsOf.set(subject, open + 1);
+        socket.once('close', () => {
+          const left = (socketsOf.get(subject) ?? 1) - 1;
+          if (left > 0) socketsOf.set(subject, left);
+          else socketsOf.delete(subject);
+        });
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        // graphql-ws lists this operation among the socket's own before calling this hook.
+        if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerSocket) {
+          return refusal(
+            `too many operations on this socket: at most ${limits.subscriptionsPerSocket} at once`,
+            'TOO_MANY_SUBSCRIPTIONS',
+          );
+        }
+        if (rateLimit) {
+          const decision = await rateLimit.take(subjectOf(ctx.extra.request));
+          if (!decision.allowed) {
+            return refusal(
+              `rate limit reached: try again in ${Math.ceil(decision.retryAfterMs / 1000)} s`,
+              'RATE_LIMITED',
+            );
+          }
+        }
+        const resolution = resolveDocument(options.trustedDocuments, {
+          query: payload.query,
+          hash: persistedHashOf(payload.extensions),
+        });
+        if (!resolution.ok) return refusal(resolution.message, resolution.code);
+        let document: DocumentNode;
+        try {
+          document = parse(String(resolution.query), limitedParseOptions);
+        } catch (error) {
+          return refusal((error as Error).message, 'GRAPHQL_PARSE_FAILED');
+        }
+        const invalid = validate(schema, document, rules);
+        if (invalid.length > 0) return invalid;
+        const variableValues = payload.variables ?? undefined;
+        const operationName = payload.operationName ?? undefined;
+        const complexity = complexityOf(schema, document, variableValues, operationName);
+        if (complexity > MAX_COMPLEXITY) return [tooComplex(complexity)];
+        return { schema, document, variableValues, operationName, contextValue: context };
+      },
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: formatAll(result.errors) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => formatAll(errors),
+    },
+    wsServer,
+  );
+  return { dispose: async () => server.dispose() };
+}
