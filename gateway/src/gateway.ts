@@ -103,7 +103,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const websockets = serveGraphqlOverWebSockets({
       httpServer,
       schema,
-      context,
+      context: () => context,
       formatError,
       introspection,
       trustedDocuments,

@@ -2,7 +2,9 @@ import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate } from 'graphql';
 import type { DocumentNode, GraphQLSchema, ValidationRule } from 'graphql';
 import { WebSocket, WebSocketServer } from 'ws';
+import type { Context } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
+import type { Extra } from 'graphql-ws/use/ws';
 import type { RateLimit } from '../../ports/rate-limit.js';
 import { complexityOf, MAX_COMPLEXITY, tooComplex } from './complexity.js';
 import type { GatewayContext } from './context.js';
@@ -29,10 +31,16 @@ export const DEFAULT_SOCKET_LIMITS: SocketLimits = {
 /** The close code of a socket refused for being one too many (graphql-ws clients do not retry it). */
 export const TOO_MANY_CLOSE_CODE = 4429;
 
+export type SocketContext = Context<Record<string, unknown> | undefined, Extra>;
+
 export interface GraphqlWebSocketOptions {
   readonly httpServer: Server;
   readonly schema: GraphQLSchema;
-  readonly context: GatewayContext;
+  /** The context of one operation on a socket. */
+  readonly context: (socket: SocketContext) => GatewayContext;
+  /** Runs first at connection_init; false refuses the socket (the hook closes it with its own code). */
+  readonly authenticate?: (socket: SocketContext) => Promise<boolean>;
+  readonly onClose?: (socket: SocketContext) => void;
   readonly formatError: ErrorFormatter;
   readonly introspection: boolean;
   readonly trustedDocuments: TrustedDocumentsOptions;
@@ -67,7 +75,9 @@ export function serveGraphqlOverWebSockets(options: GraphqlWebSocketOptions): { 
   const server = useServer<Record<string, unknown> | undefined>(
     {
       schema,
-      onConnect: async ({ extra: { socket, request } }) => {
+      onConnect: async (ctx) => {
+        if (options.authenticate && !(await options.authenticate(ctx))) return false;
+        const { socket, request } = ctx.extra;
         const subject = subjectOf(request);
         const decision = rateLimit ? await rateLimit.take(subject) : { allowed: true };
         if (socket.readyState !== WebSocket.OPEN) return false;
@@ -120,11 +130,12 @@ export function serveGraphqlOverWebSockets(options: GraphqlWebSocketOptions): { 
         const operationName = payload.operationName ?? undefined;
         const complexity = complexityOf(schema, document, variableValues, operationName);
         if (complexity > MAX_COMPLEXITY) return [tooComplex(complexity)];
-        return { schema, document, variableValues, operationName, contextValue: context };
+        return { schema, document, variableValues, operationName, contextValue: context(ctx) };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: formatAll(result.errors) } : undefined,
       onError: (_ctx, _id, _payload, errors) => formatAll(errors),
+      onClose: options.onClose,
     },
     wsServer,
   );
