@@ -191,6 +191,12 @@ describe('hostile clients get their code and write nothing (default limits)', ()
     }
   });
 
+  test('trusted documents off: a hash the gateway does not know makes the typed client send the text', async () => {
+    const unknownHash = { ...AccountDocument, __meta__: { hash: 'e'.repeat(64) } } as typeof AccountDocument;
+    const answer = await ledger.client.request(unknownHash, { id: alice });
+    assert.equal(answer.account?.id, alice);
+  });
+
   test('introspection and the playground are on by default', async () => {
     const schema = await post(ledger.url, { query: '{ __schema { queryType { name } } }' });
     assert.deepEqual(schema.body.data, { __schema: { queryType: { name: 'Query' } } });
