@@ -7,6 +7,7 @@ import { clientErrorOf, INTERNAL_ERROR } from '../error-codes.js';
 import type { ClientError } from '../error-codes.js';
 import { restRouter } from '../rest/routes.js';
 import type { RestOptions } from '../rest/routes.js';
+import { CONSOLE_PATH, consoleRouter } from './console.js';
 import { PLAYGROUND_PATH, playgroundRouter, sendPlayground, wantsPlayground } from './playground.js';
 import { RateLimitedError, rateLimitMiddleware } from './rate-limit.js';
 
@@ -44,7 +45,7 @@ function clientErrorOfRequest(error: unknown): ClientError | null {
   return clientErrorOf(error);
 }
 
-/** The gateway's HTTP surface: GraphQL, the offline playground, seed REST, health probes. */
+/** The gateway's HTTP surface: GraphQL, the offline playground and console, seed REST, health probes. */
 export function createApp(options: AppOptions): Express {
   const { logger } = options;
   const app = express();
@@ -64,6 +65,7 @@ export function createApp(options: AppOptions): Express {
       wantsPlayground(request) ? sendPlayground(request, response) : next(),
     );
   }
+  app.use(CONSOLE_PATH, consoleRouter());
 
   if (options.rateLimit) app.use(rateLimitMiddleware(options.rateLimit.limit, options.rateLimit.subjectOf));
   app.use(express.json({ limit: options.bodyLimit ?? '64kb' }));

@@ -1,0 +1,107 @@
+import { AccountsDocument, BalanceChangedDocument } from '@ledger/client';
+import type { AccountFieldsFragment, BalanceChangedSubscription } from '@ledger/client';
+import { byId, flash, h } from './dom.js';
+import { formatMoney, formatTime, shortId } from './format.js';
+import type { Session } from './session.js';
+
+type Change = BalanceChangedSubscription['balanceChanged'];
+
+const PAGE = 100;
+const MAX_ACCOUNTS = 1000;
+
+interface Row {
+  account: AccountFieldsFragment;
+  element: HTMLTableRowElement;
+  balance: HTMLTableCellElement;
+  updated: HTMLTableCellElement;
+}
+
+/** The accounts table: loaded page by page, then kept live by one balanceChanged subscription. */
+export function createAccountsView(session: Session, onChange: (change: Change) => void) {
+  const body = byId<HTMLTableElement>('accounts').tBodies[0]!;
+  const empty = byId('accounts-empty');
+  const rows = new Map<string, Row>();
+  let totalCount = 0;
+  let live: AbortController | undefined;
+  let subscribed = '';
+
+  const render = (accounts: AccountFieldsFragment[]): void => {
+    const fragment = document.createDocumentFragment();
+    for (const fetched of accounts) {
+      // A live change may be newer than the page just read.
+      const existing = rows.get(fetched.id);
+      const account = existing && existing.account.version > fetched.version ? existing.account : fetched;
+      const balance = h('td', { className: 'num mono', text: formatMoney(account.balance) });
+      const updated = h('td', { className: 'muted', text: formatTime(account.updatedAt) });
+      const element = h(
+        'tr',
+        {},
+        h('td', { text: account.owner, title: account.owner }),
+        h('td', { className: 'mono', text: shortId(account.id), title: account.id }),
+        balance,
+        h('td', {}, h('span', { className: `pill ${account.status}`, text: account.status })),
+        updated,
+      );
+      element.dataset.accountId = account.id;
+      rows.set(account.id, { account, element, balance, updated });
+      fragment.append(element);
+    }
+    body.replaceChildren(fragment);
+    empty.hidden = accounts.length > 0;
+  };
+
+  const apply = (change: Change): void => {
+    const row = rows.get(change.accountId);
+    if (row) {
+      row.account = { ...row.account, balance: change.balance, updatedAt: change.at };
+      row.balance.textContent = formatMoney(change.balance);
+      row.updated.textContent = formatTime(change.at);
+      flash(row.element);
+    }
+    onChange(change);
+  };
+
+  const subscribe = (): void => {
+    const ids = [...rows.keys()].sort();
+    const key = ids.join(',');
+    if (key === subscribed) return;
+    live?.abort();
+    subscribed = key;
+    if (ids.length === 0) return;
+    live = new AbortController();
+    session.follow(
+      BalanceChangedDocument,
+      { accountIds: ids },
+      ({ balanceChanged }) => apply(balanceChanged),
+      live.signal,
+    );
+  };
+
+  return {
+    /** Reads the accounts again (new ones appear) and widens the subscription to them. */
+    async refresh(): Promise<void> {
+      const accounts: AccountFieldsFragment[] = [];
+      let after: string | null | undefined;
+      do {
+        const { accounts: page } = await session.request(AccountsDocument, { first: PAGE, after });
+        totalCount = page.totalCount;
+        accounts.push(...page.edges.map((edge) => edge.node));
+        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : undefined;
+      } while (after && accounts.length < MAX_ACCOUNTS);
+      render(accounts);
+      subscribe();
+    },
+    get totalCount(): number {
+      return totalCount;
+    },
+    /** Sum of the balances shown (all accounts, unless there are more than the table holds). */
+    moneyHeld(): { sum: bigint; complete: boolean } {
+      let sum = 0n;
+      for (const row of rows.values()) sum += BigInt(row.account.balance);
+      return { sum, complete: rows.size >= totalCount };
+    },
+    ownerOf(id: string | null | undefined): string | undefined {
+      return id ? rows.get(id)?.account.owner : undefined;
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { SystemChangedDocument } from '@ledger/client';
+import type { SystemStatusFieldsFragment } from '@ledger/client';
+import './console.css';
+import { createAccountsView } from './accounts.js';
+import { byId } from './dom.js';
+import { formatMoney } from './format.js';
+import { createLagChart } from './lag-chart.js';
+import { createSession } from './session.js';
+import type { SessionState } from './session.js';
+import { createTransactionsView } from './transactions.js';
+import { createWorkersView } from './workers.js';
+
+// The operator console: every figure comes through the GraphQL API (typed client, graphql-ws).
+
+const session = createSession();
+const transactions = createTransactionsView(session, (id) => accounts.ownerOf(id));
+const accounts = createAccountsView(session, (change) => {
+  transactions.seen(change.transactionId);
+  showMoney();
+});
+const lag = createLagChart();
+const workers = createWorkersView(session);
+
+const STATE_TEXT: Record<SessionState, string> = {
+  connecting: 'connecting…',
+  live: 'live',
+  reconnecting: 'reconnecting…',
+  'needs-token': 'sign in: a token with the admin role is needed',
+};
+session.onState((state) => {
+  const status = byId('status');
+  status.className = `status ${state === 'live' ? 'live' : state === 'connecting' ? '' : 'down'}`;
+  byId('status-text').textContent = STATE_TEXT[state];
+  if (state === 'needs-token') byId('token-form').hidden = false;
+});
+
+byId<HTMLFormElement>('token-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  session.setToken(byId<HTMLInputElement>('token').value);
+  start();
+});
+
+function showMoney(): void {
+  const { sum, complete } = accounts.moneyHeld();
+  byId('tile-accounts').textContent = accounts.totalCount.toLocaleString();
+  byId('tile-money').textContent = `${formatMoney(sum)}${complete ? '' : '+'}`;
+}
+
+function showSystem(status: SystemStatusFieldsFragment): void {
+  const worst = status.partitions.reduce(
+    (most, p) =>
+      p.lagEvents > most.events ? { partition: p.partition, events: p.lagEvents, seconds: p.lagSeconds } : most,
+    { partition: -1, events: 0, seconds: 0 },
+  );
+  byId('tile-lag').textContent =
+    worst.events === 0
+      ? 'caught up'
+      : `${worst.events.toLocaleString()} ev · ${worst.seconds.toFixed(1)} s (p${worst.partition})`;
+  const projected = status.partitions.filter((p) => p.owners.some((owner) => owner.kind === 'PROJECTOR')).length;
+  byId('tile-partitions').textContent = `${projected} / ${status.partitions.length} projected`;
+  lag.add(status);
+  workers.show(status);
+}
+
+let running: AbortController | undefined;
+let refresher: ReturnType<typeof setInterval> | undefined;
+
+function start(): void {
+  running?.abort();
+  clearInterval(refresher);
+  running = new AbortController();
+  session.follow(
+    SystemChangedDocument,
+    { intervalMs: 2000 },
+    ({ systemChanged }) => showSystem(systemChanged),
+    running.signal,
+  );
+  const refresh = (): void => void accounts.refresh().then(showMoney, () => undefined);
+  refresh();
+  // New accounts join the table and the live subscription.
+  refresher = setInterval(refresh, 5000);
+}
+
+start();
