@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { AccountWithTransactionsDocument, AccountsDocument, DepositDocument } from '@ledger/client';
+import { AccountWithTransactionsDocument, AccountsDocument, DepositDocument, StatementDocument } from '@ledger/client';
 import { eventually, startTestSystem } from './testing/harness.js';
 import type { TestSystem } from './testing/harness.js';
 
@@ -55,11 +55,50 @@ describe('a store written by the previous event schema', () => {
     ]);
   });
 
+  const aliceStatement = async () => {
+    const byOwner = await accounts();
+    const { statement } = await ledger.client.request(StatementDocument, {
+      accountId: byOwner.get('alice')!.id,
+      from: '2000-01-01T00:00:00.000Z',
+      to: '2100-01-01T00:00:00.000Z',
+    });
+    const name = new Map([...byOwner].map(([owner, account]) => [account.id, owner]));
+    return {
+      opening: statement!.opening,
+      closing: statement!.closing,
+      entries: statement!.entries.edges.map(({ node }) => [
+        node.kind,
+        node.amount,
+        node.counterparty && name.get(node.counterparty),
+        node.balanceAfter,
+      ]),
+    };
+  };
+  // Version 1 did not record kinds nor counterparties: the statement takes them from the transactions.
+  const ALICE_STATEMENT = {
+    opening: '0',
+    closing: '757',
+    entries: [
+      ['DEPOSIT', '1000', null, '1000'],
+      ['TRANSFER', '-300', 'bob', '700'],
+      ['TRANSFER', '50', 'carol', '750'],
+      ['TRANSFER', '-25', 'carol', '725'],
+      ['TRANSFER', '25', 'carol', '750'],
+      ['DEPOSIT', '7', null, '757'],
+    ],
+  };
+
+  test("its history: a statement of the old events, with the transactions' kinds and counterparties", async () => {
+    await projected();
+    assert.deepEqual(await aliceStatement(), ALICE_STATEMENT);
+  });
+
   test('a rebuild from the old events gives the same read model', async () => {
     await projected();
     const response = await fetch(`${ledger.baseUrl}/rebuild/balance`);
     assert.equal(response.status, 200, await response.text());
     assert.deepEqual(await balances(), EXPECTED);
+    assert.deepEqual(await aliceStatement(), ALICE_STATEMENT);
   });
 
   test('new events land after the old ones at the current version, and the old rows are never rewritten', async () => {

@@ -9,7 +9,14 @@ export {
   EventDecodeError,
 } from './codec.js';
 export type { WireEvent } from './codec.js';
-export type { AccountStatus, AccountView, TransactionView, BalanceChange, CheckpointAdvanced } from './views.js';
+export type {
+  AccountStatus,
+  AccountView,
+  TransactionView,
+  BalanceChange,
+  BalanceEntry,
+  CheckpointAdvanced,
+} from './views.js';
 export { notifySubjects } from './views.js';
 export { loadLedgerProto, grpcChannel, LEDGER_PROTO_PATH } from './grpc.js';
 export type {
@@ -40,4 +47,14 @@ export {
   MAX_PAGE_SIZE,
   DEFAULT_PAGE_SIZE,
 } from './command-input.js';
-export type { LedgerQueries, AccountPage, TransactionPage, AccountCursor, TransactionCursor } from './queries.js';
+export type {
+  LedgerQueries,
+  AccountPage,
+  TransactionPage,
+  AccountCursor,
+  TransactionCursor,
+  BalanceEntryCursor,
+  BalanceEntryPage,
+  StatementQuery,
+  BalanceChangesQuery,
+} from './queries.js';

@@ -1,4 +1,5 @@
-import type { AccountView, TransactionView } from './views.js';
+import type { MoneyString } from './events.js';
+import type { AccountView, BalanceEntry, TransactionView } from './views.js';
 
 // The read side's query API: implemented by the projector's read models (SQLite, Elasticsearch) and
 // used by the gateway, which needs nothing else of the projector.
@@ -26,6 +27,37 @@ export interface TransactionCursor {
   readonly id: string;
 }
 
+/** Keyset cursor of an account's history: time, then sequence, ascending (the same order as positions). */
+export interface BalanceEntryCursor {
+  readonly at: string;
+  readonly sequence: number;
+}
+
+export interface BalanceEntryPage {
+  readonly entries: readonly BalanceEntry[];
+  readonly hasNextPage: boolean;
+}
+
+/** An account's history in the window `from` < at <= `to`, in order, after the cursor. */
+export interface StatementQuery {
+  readonly from: string;
+  readonly to: string;
+  readonly first: number;
+  readonly after?: BalanceEntryCursor;
+}
+
+/**
+ * The history of some accounts of ONE partition after a sequence, in sequence order, never past
+ * the partition's checkpoint: everything the read model has applied there, and nothing it may still
+ * fill in below. What a resumable live feed reads.
+ */
+export interface BalanceChangesQuery {
+  readonly partition: number;
+  readonly accountIds: readonly string[];
+  readonly afterSequence: number;
+  readonly first: number;
+}
+
 /** Queries of the active generation of the balance read model. */
 export interface LedgerQueries {
   /** Checkpoint (last applied sequence) of every partition: what read-your-writes waits on. */
@@ -34,4 +66,8 @@ export interface LedgerQueries {
   listAccounts(query: { owner?: string; first: number; after?: AccountCursor }): Promise<AccountPage>;
   getTransaction(id: string): Promise<TransactionView | null>;
   listTransactions(accountId: string, query: { first: number; after?: TransactionCursor }): Promise<TransactionPage>;
+  /** The balance after the account's last change at or before `at` (ISO-8601); "0" before the first. */
+  balanceAt(accountId: string, at: string): Promise<MoneyString>;
+  statementEntries(accountId: string, query: StatementQuery): Promise<BalanceEntryPage>;
+  balanceChanges(query: BalanceChangesQuery): Promise<BalanceEntryPage>;
 }

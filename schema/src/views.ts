@@ -31,6 +31,26 @@ export interface TransactionView {
   readonly position: string;
 }
 
+/**
+ * One change of one account's balance in its history: immutable, keyed by (account, position).
+ * `at` never goes back within an account (the projection keeps each account's times monotonic), so
+ * time order and position order agree, and opening + entries = closing over any window.
+ */
+export interface BalanceEntry {
+  readonly accountId: string;
+  readonly transactionId: string;
+  /** The transaction's kind; null for events recorded before it was (schema version 1). */
+  readonly kind: TransactionKind | null;
+  /** Signed: positive into the account, negative out of it. */
+  readonly amount: MoneyString;
+  /** The other account of a transfer. */
+  readonly counterparty: string | null;
+  readonly balanceAfter: MoneyString;
+  readonly at: string;
+  /** "<partition>:<sequence>" of the account event. */
+  readonly position: string;
+}
+
 /** One change of one account's balance, as pushed to subscribers. */
 export interface BalanceChange {
   readonly accountId: string;

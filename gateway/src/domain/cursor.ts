@@ -1,5 +1,5 @@
 import { ValidationError } from '@ledger/platform';
-import type { AccountCursor, TransactionCursor } from '@ledger/schema';
+import type { AccountCursor, BalanceEntryCursor, TransactionCursor } from '@ledger/schema';
 
 /**
  * Opaque pagination cursors: base64url of a small tagged JSON array. The tag keeps a cursor of one
@@ -40,4 +40,14 @@ export const encodeTransactionCursor = (cursor: TransactionCursor): string =>
 export function decodeTransactionCursor(text: string): TransactionCursor {
   const [createdAt, id] = decode(text, 't');
   return { createdAt, id };
+}
+
+/** A statement entry's place: its time and the sequence of its position. */
+export const encodeStatementCursor = (entry: { at: string; position: string }): string =>
+  encode(['s', entry.at, entry.position.slice(entry.position.indexOf(':') + 1)]);
+
+export function decodeStatementCursor(text: string): BalanceEntryCursor {
+  const [at, sequence] = decode(text, 's');
+  if (!/^\d{1,15}$/.test(sequence) || Number.isNaN(Date.parse(at))) throw new ValidationError('malformed cursor');
+  return { at, sequence: Number(sequence) };
 }

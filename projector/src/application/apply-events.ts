@@ -37,6 +37,7 @@ export async function applyEvents(
       partition,
       accounts: projected.accounts,
       transactions: projected.transactions,
+      history: projected.history,
       checkpoint: events.at(-1)!.position.sequence,
     },
     options,

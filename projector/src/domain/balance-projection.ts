@@ -2,6 +2,7 @@ import { formatPosition, parseMoney } from '@ledger/platform';
 import type {
   AccountView,
   BalanceChange,
+  BalanceEntry,
   LedgerEvent,
   RecordedAccountEvent,
   RecordedTransactionEvent,
@@ -23,6 +24,8 @@ export interface ProjectionResult {
   /** New documents, one per changed id (the last state reached in the batch). */
   readonly accounts: AccountView[];
   readonly transactions: TransactionView[];
+  /** New entries of the accounts' balance histories, in event order. */
+  readonly history: BalanceEntry[];
   /** In event order. */
   readonly notifications: ProjectionNotification[];
 }
@@ -49,6 +52,7 @@ export function projectBalance(state: ProjectionState, events: readonly LedgerEv
   const changedAccounts = new Set<string>();
   const changedTransactions = new Set<string>();
   const notifications: ProjectionNotification[] = [];
+  const history: BalanceEntry[] = [];
 
   for (const event of events) {
     if (isAccountEvent(event)) {
@@ -57,8 +61,11 @@ export function projectBalance(state: ProjectionState, events: readonly LedgerEv
       const next = evolveAccount(current, event);
       accounts.set(next.id, next);
       changedAccounts.add(next.id);
-      const change = balanceChange(next, event);
-      if (change) notifications.push({ type: 'balanceChanged', change });
+      const entry = balanceEntry(next, event);
+      if (entry) {
+        history.push(entry);
+        notifications.push({ type: 'balanceChanged', change: balanceChangeOf(entry) });
+      }
     } else {
       const current = transactions.get(event.aggregateId);
       if (current && !isNewer(event, current.position)) continue;
@@ -71,6 +78,7 @@ export function projectBalance(state: ProjectionState, events: readonly LedgerEv
   return {
     accounts: [...changedAccounts].map((id) => accounts.get(id)!),
     transactions: [...changedTransactions].map((id) => transactions.get(id)!),
+    history,
     notifications,
   };
 }
@@ -87,7 +95,10 @@ export function evolveAccount(current: AccountView | undefined, event: RecordedA
     updatedAt: event.occurredAt,
     position: formatPosition(event.position),
   };
-  const stamp = { version: event.version, updatedAt: event.occurredAt, position: formatPosition(event.position) };
+  // Clocks of different writers may disagree by a little: an account's times never go back, so its
+  // history in time order is its history in position order.
+  const updatedAt = current && current.updatedAt > event.occurredAt ? current.updatedAt : event.occurredAt;
+  const stamp = { version: event.version, updatedAt, position: formatPosition(event.position) };
   switch (event.type) {
     case 'AccountOpened':
       return { ...base, ...stamp, owner: event.data.owner, status: 'OPEN' };
@@ -159,16 +170,30 @@ export function evolveTransaction(
   }
 }
 
-function balanceChange(account: AccountView, event: RecordedAccountEvent): BalanceChange | null {
+/** The history entry of a money event, from the account as it stands after it. */
+function balanceEntry(account: AccountView, event: RecordedAccountEvent): BalanceEntry | null {
   if (event.type !== 'MoneyDeposited' && event.type !== 'MoneyWithdrawn') return null;
   const amount = parseMoney(event.data.amount);
   return {
     accountId: account.id,
-    balance: account.balance,
-    delta: (event.type === 'MoneyDeposited' ? amount : -amount).toString(),
     transactionId: event.data.transactionId,
+    kind: event.data.kind,
+    amount: (event.type === 'MoneyDeposited' ? amount : -amount).toString(),
+    counterparty: event.data.counterparty,
+    balanceAfter: account.balance,
+    at: account.updatedAt,
     position: account.position,
-    at: event.occurredAt,
+  };
+}
+
+export function balanceChangeOf(entry: BalanceEntry): BalanceChange {
+  return {
+    accountId: entry.accountId,
+    balance: entry.balanceAfter,
+    delta: entry.amount,
+    transactionId: entry.transactionId,
+    position: entry.position,
+    at: entry.at,
   };
 }
 

@@ -80,6 +80,47 @@ describe('balance projection', () => {
     assert.deepEqual(Object.fromEntries(accounts), { a: '40', b: '60' });
   });
 
+  test('each money event adds a history entry: kind, counterparty, signed amount, balance after', () => {
+    const script = createLedgerScript({ partitions: 1 });
+    script.open('a', 'alice');
+    script.open('b', 'bob');
+    script.deposit('a', 90n, 'tx-d');
+    const [, withdrawn, deposited] = script.transfer('a', 'b', 30n, 'tx-t');
+    script.changeOwner('b', 'carol');
+
+    const { history } = projectBalance(empty, script.events);
+
+    assert.deepEqual(
+      history.map((e) => [e.accountId, e.transactionId, e.kind, e.amount, e.counterparty, e.balanceAfter]),
+      [
+        ['a', 'tx-d', 'DEPOSIT', '90', null, '90'],
+        ['a', 'tx-t', 'TRANSFER', '-30', 'b', '60'],
+        ['b', 'tx-t', 'TRANSFER', '30', 'a', '30'],
+      ],
+    );
+    assert.deepEqual(
+      history.slice(1).map((e) => [e.position, e.at]),
+      [withdrawn, deposited].map((e) => [formatPosition(e!.position), e!.occurredAt]),
+    );
+  });
+
+  test("an account's times never go back, so its history in time order is its history in position order", () => {
+    const script = createLedgerScript({ partitions: 1 });
+    const [opened] = script.open('a', 'alice');
+    const [, first] = script.deposit('a', 10n);
+    const [, second] = script.deposit('a', 5n);
+    // A writer whose clock is behind recorded the second deposit "before" the first.
+    const skewed = { ...second!, occurredAt: new Date(Date.parse(first!.occurredAt) - 5).toISOString() };
+
+    const { history, accounts } = projectBalance(empty, [opened!, first!, skewed]);
+
+    assert.deepEqual(
+      history.map((e) => e.at),
+      [first!.occurredAt, first!.occurredAt],
+    );
+    assert.equal(accounts[0]!.updatedAt, first!.occurredAt);
+  });
+
   test('applying the same events again changes nothing and notifies nothing', () => {
     const script = createLedgerScript({ partitions: 1 });
     script.open('acc-1', 'alice');
@@ -88,7 +129,7 @@ describe('balance projection', () => {
 
     const again = projectBalance(stateOf(first), script.events);
 
-    assert.deepEqual(again, { accounts: [], transactions: [], notifications: [] });
+    assert.deepEqual(again, { accounts: [], transactions: [], history: [], notifications: [] });
   });
 
   test('an event at or below the stored position never moves a document back', () => {

@@ -1,6 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AccountView, TransactionView } from '@ledger/schema';
+import { defineBalanceHistoryContract } from './history.contract.js';
 import type { ReadModel } from './read-model.js';
 
 const PARTITIONS = 4;
@@ -358,4 +359,5 @@ export function defineReadModelContract(
       assert.equal(await rm.swap(doomed).catch(() => false), false);
     });
   });
+  defineBalanceHistoryContract(name, make);
 }

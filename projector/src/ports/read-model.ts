@@ -1,4 +1,4 @@
-import type { AccountView, LedgerQueries, TransactionView } from '@ledger/schema';
+import type { AccountView, BalanceEntry, LedgerQueries, TransactionView } from '@ledger/schema';
 
 export type { AccountCursor, AccountPage, TransactionCursor, TransactionPage } from '@ledger/schema';
 
@@ -8,6 +8,12 @@ export interface ProjectionBatch {
   /** Full new documents; a document is written only if its position is newer than the stored one. */
   readonly accounts: readonly AccountView[];
   readonly transactions: readonly TransactionView[];
+  /**
+   * New balance-history entries, immutable and keyed by (account, position): writing one again is a
+   * no-op. Whenever an account document stands at a position, its entries up to there are stored.
+   * Absent: none.
+   */
+  readonly history?: readonly BalanceEntry[];
   /** Last sequence of the partition this batch covers; the checkpoint only moves forward. */
   readonly checkpoint: number;
 }

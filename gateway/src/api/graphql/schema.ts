@@ -2,6 +2,7 @@ import { buildSchema } from 'type-graphql';
 import type { PubSub } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
 import { AccountResolver } from './account/account.resolver.js';
+import { AccountHistoryResolver, StatementResolver } from './history/statement.resolver.js';
 import { LiveResolver } from './subscriptions/live.resolver.js';
 import { SystemResolver } from './system/system.resolver.js';
 import { TransactionResolver } from './transaction/transaction.resolver.js';
@@ -22,7 +23,14 @@ const unusedPubSub: PubSub = {
 /** The Ledger GraphQL schema, built from the resolvers; schema/graphql/schema.graphql is its SDL. */
 export function buildLedgerSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AccountResolver, TransactionResolver, LiveResolver, SystemResolver],
+    resolvers: [
+      AccountResolver,
+      AccountHistoryResolver,
+      StatementResolver,
+      TransactionResolver,
+      LiveResolver,
+      SystemResolver,
+    ],
     pubSub: unusedPubSub,
     validate: false,
   });

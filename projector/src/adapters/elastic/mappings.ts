@@ -61,6 +61,21 @@ export const MAPPINGS: Record<IndexKind, estypes.MappingTypeMapping> = {
       sequence,
     },
   },
+  // The balance history (see history.ts): filtered by account, sorted by time or sequence.
+  history: {
+    dynamic: 'strict',
+    properties: {
+      accountId: term,
+      transactionId: stored,
+      kind: stored,
+      amount: stored,
+      counterparty: stored,
+      balanceAfter: stored,
+      at: date,
+      position: stored,
+      sequence,
+    },
+  },
   checkpoints: {
     dynamic: 'strict',
     properties: { partition: { type: 'integer' }, sequence },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ValidationError } from '@ledger/platform';
 
 /** The indices of one generation; they are created, swapped and dropped together. */
-export const INDEX_KINDS = ['accounts', 'transactions', 'checkpoints'] as const;
+export const INDEX_KINDS = ['accounts', 'transactions', 'history', 'checkpoints'] as const;
 export type IndexKind = (typeof INDEX_KINDS)[number];
 
 /**

@@ -14,6 +14,15 @@ import { FIRST_GENERATION, INDEX_KINDS, indexNames, isGenerationId, newGeneratio
 import { accountPage, accountsSearch, transactionPage, transactionsSearch } from './queries.js';
 import { SWAP_LOCK_MAPPING, createSwapLock } from './swap-lock.js';
 import { bulkError, bulkFailures, checkpointRequest, documentOperations } from './writes.js';
+import type { HistoryDocument } from './history.js';
+import {
+  balanceAtOf,
+  balanceAtSearch,
+  balanceChangesSearch,
+  historyOperations,
+  historyPage,
+  statementSearch,
+} from './history.js';
 
 export interface ElasticReadModelOptions extends ElasticClientOptions {
   readonly partitions: number;
@@ -119,10 +128,18 @@ export async function createElasticReadModel(options: ElasticReadModelOptions): 
     ]);
     if (requireActive && active !== generation) return 'inactive-generation';
     if (swapping !== undefined) return 'swap-pending';
+    // Searches read the active generation only; a candidate is refreshed once, before its swap.
+    const visibility = active === generation && refresh !== false ? { refresh } : {};
+    const history = historyOperations(names, generation, batch.history ?? []);
+    if (history.length > 0) {
+      // Before the documents, in a request of its own: an account document that landed means its
+      // history up to there did, even when the batch fails half-way and is redone.
+      const response = await client.bulk({ operations: history, require_alias: true, ...visibility }, bulkOptions);
+      const failures = bulkFailures(response);
+      if (failures.length > 0) throw bulkError(generation, failures);
+    }
     const operations = documentOperations(names, generation, batch);
     if (operations.length > 0) {
-      // Searches read the active generation only; a candidate is refreshed once, before its swap.
-      const visibility = active === generation && refresh !== false ? { refresh } : {};
       const response = await client.bulk({ operations, require_alias: true, ...visibility }, bulkOptions);
       const failures = bulkFailures(response);
       if (failures.length > 0) throw bulkError(generation, failures);
@@ -204,18 +221,27 @@ export async function createElasticReadModel(options: ElasticReadModelOptions): 
     if (await client.indices.existsAlias({ name: names.alias('checkpoints') })) return;
     // Checkpoints last: their alias is what says the set is complete.
     await Promise.all(
-      ['accounts' as const, 'transactions' as const].map((kind) =>
+      ['accounts' as const, 'transactions' as const, 'history' as const].map((kind) =>
         createIndex(FIRST_GENERATION, kind, true).catch(alreadyThere),
       ),
     );
     await createIndex(FIRST_GENERATION, 'checkpoints', true).catch(alreadyThere);
     log?.info({ generation: FIRST_GENERATION }, 'read model initialised');
   };
+  // A generation made before the balance history had no history index: it gets an empty one (a
+  // rebuild fills it).
+  const ensureHistoryIndex = async (): Promise<void> => {
+    const active = await activeGeneration();
+    if (await client.indices.exists({ index: names.index(active, 'history') })) return;
+    await createIndex(active, 'history', true).catch(alreadyThere);
+    log?.warn({ generation: active }, 'read model had no balance history; rebuild it to fill the history');
+  };
   const ensureIndices = async (): Promise<void> => {
     await Promise.all([
       client.indices.create({ index: names.locks, mappings: SWAP_LOCK_MAPPING }).catch(alreadyThere),
       ensureFirstGeneration(),
     ]);
+    await ensureHistoryIndex();
   };
 
   try {
@@ -281,6 +307,26 @@ export async function createElasticReadModel(options: ElasticReadModelOptions): 
           query.first,
         ),
       ),
+    balanceAt: (accountId, at) =>
+      guard(async () =>
+        balanceAtOf(await client.search<HistoryDocument>(balanceAtSearch(names.alias('history'), accountId, at))),
+      ),
+    statementEntries: (accountId, query) =>
+      guard(async () =>
+        historyPage(
+          await client.search<HistoryDocument>(statementSearch(names.alias('history'), accountId, query)),
+          query.first,
+        ),
+      ),
+    balanceChanges: (query) =>
+      guard(async () => {
+        // Only up to the checkpoint: below it every entry has landed and been refreshed, whereas a
+        // commit still in flight may have made a later entry visible before an earlier one.
+        const checkpoint = (await checkpointsOf())[query.partition] ?? 0;
+        if (checkpoint <= query.afterSequence) return { entries: [], hasNextPage: false };
+        const request = balanceChangesSearch(names.alias('history'), query, checkpoint);
+        return historyPage(await client.search<HistoryDocument>(request), query.first);
+      }),
     close: () => client.close(),
   };
 }

@@ -6,6 +6,7 @@ import { IllegalStateError, NotFoundError, UnavailableError } from '@ledger/plat
 import type { AccountView, TransactionView } from '@ledger/schema';
 import type { AccountPage, ReadModel, TransactionPage } from '../../ports/read-model.js';
 import { sequenceOf } from '../../domain/balance-projection.js';
+import { HISTORY_SCHEMA, createHistoryTable } from './history.js';
 import type { AccountRow, TransactionRow } from './rows.js';
 import { SCHEMA, accountFromRow, accountParams, transactionFromRow, transactionParams } from './rows.js';
 
@@ -29,7 +30,8 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
   db.pragma('synchronous = NORMAL');
   // Several processes may open the file at once: the schema and the first generation are created
   // under the write lock, so exactly one of them creates them.
-  db.transaction(() => db.exec(SCHEMA)).immediate();
+  db.transaction(() => db.exec(SCHEMA + HISTORY_SCHEMA)).immediate();
+  const history = createHistoryTable(db);
 
   const sql = {
     active: db.prepare<[string], string>('SELECT generation FROM alias WHERE name = ?').pluck(),
@@ -84,7 +86,7 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
     transaction: db.prepare<[string, string], TransactionRow>(
       'SELECT * FROM transactions WHERE generation = ? AND id = ?',
     ),
-    dropChunk: ['accounts', 'transactions', 'checkpoints'].map((table) =>
+    dropChunk: ['accounts', 'transactions', 'balance_history', 'checkpoints'].map((table) =>
       db.prepare(
         `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE generation = ? LIMIT ${DROP_CHUNK})`,
       ),
@@ -142,6 +144,7 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
       for (const transaction of batch.transactions) {
         sql.upsertTransaction.run(transactionParams(generation, transaction, sequenceOf(transaction.position)));
       }
+      history.insert(generation, batch.history ?? []);
       sql.advanceCheckpoint.run(generation, batch.partition, batch.checkpoint);
       return 'committed' as const;
     },
@@ -281,6 +284,13 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
       );
     },
     listTransactions: async (accountId, query) => guard(() => listTransactions(accountId, query)),
+    // Commits are atomic here, so whatever a read sees is below the partition's checkpoint already.
+    balanceAt: async (accountId, at) =>
+      guard(() => db.transaction(() => history.balanceAt(activeGeneration(), accountId, at))()),
+    statementEntries: async (accountId, query) =>
+      guard(() => db.transaction(() => history.statementEntries(activeGeneration(), accountId, query))()),
+    balanceChanges: async (query) =>
+      guard(() => db.transaction(() => history.balanceChanges(activeGeneration(), query))()),
     async close() {
       if (db.open) db.close();
     },

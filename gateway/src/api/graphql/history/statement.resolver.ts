@@ -1,0 +1,76 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { ValidationError } from '@ledger/platform';
+import { requireId, requirePageSize } from '@ledger/schema';
+import { completeEntries } from '../../../application/statement-entries.js';
+import { decodeStatementCursor, encodeStatementCursor } from '../../../domain/cursor.js';
+import { Account } from '../account/account.type.js';
+import { PageArgs } from '../common/page.args.js';
+import type { GatewayContext } from '../context.js';
+import { DateTimeScalar } from '../scalars/date-time.scalar.js';
+import { MoneyScalar } from '../scalars/money.scalar.js';
+import { Statement, StatementEntryConnection, toStatementEntry } from './statement.type.js';
+
+/**
+ * History is stored with ISO-8601 times of four-digit years, compared as text: a moment outside
+ * them reads as the nearest one inside.
+ */
+function instant(date: Date): string {
+  const year = date.getUTCFullYear();
+  if (year < 0) return '0000-01-01T00:00:00.000Z';
+  if (year > 9999) return '9999-12-31T23:59:59.999Z';
+  return date.toISOString();
+}
+
+@Resolver(() => Statement)
+export class StatementResolver {
+  @Query(() => Statement, {
+    nullable: true,
+    description: "An account's statement for from < at <= to; null when there is no such account.",
+  })
+  async statement(
+    @Arg('accountId', () => ID) accountId: string,
+    @Arg('from', () => DateTimeScalar) from: Date,
+    @Arg('to', () => DateTimeScalar) to: Date,
+    @Ctx() { readModel }: GatewayContext,
+  ): Promise<Statement | null> {
+    const id = requireId(accountId, 'accountId');
+    if (from.getTime() > to.getTime()) throw new ValidationError('from must not be after to');
+    if (!(await readModel.getAccount(id))) return null;
+    const [opening, closing] = await Promise.all([
+      readModel.balanceAt(id, instant(from)),
+      readModel.balanceAt(id, instant(to)),
+    ]);
+    return { accountId: id, from, to, opening: BigInt(opening), closing: BigInt(closing) };
+  }
+
+  @FieldResolver(() => StatementEntryConnection, { description: 'The changes in the window, oldest first.' })
+  async entries(
+    @Root() statement: Statement,
+    @Args(() => PageArgs) args: PageArgs,
+    @Ctx() { readModel }: GatewayContext,
+  ): Promise<StatementEntryConnection> {
+    const page = await readModel.statementEntries(statement.accountId, {
+      from: instant(statement.from),
+      to: instant(statement.to),
+      first: requirePageSize(args.first),
+      after: args.after ? decodeStatementCursor(args.after) : undefined,
+    });
+    const entries = await completeEntries(readModel, page.entries);
+    const edges = entries.map((entry) => ({ cursor: encodeStatementCursor(entry), node: toStatementEntry(entry) }));
+    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+}
+
+@Resolver(() => Account)
+export class AccountHistoryResolver {
+  @FieldResolver(() => MoneyScalar, {
+    description: 'The balance as it was at that moment, exact to the change; 0 before the account had any.',
+  })
+  async balanceAt(
+    @Root() account: Account,
+    @Arg('at', () => DateTimeScalar) at: Date,
+    @Ctx() { readModel }: GatewayContext,
+  ): Promise<bigint> {
+    return BigInt(await readModel.balanceAt(account.id, instant(at)));
+  }
+}

@@ -1,0 +1,118 @@
+import type Database from 'better-sqlite3';
+import type { BalanceChangesQuery, BalanceEntry, BalanceEntryPage, StatementQuery } from '@ledger/schema';
+import { sequenceOf } from '../../domain/balance-projection.js';
+
+/**
+ * The balance history: one row per balance change, keyed by (generation, account, seq). Reading a
+ * balance at a moment and a statement's opening are one seek each on (account, at, seq), a
+ * statement page and a live feed's catch-up one range scan: the cost depends on the page, never on
+ * how long the account's history is.
+ */
+export const HISTORY_SCHEMA = `
+CREATE TABLE IF NOT EXISTS balance_history (
+  generation TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  transaction_id TEXT NOT NULL,
+  kind TEXT,
+  amount TEXT NOT NULL,
+  counterparty TEXT,
+  balance_after TEXT NOT NULL,
+  at TEXT NOT NULL,
+  position TEXT NOT NULL,
+  PRIMARY KEY (generation, account_id, seq)
+);
+CREATE INDEX IF NOT EXISTS balance_history_by_time ON balance_history (generation, account_id, at, seq);
+`;
+
+interface HistoryRow {
+  account_id: string;
+  transaction_id: string;
+  kind: string | null;
+  amount: string;
+  counterparty: string | null;
+  balance_after: string;
+  at: string;
+  position: string;
+}
+
+const entryFromRow = (row: HistoryRow): BalanceEntry => ({
+  accountId: row.account_id,
+  transactionId: row.transaction_id,
+  kind: row.kind as BalanceEntry['kind'],
+  amount: row.amount,
+  counterparty: row.counterparty,
+  balanceAfter: row.balance_after,
+  at: row.at,
+  position: row.position,
+});
+
+const page = (rows: HistoryRow[], first: number): BalanceEntryPage => ({
+  entries: rows.slice(0, first).map(entryFromRow),
+  hasNextPage: rows.length > first,
+});
+
+export interface HistoryTable {
+  /** Inside the caller's transaction; an entry already there is left as it is. */
+  insert(generation: string, entries: readonly BalanceEntry[]): void;
+  balanceAt(generation: string, accountId: string, at: string): string;
+  statementEntries(generation: string, accountId: string, query: StatementQuery): BalanceEntryPage;
+  balanceChanges(generation: string, query: BalanceChangesQuery): BalanceEntryPage;
+}
+
+export function createHistoryTable(db: Database.Database): HistoryTable {
+  const sql = {
+    insert: db.prepare(
+      `INSERT INTO balance_history (generation, account_id, seq, transaction_id, kind, amount, counterparty,
+         balance_after, at, position)
+       VALUES (@generation, @accountId, @seq, @transactionId, @kind, @amount, @counterparty, @balanceAfter, @at, @position)
+       ON CONFLICT DO NOTHING`,
+    ),
+    balanceAt: db
+      .prepare<[string, string, string], string>(
+        `SELECT balance_after FROM balance_history WHERE generation = ? AND account_id = ? AND at <= ?
+         ORDER BY at DESC, seq DESC LIMIT 1`,
+      )
+      .pluck(),
+    statement: db.prepare<Record<string, unknown>, HistoryRow>(
+      `SELECT * FROM balance_history WHERE generation = @generation AND account_id = @accountId
+         AND at > @from AND at <= @to AND (at, seq) > (@afterAt, @afterSeq)
+       ORDER BY at, seq LIMIT @limit`,
+    ),
+    changes: db.prepare<Record<string, unknown>, HistoryRow>(
+      `SELECT * FROM balance_history WHERE generation = @generation
+         AND account_id IN (SELECT value FROM json_each(@accountIds)) AND seq > @after
+       ORDER BY seq LIMIT @limit`,
+    ),
+  };
+  return {
+    insert(generation, entries) {
+      for (const entry of entries) sql.insert.run({ generation, ...entry, seq: sequenceOf(entry.position) });
+    },
+    balanceAt: (generation, accountId, at) => sql.balanceAt.get(generation, accountId, at) ?? '0',
+    statementEntries(generation, accountId, query) {
+      const first = Math.max(0, query.first);
+      const rows = sql.statement.all({
+        generation,
+        accountId,
+        from: query.from,
+        to: query.to,
+        // Without a cursor the window's start bounds the scan on its own.
+        afterAt: query.after?.at ?? '',
+        afterSeq: query.after?.sequence ?? 0,
+        limit: first + 1,
+      });
+      return page(rows, first);
+    },
+    balanceChanges(generation, query) {
+      const first = Math.max(0, query.first);
+      const rows = sql.changes.all({
+        generation,
+        accountIds: JSON.stringify(query.accountIds),
+        after: query.afterSequence,
+        limit: first + 1,
+      });
+      return page(rows, first);
+    },
+  };
+}
