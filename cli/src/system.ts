@@ -10,7 +10,9 @@ import {
 } from '@ledger/write-service';
 import { createGrpcEventSource, createProjectorTask, readPartitionProgress, rebuildBalance } from '@ledger/projector';
 import type { EventSource, ReadModel } from '@ledger/projector';
-import { createGateway, createGrpcCommands } from '@ledger/gateway';
+import { createGateway, createGrpcCommands, createInProcessCommands } from '@ledger/gateway';
+import type { Commands } from '@ledger/gateway';
+import type { LedgerCommands } from '@ledger/schema';
 import { persistedDocuments } from '@ledger/client';
 import { createEngines } from './engines.js';
 
@@ -33,7 +35,8 @@ export interface RunningSystem {
 
 /**
  * The composition root of the services: builds each role's parts from the configuration and
- * starts them. `all` is the three roles in one process, wired through the same gRPC API.
+ * starts them. `all` is the three roles in one process: the gateway calls the command service
+ * directly; the projector still replays the store over the write service's gRPC API.
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const { config, logger, roles } = options;
@@ -61,10 +64,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   try {
     let grpcPort: number | undefined;
     let writeServiceAddress = config.WRITE_SERVICE_GRPC;
+    let localCommands: LedgerCommands | undefined;
 
     if (roles.has('write-service')) {
       const store = await engines.eventStore();
       const commands = createCommandService({ store, logger, snapshotEvery: config.LEDGER_SNAPSHOT_EVERY });
+      localCommands = commands;
       const server = createGrpcServer({ commands, store, logger });
       const all = roles.size > 1;
       const port = config.GRPC_PORT ?? 50051;
@@ -117,7 +122,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     let gatewayPort: number | undefined;
     if (roles.has('gateway')) {
       const readModel: ReadModel = await engines.readModel();
-      const commands = createGrpcCommands({ address });
+      // A gateway beside the write service calls it directly; from another process, over gRPC.
+      const commands: Commands = localCommands
+        ? createInProcessCommands(localCommands)
+        : createGrpcCommands({ address });
       stops.push(() => commands.close());
       const gateway = createGateway({
         commands,

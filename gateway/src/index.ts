@@ -6,6 +6,7 @@ export { buildLedgerSchema } from './api/graphql/schema.js';
 export type { Commands, AccountOpened, TransactionAccepted } from './ports/commands.js';
 export type { Consistency, Teller } from './application/teller.js';
 export { createGrpcCommands } from './adapters/grpc/commands.js';
+export { createInProcessCommands } from './adapters/in-process/commands.js';
 export type { GrpcCommandsOptions } from './adapters/grpc/commands.js';
 export type { RateLimit, RateDecision } from './ports/rate-limit.js';
 export { createMemoryRateLimit } from './adapters/rate-limit/memory.js';
