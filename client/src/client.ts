@@ -1,5 +1,5 @@
 import { print } from 'graphql';
-import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
+import type { DocumentNode, ExecutionResult, GraphQLFormattedError } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createClient } from 'graphql-ws';
 import type { Client as WsClient } from 'graphql-ws';
@@ -9,6 +9,13 @@ export interface LedgerClientOptions {
   /** HTTP endpoint, e.g. http://localhost:4000/graphql (the websocket URL is derived from it). */
   readonly url: string;
   readonly headers?: Record<string, string>;
+  /**
+   * More gateways for subscriptions: when the websocket drops, the client reconnects to the next
+   * one in turn (then back to `url`), with backoff, and resumes every subscription.
+   */
+  readonly failover?: readonly string[];
+  /** Reconnection attempts after the websocket drops, before subscriptions fail (default 10). */
+  readonly reconnectAttempts?: number;
   /** A query or mutation not answered within this many ms rejects (its effect is then unknown: retry with the same idempotency key). */
   readonly timeoutMs?: number;
 }
@@ -58,14 +65,23 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
   let connected = false;
   const wsClient = (): WsClient => {
     if (!ws) {
+      const endpoints = [options.url, ...(options.failover ?? [])].map((url) => url.replace(/^http/, 'ws'));
+      let endpoint = 0;
       ws = createClient({
-        url: options.url.replace(/^http/, 'ws'),
+        url: () => endpoints[endpoint % endpoints.length]!,
         webSocketImpl: WebSocket,
         lazy: true,
-        retryAttempts: 0,
+        retryAttempts: options.reconnectAttempts ?? 10,
+        // 250 ms doubling up to 8 s, plus jitter so clients of a failed gateway do not come back together.
+        retryWait: (retries) =>
+          new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** retries, 8_000) + Math.random() * 250)),
       });
       ws.on('connected', () => (connected = true));
-      ws.on('closed', () => (connected = false));
+      ws.on('closed', (event) => {
+        connected = false;
+        // A dropped or refused connection: the next attempt goes to the next gateway.
+        if ((event as { code?: number } | undefined)?.code !== 1000) endpoint++;
+      });
     }
     return ws;
   };
@@ -132,34 +148,42 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
       if (connected) setTimeout(markReady, 50);
       // The text goes along with the hash: graphql-ws requires it, and a gateway that knows the hash ignores it.
       const hash = hashOf(document);
-      const dispose = client.subscribe<Result>(
-        {
-          query: print(document),
-          variables: variables as Record<string, unknown>,
-          ...(hash === undefined ? {} : { extensions: persistedQuery(hash) }),
-        },
-        {
-          next(value) {
-            markReady();
-            if (value.errors?.length) {
-              failure = new LedgerClientError(value.errors);
-              markFailed(failure);
-              return finish();
-            }
-            const data = value.data as Result;
-            const waiter = waiters.shift();
-            if (waiter) waiter.resolve({ value: data, done: false });
-            else queue.push(data);
-          },
-          error(error) {
-            failure = error instanceof Error || Array.isArray(error) ? error : new Error(String(error));
-            if (Array.isArray(error)) failure = new LedgerClientError(error as GraphQLFormattedError[]);
+      // graphql-ws sends this same payload again when it reconnects: keeping `after` at the last
+      // cursor delivered makes the server resume right after it.
+      const payload = {
+        query: print(document),
+        variables: { ...(variables as Record<string, unknown>) },
+        ...(hash === undefined ? {} : { extensions: persistedQuery(hash) }),
+      };
+      const resumable = declaresVariable(document, 'after');
+      let lastDelivered: string | undefined;
+      const dispose = client.subscribe<Result>(payload, {
+        next(value) {
+          markReady();
+          if (value.errors?.length) {
+            failure = new LedgerClientError(value.errors);
             markFailed(failure);
-            finish();
-          },
-          complete: finish,
+            return finish();
+          }
+          const data = value.data as Result;
+          // A state sent again after a reconnect (a subscription that starts with the current state).
+          const text = JSON.stringify(data);
+          if (text === lastDelivered) return;
+          lastDelivered = text;
+          const cursor = resumable ? cursorOf(data) : undefined;
+          if (cursor !== undefined) payload.variables.after = cursor;
+          const waiter = waiters.shift();
+          if (waiter) waiter.resolve({ value: data, done: false });
+          else queue.push(data);
         },
-      );
+        error(error) {
+          failure = error instanceof Error || Array.isArray(error) ? error : new Error(String(error));
+          if (Array.isArray(error)) failure = new LedgerClientError(error as GraphQLFormattedError[]);
+          markFailed(failure);
+          finish();
+        },
+        complete: finish,
+      });
       return {
         ready,
         close() {
@@ -188,4 +212,20 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
       await ws?.dispose();
     },
   };
+}
+
+function declaresVariable(document: DocumentNode, name: string): boolean {
+  return document.definitions.some(
+    (definition) =>
+      definition.kind === 'OperationDefinition' &&
+      (definition.variableDefinitions ?? []).some((variable) => variable.variable.name.value === name),
+  );
+}
+
+/** The `cursor` of a subscription event's root field, if it selects one. */
+function cursorOf(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const [root] = Object.values(data as Record<string, unknown>);
+  const cursor = typeof root === 'object' && root !== null ? (root as { cursor?: unknown }).cursor : undefined;
+  return typeof cursor === 'string' ? cursor : undefined;
 }

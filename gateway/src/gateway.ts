@@ -10,6 +10,7 @@ import type { LedgerQueries } from '@ledger/schema';
 import type { Commands } from './ports/commands.js';
 import type { RateLimit } from './ports/rate-limit.js';
 import type { ReadProgress, RunRebuild } from './ports/system.js';
+import { createBalanceFeed } from './application/balance-feed.js';
 import { createNotificationHub } from './application/notification-hub.js';
 import { createReadYourWrites } from './application/read-your-writes.js';
 import { createRebuildTracker } from './application/rebuild-tracker.js';
@@ -90,7 +91,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     leases: options.leases,
     rebuild: () => rebuilds?.status() ?? { phase: 'idle' },
   });
-  const context: GatewayContext = { teller, readModel, hub, system, livePollMs: options.pollMs ?? 1_000 };
+  const livePollMs = options.pollMs ?? 1_000;
+  const balanceFeed = createBalanceFeed({ readModel, hub, partitions: options.partitions, logger, pollMs: livePollMs });
+  const context: GatewayContext = { teller, readModel, hub, balanceFeed, system, livePollMs };
   const formatError = createErrorFormatter(logger);
   const trustedDocuments = options.trustedDocuments ?? { mode: 'off', manifest: {} };
   const introspection = options.introspection ?? true;
@@ -176,12 +179,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     switch (phase.kind) {
       case 'created':
         phase = { kind: 'closed' };
+        balanceFeed.close();
         return hub.close();
       case 'starting':
         await phase.started.catch(() => undefined);
         return close();
       case 'listening': {
-        const done = phase.stop().finally(() => hub.close());
+        const done = phase.stop().finally(() => {
+          balanceFeed.close();
+          return hub.close();
+        });
         phase = { kind: 'closing', done };
         await done;
         phase = { kind: 'closed' };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ValidationError } from '@ledger/platform';
 import type { AccountCursor, BalanceEntryCursor, TransactionCursor } from '@ledger/schema';
 
@@ -50,4 +51,27 @@ export function decodeStatementCursor(text: string): BalanceEntryCursor {
   const [at, sequence] = decode(text, 's');
   if (!/^\d{1,15}$/.test(sequence) || Number.isNaN(Date.parse(at))) throw new ValidationError('malformed cursor');
   return { at, sequence: Number(sequence) };
+}
+
+/** Which accounts a live-feed cursor belongs to (ids sorted). */
+const accountSetDigest = (accountIds: readonly string[]): string =>
+  createHash('sha256').update(accountIds.join(',')).digest('base64url').slice(0, 12);
+
+/**
+ * A live feed's resume point: for each account (ids sorted) the sequence of the last change
+ * delivered, everything before it having been delivered too, tied to the set of accounts.
+ */
+export const encodeFeedCursor = (accountIds: readonly string[], sequences: readonly number[]): string =>
+  encode(['f', accountSetDigest(accountIds), sequences.join('.')]);
+
+export function decodeFeedCursor(text: string, accountIds: readonly string[]): number[] {
+  const [digest, list] = decode(text, 'f');
+  const sequences = list.split('.');
+  if (sequences.length !== accountIds.length || !sequences.every((value) => /^\d{1,15}$/.test(value))) {
+    throw new ValidationError('malformed cursor');
+  }
+  if (digest !== accountSetDigest(accountIds)) {
+    throw new ValidationError('the cursor belongs to a subscription to other accounts');
+  }
+  return sequences.map(Number);
 }

@@ -2,6 +2,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ValidationError } from '@ledger/platform';
 import {
+  decodeFeedCursor,
+  decodeStatementCursor,
+  encodeFeedCursor,
+  encodeStatementCursor,
   decodeAccountCursor,
   decodeTransactionCursor,
   encodeAccountCursor,
@@ -39,5 +43,20 @@ describe('pagination cursors', () => {
     ]) {
       assert.throws(() => decodeAccountCursor(bad), ValidationError, bad);
     }
+  });
+
+  test('a live-feed cursor round-trips for its own accounts and is refused for others', () => {
+    const ids = ['a-1', 'b-2', 'c-3'];
+    const cursor = encodeFeedCursor(ids, [4, 0, 17]);
+    assert.deepEqual(decodeFeedCursor(cursor, ids), [4, 0, 17]);
+    assert.throws(() => decodeFeedCursor(cursor, ['a-1', 'b-2']), ValidationError);
+    assert.throws(() => decodeFeedCursor(cursor, ['a-1', 'b-2', 'd-4']), /other accounts/);
+    assert.throws(() => decodeFeedCursor(encodeAccountCursor({ owner: 'o', id: 'i' }), ids), ValidationError);
+  });
+
+  test('a statement cursor keeps the time and the sequence of its entry', () => {
+    const cursor = encodeStatementCursor({ at: '2024-01-01T00:00:00.000Z', position: '3:42' });
+    assert.deepEqual(decodeStatementCursor(cursor), { at: '2024-01-01T00:00:00.000Z', sequence: 42 });
+    assert.throws(() => decodeStatementCursor(encodeFeedCursor(['a'], [1])), ValidationError);
   });
 });

@@ -1,4 +1,5 @@
 import type { LedgerQueries } from '@ledger/schema';
+import type { BalanceFeed } from '../../application/balance-feed.js';
 import type { NotificationHub } from '../../application/notification-hub.js';
 import type { SystemStatus } from '../../application/system-status.js';
 import type { Teller } from '../../application/teller.js';
@@ -8,6 +9,8 @@ export interface GatewayContext {
   readonly teller: Teller;
   readonly readModel: LedgerQueries;
   readonly hub: NotificationHub;
+  /** Balance changes from the history, for resumable subscriptions. */
+  readonly balanceFeed: BalanceFeed;
   /** The operator view (Query.system). */
   readonly system: SystemStatus;
   /** Re-check period of live subscriptions, for lost notifications. */

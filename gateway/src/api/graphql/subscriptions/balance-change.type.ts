@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { BalanceChange as BalanceChangeView } from '@ledger/schema';
+import type { BalanceChangeItem } from './live-feeds.js';
 import { DateTimeScalar } from '../scalars/date-time.scalar.js';
 import { MoneyScalar } from '../scalars/money.scalar.js';
 
@@ -22,9 +22,15 @@ export class BalanceChange {
 
   @Field(() => DateTimeScalar)
   at!: Date;
+
+  @Field(() => String, {
+    description:
+      'Opaque resume point: everything this subscription delivered up to here. Pass it back as `after` to continue after it.',
+  })
+  cursor!: string;
 }
 
-export function toBalanceChange(view: BalanceChangeView): BalanceChange {
+export function toBalanceChange(view: BalanceChangeItem): BalanceChange {
   return {
     accountId: view.accountId,
     balance: BigInt(view.balance),
@@ -32,5 +38,6 @@ export function toBalanceChange(view: BalanceChangeView): BalanceChange {
     transactionId: view.transactionId,
     position: view.position,
     at: new Date(view.at),
+    cursor: view.cursor,
   };
 }

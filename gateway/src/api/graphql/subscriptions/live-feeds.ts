@@ -1,6 +1,7 @@
 import { parsePosition } from '@ledger/platform';
 import { notifySubjects } from '@ledger/schema';
-import type { BalanceChange, TransactionView } from '@ledger/schema';
+import type { BalanceChange, BalanceEntry, TransactionView } from '@ledger/schema';
+import { decodeFeedCursor, encodeFeedCursor } from '../../../domain/cursor.js';
 import type { GatewayContext } from '../context.js';
 import { createLiveStream } from './live-stream.js';
 import type { LiveStream } from './live-stream.js';
@@ -14,25 +15,29 @@ const sequenceOf = (position: unknown): number | null => {
   }
 };
 
+/** A balance change as a subscription delivers it: with the resume point it stands for. */
+export type BalanceChangeItem = BalanceChange & { readonly cursor: string };
+
 /**
- * Balance changes of `accountIds`. One account's events share a partition, so its changes are in
- * order by sequence: a change at or below the last one delivered is a redelivery and is dropped.
+ * Balance changes of `accountIds`, read from the balance history: after the cursor `after` when
+ * given (the changes the client missed first, then live), else from now. Each carries the cursor
+ * of everything delivered so far, per account, so a client that reconnects misses nothing and
+ * receives nothing twice. One account's changes come in position order.
  */
 export async function subscribeBalanceChanges(
   context: GatewayContext,
   accountIds: readonly string[],
-): Promise<LiveStream<BalanceChange>> {
-  const stream = createLiveStream<BalanceChange>();
-  const last = new Map<string, number>();
+  after: string | undefined,
+): Promise<LiveStream<BalanceChangeItem>> {
+  const ids = [...new Set(accountIds)].sort();
+  const starts = after === undefined ? await context.balanceFeed.now(ids) : decodeFeedCursor(after, ids);
+  const delivered = [...starts];
+  const stream = createLiveStream<BalanceChangeItem>();
   try {
-    for (const accountId of accountIds) {
-      const stop = await context.hub.listen(notifySubjects.balance(accountId), (payload) => {
-        const change = payload as BalanceChange | null;
-        const sequence = sequenceOf(change?.position);
-        if (!change || sequence === null || change.accountId !== accountId) return;
-        if (sequence <= (last.get(accountId) ?? 0)) return;
-        last.set(accountId, sequence);
-        stream.push(change);
+    for (const [index, accountId] of ids.entries()) {
+      const stop = await context.balanceFeed.follow(accountId, starts[index]!, (entry) => {
+        delivered[index] = sequenceOf(entry.position)!;
+        stream.push({ ...balanceChangeOf(entry), cursor: encodeFeedCursor(ids, delivered) });
       });
       stream.onClose(stop);
     }
@@ -41,6 +46,17 @@ export async function subscribeBalanceChanges(
     throw error;
   }
   return stream;
+}
+
+function balanceChangeOf(entry: BalanceEntry): BalanceChange {
+  return {
+    accountId: entry.accountId,
+    balance: entry.balanceAfter,
+    delta: entry.amount,
+    transactionId: entry.transactionId,
+    position: entry.position,
+    at: entry.at,
+  };
 }
 
 /**

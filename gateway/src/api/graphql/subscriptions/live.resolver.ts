@@ -1,12 +1,13 @@
 import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import { ValidationError } from '@ledger/platform';
-import type { BalanceChange as BalanceChangeView, TransactionView } from '@ledger/schema';
+import type { TransactionView } from '@ledger/schema';
 import { requireId } from '@ledger/schema';
 import type { GatewayContext } from '../context.js';
 import { Transaction, toTransaction } from '../transaction/transaction.type.js';
 import { BalanceChange, toBalanceChange } from './balance-change.type.js';
 import { subscribeBalanceChanges, subscribeTransactionUpdates } from './live-feeds.js';
+import type { BalanceChangeItem } from './live-feeds.js';
 
 export const MAX_WATCHED_ACCOUNTS = 100;
 
@@ -15,18 +16,20 @@ type Data<Args> = SubscribeResolverData<unknown, Args, GatewayContext>;
 @Resolver()
 export class LiveResolver {
   @Subscription(() => BalanceChange, {
-    description: 'Every change of the balances of these accounts, in store order.',
-    subscribe: ({ args, context }: Data<{ accountIds: string[] }>) => {
+    description:
+      "Every change of the balances of these accounts, each account's in store order. With `after` (a change's cursor), first every change after it, then live: nothing missed, nothing twice.",
+    subscribe: ({ args, context }: Data<{ accountIds: string[]; after?: string | null }>) => {
       if (args.accountIds.length === 0 || args.accountIds.length > MAX_WATCHED_ACCOUNTS) {
         throw new ValidationError(`accountIds must list 1 to ${MAX_WATCHED_ACCOUNTS} accounts`);
       }
       const ids = [...new Set(args.accountIds.map((id) => requireId(id, 'accountIds')))];
-      return subscribeBalanceChanges(context, ids);
+      return subscribeBalanceChanges(context, ids, args.after ?? undefined);
     },
   })
   balanceChanged(
-    @Root() change: BalanceChangeView,
+    @Root() change: BalanceChangeItem,
     @Arg('accountIds', () => [ID]) _accountIds: string[],
+    @Arg('after', () => String, { nullable: true }) _after: string | null,
   ): BalanceChange {
     return toBalanceChange(change);
   }

@@ -1,0 +1,194 @@
+import { partitionOf } from '@ledger/platform';
+import type { Logger } from '@ledger/platform';
+import { notifySubjects } from '@ledger/schema';
+import type { BalanceEntry, LedgerQueries } from '@ledger/schema';
+import type { NotificationHub } from './notification-hub.js';
+
+/**
+ * Balance changes of one account at a time, read from the balance history, never from notifications
+ * alone: those only say when to look (they are fire-and-forget and can be lost). One follower per
+ * watched account and gateway reads the history once per change, whatever the number of
+ * subscribers; a subscriber that starts from an earlier point catches up on its own first, then
+ * joins the follower with no gap and no repeat. A periodic look catches what lost notifications hid.
+ */
+export interface BalanceFeed {
+  /**
+   * Calls `deliver` with every change of `accountId` after sequence `after`, in order, then with
+   * each new one. Resolves once live; the result stops it.
+   */
+  follow(accountId: string, after: number, deliver: (entry: BalanceEntry) => void): Promise<() => void>;
+  /** For each account, the sequence that following it "from now" starts after. */
+  now(accountIds: readonly string[]): Promise<number[]>;
+  close(): void;
+}
+
+export interface BalanceFeedOptions {
+  readonly readModel: LedgerQueries;
+  readonly hub: NotificationHub;
+  readonly partitions: number;
+  readonly logger: Logger;
+  /** How often every follower looks for changes whose notification was lost. */
+  readonly pollMs?: number;
+}
+
+const PAGE = 500;
+
+interface Listener {
+  /** Every change at or below this sequence has been delivered to it. */
+  last: number;
+  catchingUp: boolean;
+  readonly deliver: (entry: BalanceEntry) => void;
+}
+
+interface Follower {
+  readonly accountId: string;
+  readonly partition: number;
+  /** Every change at or below this sequence is known (and was fanned out). */
+  tail: number;
+  readonly listeners: Set<Listener>;
+  running: Promise<void> | null;
+  again: boolean;
+  stopListening: () => void;
+}
+
+const sequenceOf = (entry: BalanceEntry): number => Number(entry.position.slice(entry.position.indexOf(':') + 1));
+
+export function createBalanceFeed(options: BalanceFeedOptions): BalanceFeed {
+  const { readModel, hub, partitions, logger } = options;
+  const followers = new Map<string, Follower>();
+  // Followers being set up: a second subscriber waits for the first one's start point.
+  const starting = new Map<string, Promise<Follower>>();
+
+  /** Reads the account's history after `after` page by page, handing each entry to `each`. */
+  const readAfter = async (follower: Follower, after: number, each: (entry: BalanceEntry) => void) => {
+    let from = after;
+    for (;;) {
+      const query = {
+        partition: follower.partition,
+        accountIds: [follower.accountId],
+        afterSequence: from,
+        first: PAGE,
+      };
+      const page = await readModel.balanceChanges(query);
+      for (const entry of page.entries) {
+        from = sequenceOf(entry);
+        each(entry);
+      }
+      if (!page.hasNextPage || page.entries.length === 0) return;
+    }
+  };
+
+  /** Brings the follower's tail up to what the history holds; runs are serialised, wakes coalesced. */
+  const look = (follower: Follower): Promise<void> => {
+    if (follower.running) {
+      follower.again = true;
+      return follower.running;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        follower.again = false;
+        await readAfter(follower, follower.tail, (entry) => {
+          const sequence = sequenceOf(entry);
+          if (sequence <= follower.tail) return;
+          follower.tail = sequence;
+          for (const listener of follower.listeners) {
+            if (listener.catchingUp || sequence <= listener.last) continue;
+            listener.last = sequence;
+            listener.deliver(entry);
+          }
+        });
+      } while (follower.again && followers.get(follower.accountId) === follower);
+    };
+    follower.running = run()
+      .catch((error: unknown) => logger.warn({ err: error, accountId: follower.accountId }, 'balance feed read failed'))
+      .finally(() => {
+        follower.running = null;
+      });
+    return follower.running;
+  };
+
+  const followerOf = (accountId: string): Promise<Follower> => {
+    const follower = followers.get(accountId);
+    if (follower) return Promise.resolve(follower);
+    let pending = starting.get(accountId);
+    if (!pending) {
+      pending = startFollower(accountId).finally(() => starting.delete(accountId));
+      starting.set(accountId, pending);
+    }
+    return pending;
+  };
+
+  const startFollower = async (accountId: string): Promise<Follower> => {
+    const partition = partitionOf(accountId, partitions);
+    const created: Follower = {
+      accountId,
+      partition,
+      tail: 0,
+      listeners: new Set(),
+      running: null,
+      again: false,
+      stopListening: () => undefined,
+    };
+    try {
+      created.stopListening = await hub.listen(notifySubjects.balance(accountId), () => {
+        if (followers.get(accountId) === created) void look(created);
+      });
+      // Everything the read model holds now is the past: a follower starts after it.
+      created.tail = (await readModel.checkpoints())[partition] ?? 0;
+    } catch (error) {
+      created.stopListening();
+      throw error;
+    }
+    followers.set(accountId, created);
+    return created;
+  };
+
+  const timer = setInterval(() => {
+    for (const follower of followers.values()) void look(follower);
+  }, options.pollMs ?? 1_000);
+  timer.unref();
+
+  return {
+    async follow(accountId, after, deliver) {
+      const follower = await followerOf(accountId);
+      const listener: Listener = { last: after, catchingUp: true, deliver };
+      follower.listeners.add(listener);
+      const stop = (): void => {
+        follower.listeners.delete(listener);
+        if (follower.listeners.size === 0 && followers.get(accountId) === follower) {
+          followers.delete(accountId);
+          follower.stopListening();
+        }
+      };
+      try {
+        // Catch up from the history while the follower moves on; join it once level with it (the
+        // check and the join happen in one turn, so nothing the follower fans out falls between).
+        while (listener.last < follower.tail) {
+          const target = follower.tail;
+          await readAfter(follower, listener.last, (entry) => {
+            const sequence = sequenceOf(entry);
+            if (sequence <= listener.last) return;
+            listener.last = sequence;
+            deliver(entry);
+          });
+          // Nothing more below the tail the history held: the listener has all of it.
+          if (listener.last < target) listener.last = target;
+        }
+        listener.catchingUp = false;
+      } catch (error) {
+        stop();
+        throw error;
+      }
+      return stop;
+    },
+    async now(accountIds) {
+      const heads = await readModel.checkpoints();
+      return accountIds.map((id) => heads[partitionOf(id, partitions)] ?? 0);
+    },
+    close() {
+      clearInterval(timer);
+      for (const follower of followers.values()) follower.stopListening();
+      followers.clear();
+    },
+  };
+}
