@@ -5,7 +5,7 @@ import type { Logger } from '@ledger/platform';
 import type { AccountView, TransactionView } from '@ledger/schema';
 import type { ReadModel } from '../../ports/read-model.js';
 import { createElasticClient } from './client.js';
-import type { ElasticClientOptions } from './client.js';
+import type { ElasticClient, ElasticClientOptions } from './client.js';
 import { faultOf, faultOfError, guard } from './errors.js';
 import type { AccountDocument, CheckpointDocument, TransactionDocument } from './mappings.js';
 import { MAPPINGS, accountFromSource, transactionFromSource } from './mappings.js';
@@ -34,6 +34,11 @@ export interface ElasticReadModelOptions extends ElasticClientOptions {
    * returns once a refresh has made it searchable, so a read-your-writes query sees it.
    */
   readonly refresh?: 'wait_for' | boolean;
+  /**
+   * How much of its swap lock a rebuild must still hold to swap: covers the alias update's time on
+   * the way to the cluster and the clock difference between processes.
+   */
+  readonly swapMarginMs?: number;
 }
 
 /**
@@ -43,10 +48,18 @@ export interface ElasticReadModelOptions extends ElasticClientOptions {
  * sequence of their position, so a stale or fenced worker can never move them back.
  */
 export async function createElasticReadModel(options: ElasticReadModelOptions): Promise<ReadModel> {
+  return openElasticReadModel(createElasticClient(options), options);
+}
+
+/** The read model over a given client (tests pass one that holds calls to interleave others). */
+export async function openElasticReadModel(
+  elastic: ElasticClient,
+  options: Omit<ElasticReadModelOptions, 'url'>,
+): Promise<ReadModel> {
   const names = indexNames(options.indexPrefix ?? 'ledger');
   const refresh = options.refresh ?? 'wait_for';
   const log = options.logger?.child({ component: 'elastic-read-model' });
-  const { client, bulkOptions } = createElasticClient(options);
+  const { client, bulkOptions } = elastic;
   const swapLock = createSwapLock(client, names.locks);
 
   const requireGenerationId = (generation: string): void => {
