@@ -131,6 +131,9 @@ export function defineReadModelContract(
         checkpoint: 3,
       });
 
+      assert.equal(await rm.swap(candidate), false, 'a swap needs its own lock');
+      assert.equal(await rm.activeGeneration(), old);
+      assert.equal(await rm.beginSwap(candidate, 60_000), true);
       assert.equal(await rm.swap(candidate), true);
       assert.equal(await rm.activeGeneration(), candidate);
       assert.equal((await rm.getAccount('a'))?.balance, '5');
@@ -155,10 +158,12 @@ export function defineReadModelContract(
       await commitTo(rm, candidate, { partition: 0, checkpoint: 9 });
       await commitTo(rm, candidate, { partition: 3, checkpoint: 1 });
 
+      assert.equal(await rm.beginSwap(candidate, 60_000), true);
       assert.equal(await rm.swap(candidate), false);
       assert.equal(await rm.activeGeneration(), active);
 
       await commitTo(rm, candidate, { partition: 3, checkpoint: 2 });
+      assert.equal(await rm.beginSwap(candidate, 60_000), true);
       assert.equal(await rm.swap(candidate), true);
       assert.equal(await rm.activeGeneration(), candidate);
     });
@@ -198,6 +203,8 @@ export function defineReadModelContract(
       assert.equal(await liveCommit(rm, active, 1), 'swap-pending');
       await new Promise((resolve) => setTimeout(resolve, 500));
       assert.equal(await liveCommit(rm, active, 1), 'committed');
+      assert.equal(await rm.swap(candidate), false, 'a lapsed lock is not enough to swap');
+      assert.equal(await rm.activeGeneration(), active);
       const other = await rm.createGeneration();
       assert.equal(await rm.beginSwap(other, 60_000), true, 'a lapsed lock can be taken by another generation');
       await rm.endSwap(other);

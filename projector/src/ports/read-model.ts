@@ -52,9 +52,11 @@ export interface ReadModel extends LedgerQueries {
   /** Releases the swap lock if `generation` holds it (a no-op otherwise). */
   endSwap(generation: string): Promise<void>;
   /**
-   * Makes `generation` active, atomically, if for every partition its checkpoint is at least the
-   * active generation's. Returns false (and changes nothing) otherwise, or while another generation
-   * holds an unexpired swap lock. Releases `generation`'s swap lock either way.
+   * Makes `generation` active, atomically, if it holds its own unexpired swap lock (from
+   * `beginSwap`) and for every partition its checkpoint is at least the active generation's.
+   * Returns false (and changes nothing) otherwise: without the lock, a live commit could land in
+   * the old generation between the comparison and the switch and be lost. Releases `generation`'s
+   * swap lock either way. Swapping to the active generation is a no-op that returns true.
    */
   swap(generation: string): Promise<boolean>;
   /** Deletes an inactive generation's data (and its swap lock). */

@@ -168,6 +168,8 @@ export function createFakeElasticsearch(): FakeElasticsearch {
 
   const names = (index: string | string[]): string[] => (Array.isArray(index) ? index : [index]);
 
+  // Each operation types its own params; the table only dispatches by name.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const operations: Record<string, (params: any, options?: TransportRequestOptions) => unknown> = {
     get(params: { index: string; id: string }, options) {
       const result = getOne(params.index, params.id);

@@ -67,7 +67,7 @@ if (url === null) {
   const nextPrefix = () => `${run}-${++models}`;
   after(() => deleteIndices(url, run));
 
-  // refresh: true keeps the suite fast; the default ('wait_for') has its own test below.
+  // refresh: true lets the suite's searches see each commit at once; 'wait_for' has its own test below.
   defineReadModelContract('elastic', ({ partitions }) =>
     createElasticReadModel({ url, partitions, indexPrefix: nextPrefix(), refresh: true }),
   );
@@ -96,6 +96,7 @@ if (url === null) {
 
       const next = await rebuild!.createGeneration();
       await rebuild!.commit(next, batch({ partition: 1, accounts: [a], checkpoint: 1 }), { requireActive: false });
+      assert.equal(await rebuild!.beginSwap(next, 60_000), true);
       assert.equal(await rebuild!.swap(next), true);
       assert.equal(await gateway!.activeGeneration(), next);
       assert.equal(
@@ -106,8 +107,8 @@ if (url === null) {
       assert.deepEqual(await gateway!.getAccount('a'), a);
     });
 
-    test('with the default refresh (wait_for), a search right after a commit sees it', async () => {
-      const readModel = await open();
+    test("with refresh 'wait_for', a search right after a commit sees it", async () => {
+      const readModel = await open({ refresh: 'wait_for' });
       const generation = await readModel.activeGeneration();
       const result = await readModel.commit(
         generation,
@@ -219,6 +220,32 @@ if (url === null) {
       await readModel.endSwap(active);
       assert.equal(await readModel.commit(candidate, batch({ checkpoint: 3 }), { requireActive: true }), 'committed');
       await assert.rejects(readModel.beginSwap('g-nope', 1_000), { code: 'NOT_FOUND' });
+    });
+
+    test('by default a commit asks for no refresh, and a read by id sees it at once', async () => {
+      const readModel = await open();
+      const generation = await readModel.activeGeneration();
+      const a = account('a', { position: '0:1' });
+      assert.equal(
+        await readModel.commit(generation, batch({ accounts: [a], checkpoint: 1 }), { requireActive: true }),
+        'committed',
+      );
+      assert.deepEqual(await readModel.getAccount('a'), a);
+    });
+
+    test('a deleted lock index is an error naming it, and is not recreated by a write', async () => {
+      const indexPrefix = nextPrefix();
+      const readModel = await open({ indexPrefix, refresh: true });
+      const names = indexNames(indexPrefix);
+      const candidate = await readModel.createGeneration();
+      const { client } = createElasticClient({ url });
+      try {
+        await client.indices.delete({ index: names.locks });
+        await assert.rejects(readModel.beginSwap(candidate, 10_000), new RegExp(names.locks));
+        assert.equal(await client.indices.exists({ index: names.locks }), false);
+      } finally {
+        await client.close();
+      }
     });
   });
 }

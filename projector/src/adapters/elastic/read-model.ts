@@ -3,7 +3,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import { IllegalStateError, NotFoundError } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
 import type { AccountView, TransactionView } from '@ledger/schema';
-import type { ReadModel } from '../../ports/read-model.js';
+import type { CommitResult, ProjectionBatch, ReadModel } from '../../ports/read-model.js';
 import { createElasticClient } from './client.js';
 import type { ElasticClient, ElasticClientOptions } from './client.js';
 import { faultOf, faultOfError, guard } from './errors.js';
@@ -12,7 +12,8 @@ import { MAPPINGS, accountFromSource, transactionFromSource } from './mappings.j
 import type { IndexKind } from './names.js';
 import { FIRST_GENERATION, INDEX_KINDS, indexNames, isGenerationId, newGenerationId } from './names.js';
 import { accountPage, accountsSearch, transactionPage, transactionsSearch } from './queries.js';
-import { SWAP_LOCK_MAPPING, createSwapLock } from './swap-lock.js';
+import { LOCK_ID, SWAP_LOCK_MAPPING, createSwapLock } from './swap-lock.js';
+import type { LockDoc } from './swap-lock.js';
 import { bulkError, bulkFailures, checkpointRequest, documentOperations } from './writes.js';
 import type { HistoryDocument } from './history.js';
 import {
@@ -30,8 +31,9 @@ export interface ElasticReadModelOptions extends ElasticClientOptions {
   readonly indexPrefix?: string;
   readonly logger?: Logger;
   /**
-   * How a commit to the active generation becomes visible to searches: 'wait_for' (default)
-   * returns once a refresh has made it searchable, so a read-your-writes query sees it.
+   * Whether a commit waits until searches see it: false (default) leaves that to the index's
+   * refresh interval (1 s), 'wait_for' waits for the next refresh, true forces one. Reads by id
+   * (what read-your-writes waits on) see a commit at once either way.
    */
   readonly refresh?: 'wait_for' | boolean;
   /**
@@ -57,7 +59,8 @@ export async function openElasticReadModel(
   options: Omit<ElasticReadModelOptions, 'url'>,
 ): Promise<ReadModel> {
   const names = indexNames(options.indexPrefix ?? 'ledger');
-  const refresh = options.refresh ?? 'wait_for';
+  const refresh = options.refresh ?? false;
+  const swapMarginMs = options.swapMarginMs ?? 1_000;
   const log = options.logger?.child({ component: 'elastic-read-model' });
   const { client, bulkOptions } = elastic;
   const swapLock = createSwapLock(client, names.locks);
@@ -133,16 +136,15 @@ export async function openElasticReadModel(
     }
   };
 
-  const commit: ReadModel['commit'] = async (generation, batch, { requireActive }) => {
-    requireGenerationId(generation);
-    const [active, swapping] = await Promise.all([
-      activeGeneration(),
-      requireActive ? swapLock.holder() : Promise.resolve(undefined),
-    ]);
-    if (requireActive && active !== generation) return 'inactive-generation';
-    if (swapping !== undefined) return 'swap-pending';
-    // Searches read the active generation only; a candidate is refreshed once, before its swap.
-    const visibility = active === generation && refresh !== false ? { refresh } : {};
+  // The active generation changes only at a swap: commits keep it between them and read it again
+  // when a commit's own check finds it moved (a swap by another process).
+  let knownActive: string | undefined;
+  const activeNow = async (): Promise<string> => (knownActive = await activeGeneration());
+
+  const writeBatch = async (generation: string, batch: ProjectionBatch): Promise<void> => {
+    // No refresh by default: reads by id are real-time (mget); searches see the batch within the
+    // index's refresh interval, and a candidate is refreshed once, before its swap.
+    const visibility = refresh !== false ? { refresh } : {};
     const history = historyOperations(names, generation, batch.history ?? []);
     if (history.length > 0) {
       // Before the documents, in a request of its own: an account document that landed means its
@@ -159,49 +161,92 @@ export async function openElasticReadModel(
     }
     // After the documents only: a checkpoint must never cover a document that did not land.
     await writeCheckpoint(generation, batch.partition, batch.checkpoint);
-    if (requireActive) {
-      // Elasticsearch has no transaction around the checks and the writes, so they are made again
-      // afterwards, lock first and alias second (a swap moves the alias first and frees the lock
-      // second). If both still read as before, the lock was taken after these writes and the
-      // rebuild saw them; otherwise the batch may be missing from the generation swapping in, and
-      // the caller redoes it (harmless: every write is guarded by position).
-      if ((await swapLock.holder()) !== undefined) return 'swap-pending';
-      if ((await activeGeneration()) !== generation) return 'inactive-generation';
+  };
+
+  /**
+   * A live commit. Elasticsearch has no transaction around checks and writes, so the swap lock is
+   * read before the writes and again after them, together with the alias (one real-time mget). A
+   * swap moves the alias only under a lock it renewed just before, and every write of the lock
+   * document changes its version: if the version is unchanged and the lock free afterwards, no swap
+   * ran during the writes and the alias read then is the one they went to. Otherwise the caller
+   * redoes the batch (harmless: every write is guarded by position).
+   */
+  const commitLive = async (generation: string, batch: ProjectionBatch): Promise<CommitResult> => {
+    const before = await swapLock.read();
+    if (swapLock.isHeld(before)) return 'swap-pending';
+    // What this process knew may be stale (another process swapped): asked again before refusing.
+    if ((knownActive ?? (await activeNow())) !== generation && (await activeNow()) !== generation) {
+      return 'inactive-generation';
     }
+    await writeBatch(generation, batch);
+    const { docs } = await client.mget<unknown>({
+      docs: [
+        { _index: names.locks, _id: LOCK_ID },
+        { _index: names.alias('checkpoints'), _id: String(batch.partition) },
+      ],
+    });
+    const after = swapLock.stateOf(docs[0] as LockDoc);
+    if (after.version !== before.version || swapLock.isHeld(after)) return 'swap-pending';
+    const checkpoint = docs[1]!;
+    if ('error' in checkpoint) throw new IllegalStateError('read model has no active generation');
+    knownActive = names.generationOf(checkpoint._index, 'checkpoints') ?? undefined;
+    return knownActive === generation ? 'committed' : 'inactive-generation';
+  };
+
+  const commit: ReadModel['commit'] = async (generation, batch, { requireActive }) => {
+    requireGenerationId(generation);
+    if (requireActive) return commitLive(generation, batch);
+    await writeBatch(generation, batch);
     return 'committed';
   };
 
+  // What this process asked for at beginSwap; the renewal before the alias move asks for as much.
+  const lockTtls = new Map<string, number>();
+
+  /**
+   * Swaps only under `generation`'s own lock with more than the margin left, checked before and
+   * renewed right before the alias move (a write conditional on the lock as first read): the lock
+   * is held without a gap from the checkpoint comparison to the move, so no live commit lands in the
+   * old generation in between. The refresh comes first, being the slowest step.
+   */
   const swap = async (generation: string): Promise<boolean> => {
     requireGenerationId(generation);
-    const holder = await swapLock.holder();
-    if (holder !== undefined && holder !== generation) return false;
     try {
-      return await switchAliases(generation);
+      const lock = await swapLock.read();
+      const active = await activeNow();
+      if (active === generation) return true;
+      if (!swapLock.ownedBy(lock, generation, swapMarginMs)) return false;
+      await client.indices.refresh({ index: INDEX_KINDS.map((kind) => names.index(generation, kind)) });
+      const [candidate, current] = await Promise.all([checkpointsOf(generation), checkpointsOf(active)]);
+      if (current.some((sequence, partition) => candidate[partition]! < sequence)) return false;
+      const ttlMs = lockTtls.get(generation) ?? lock.lock!.expiresAt - Date.now();
+      if (ttlMs <= 2 * swapMarginMs) return false;
+      if (!(await swapLock.renew(lock, generation, ttlMs, swapMarginMs))) return false;
+      return await switchAliases(active, generation, ttlMs - 2 * swapMarginMs);
     } finally {
       // After the alias moved: a commit that then finds the lock free also finds the new alias.
+      lockTtls.delete(generation);
       await swapLock.release(generation);
     }
   };
 
-  const switchAliases = async (generation: string): Promise<boolean> => {
-    const active = await activeGeneration();
-    if (active === generation) return true;
-    const [candidate, current] = await Promise.all([checkpointsOf(generation), checkpointsOf(active)]);
-    if (current.some((sequence, partition) => candidate[partition]! < sequence)) return false;
-    await client.indices.refresh({ index: INDEX_KINDS.map((kind) => names.index(generation, kind)) });
+  const switchAliases = async (active: string, generation: string, budgetMs: number): Promise<boolean> => {
     try {
       // One request, applied atomically: every remove must find its alias on the generation we
       // compared against, so a concurrent swap makes this one fail whole rather than half apply.
+      // The master must start it while the lock is still ours, or refuse it.
       await client.indices.updateAliases({
         actions: INDEX_KINDS.flatMap((kind): estypes.IndicesUpdateAliasesAction[] => [
           { remove: { index: names.index(active, kind), alias: names.alias(kind), must_exist: true } },
           { add: { index: names.index(generation, kind), alias: names.alias(kind) } },
         ]),
+        master_timeout: `${budgetMs}ms`,
       });
     } catch (error) {
       if (faultOfError(error) !== 'alias-missing') throw error;
-      return (await activeGeneration()) === generation;
+      return (await activeNow()) === generation;
     }
+    knownActive = generation;
     log?.info({ from: active, to: generation }, 'read model generation swapped');
     return true;
   };
@@ -211,7 +256,9 @@ export async function openElasticReadModel(
     if (!(await client.indices.exists({ index: names.index(generation, 'checkpoints') }))) {
       throw new NotFoundError(`read model generation "${generation}" does not exist`);
     }
-    return swapLock.acquire(generation, ttlMs);
+    const acquired = await swapLock.acquire(generation, ttlMs);
+    if (acquired) lockTtls.set(generation, ttlMs);
+    return acquired;
   };
 
   const dropGeneration = async (generation: string): Promise<void> => {

@@ -140,6 +140,22 @@ describe('elastic read model: swap against live commits', () => {
     await assertNotLost(rm, result, 'acc-1');
   });
 
+  test('a live commit is four requests and asks for no refresh; the active generation is remembered', async () => {
+    const { rm, fake } = await open({ refresh: undefined });
+    const active = await rm.activeGeneration();
+    assert.equal(await liveCommit(rm, active, 'acc-1', 1), 'committed');
+    const from = fake.calls.length;
+    assert.equal(await liveCommit(rm, active, 'acc-1', 2), 'committed');
+    const calls = fake.calls.slice(from);
+    assert.deepEqual(
+      calls.map((call) => call.name),
+      ['get', 'bulk', 'index', 'mget'],
+      'lock, documents, checkpoint, then lock and alias together',
+    );
+    assert.equal(calls[1]!.params.refresh, undefined);
+    assert.equal((await rm.getAccount('acc-1'))?.balance, '2', 'reads by id see it at once');
+  });
+
   test('a deleted lock index is an error, never "no lock", and is not recreated with guessed mappings', async () => {
     const { rm, fake } = await open();
     const active = await rm.activeGeneration();

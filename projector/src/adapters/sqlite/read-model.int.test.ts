@@ -42,6 +42,7 @@ test('handles on one file (gateway, projector, rebuild) share generations, commi
       { partition: 1, accounts: [account], transactions: [], checkpoint: 1 },
       { requireActive: false },
     );
+    assert.equal(await rebuild.beginSwap(next, 60_000), true);
     assert.equal(await rebuild.swap(next), true);
     assert.equal(await gateway.activeGeneration(), next);
     const refused = await projector.commit(

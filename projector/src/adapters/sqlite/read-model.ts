@@ -162,10 +162,11 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
 
   const swap = db.transaction((generation: string): boolean => {
     const holder = swapping();
-    if (holder !== undefined && holder !== generation) return false;
     sql.clearSwapLock.run(ALIAS, generation);
     const active = activeGeneration();
     if (active === generation) return true;
+    // The port asks for the caller's own lock (see ReadModel.swap); one transaction would be enough here.
+    if (holder !== generation) return false;
     const candidate = checkpointsOf(generation);
     const current = checkpointsOf(active);
     if (current.some((sequence, partition) => candidate[partition]! < sequence)) return false;
