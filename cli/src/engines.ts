@@ -62,7 +62,13 @@ export function createEngines(config: LedgerConfig, logger: Logger): Engines {
       async () => {
         if (config.MONGO_URL) {
           const { createMongoEventStore } = await import('@ledger/write-service/mongo');
-          return createMongoEventStore({ url: config.MONGO_URL, partitions: config.LEDGER_PARTITIONS, logger });
+          // The database named in MONGO_URL, else one named after the namespace.
+          return createMongoEventStore({
+            url: config.MONGO_URL,
+            database: config.LEDGER_NAMESPACE,
+            partitions: config.LEDGER_PARTITIONS,
+            logger,
+          });
         }
         return createSqliteEventStore({
           path: join(dataDir(), 'events.db'),
@@ -76,7 +82,12 @@ export function createEngines(config: LedgerConfig, logger: Logger): Engines {
       async () => {
         if (config.ELASTIC_URL) {
           const { createElasticReadModel } = await import('@ledger/projector/elastic');
-          return createElasticReadModel({ url: config.ELASTIC_URL, partitions: config.LEDGER_PARTITIONS, logger });
+          return createElasticReadModel({
+            url: config.ELASTIC_URL,
+            indexPrefix: config.LEDGER_NAMESPACE,
+            partitions: config.LEDGER_PARTITIONS,
+            logger,
+          });
         }
         return createSqliteReadModel({ path: join(dataDir(), 'read-model.db'), partitions: config.LEDGER_PARTITIONS });
       },

@@ -4,6 +4,7 @@ import {
   MongoErrorLabel,
   MongoNetworkError,
   MongoNotConnectedError,
+  MongoOperationTimeoutError,
   MongoServerError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
@@ -45,6 +46,18 @@ export async function claim<T>(on: LostRace['on'], write: Promise<T>): Promise<T
   }
 }
 
+// The server ran out of time: maxTimeMS/maxCommitTimeMS (50), or a write concern not acknowledged
+// within wtimeoutMS (64, WriteConcernTimeout, formerly WriteConcernFailed).
+const TIMED_OUT = new Set([50, 64]);
+
+/** The operation ran out of time, on the server or in the driver. */
+export function isTimeout(error: unknown): boolean {
+  if (error instanceof MongoOperationTimeoutError) return true;
+  if (!(error instanceof MongoServerError)) return false;
+  const concern = (error as { writeConcernError?: { code?: unknown } }).writeConcernError;
+  return TIMED_OUT.has(Number(error.code)) || TIMED_OUT.has(Number(concern?.code));
+}
+
 const retryLater: readonly string[] = [
   MongoErrorLabel.TransientTransactionError,
   MongoErrorLabel.UnknownTransactionCommitResult,
@@ -52,12 +65,14 @@ const retryLater: readonly string[] = [
 ];
 
 /**
- * Driver failures that mean "the database cannot be reached now" become UnavailableError, so the
- * edges answer with a retryable status; the driver's text (hosts, sockets) stays in `cause`.
- * Anything else passes through unchanged.
+ * Driver failures that mean "the database cannot be reached now" or "did not answer in time" become
+ * UnavailableError, so the edges answer with a retryable status; the driver's text (hosts, sockets)
+ * stays in `cause`. A timed-out append may still have committed: clients retry it with the same
+ * idempotency key. Anything else passes through unchanged.
  */
 export function translateError(error: unknown): unknown {
   const unreachable =
+    isTimeout(error) ||
     error instanceof MongoNetworkError ||
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNotConnectedError ||

@@ -22,8 +22,10 @@ if (url === null) {
     databases.add(name);
     return name;
   };
+  /** MONGO_URL naming `database` (a database in the URL wins over the option, as in production). */
+  const urlOf = (database: string) => url.replace(/^(mongodb(?:\+srv)?:\/\/[^/?#]*)\/?[^?#]*/, `$1/${database}`);
   const open = (database: string, options: Partial<MongoEventStoreOptions> = {}) =>
-    createMongoEventStore({ url, database, partitions: 4, serverSelectionTimeoutMs: 5_000, ...options });
+    createMongoEventStore({ url: urlOf(database), partitions: 4, serverSelectionTimeoutMs: 5_000, ...options });
   after(async () => {
     for (const name of databases) await admin.db(name).dropDatabase();
     await admin.close();
@@ -74,6 +76,38 @@ if (url === null) {
       const again = await open(database, { partitions: 4 });
       assert.deepEqual(await again.heads(), [0, 0, 0, 0]);
       await again.close();
+    });
+
+    test('a database named in the URL wins over the database option', async () => {
+      const named = freshDatabase();
+      const store = await createMongoEventStore({ url: urlOf(named), database: 'ignored', partitions: 4 });
+      try {
+        await store.append(opening());
+        const collections = await admin.db(named).listCollections({ name: 'events' }).toArray();
+        assert.equal(collections.length, 1);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('stats count appends and the transaction runs redone after conflicts', async () => {
+      const database = freshDatabase();
+      const [one, two] = await Promise.all([open(database), open(database)]);
+      try {
+        // Two stores (two processes' worth of clients) appending to one partition at once conflict.
+        const ids = Array.from({ length: 20 }, () => randomUUID());
+        await Promise.all(ids.map((id, i) => (i % 2 === 0 ? one : two).append(opening(id))));
+        const stats = [one.stats(), two.stats()];
+        assert.deepEqual(
+          stats.map((s) => s.appends),
+          [10, 10],
+        );
+        console.log(
+          `# mongo append conflicts: ${stats.map((s) => s.transactionRetries).join(' + ')} retries in 20 appends`,
+        );
+      } finally {
+        await Promise.all([one.close(), two.close()]);
+      }
     });
 
     for (const mode of ['change stream', 'polling'] as const) {

@@ -5,6 +5,7 @@ import type { Logger } from '@ledger/platform';
 import { validateEventData } from '@ledger/schema';
 import type { EventStore } from '../../ports/event-store.js';
 import { appendInTransaction } from './append.js';
+import type { AppendCounters } from './append.js';
 import { createAppendSignal } from './append-signal.js';
 import { COLLECTIONS, checkpointId, headsFrom, toIdempotencyRecord, toRecordedEvent, toSnapshot } from './documents.js';
 import type {
@@ -16,13 +17,21 @@ import type {
   SnapshotDocument,
 } from './documents.js';
 import { isDuplicateKey, translateError } from './errors.js';
-import { prepareDatabase } from './setup.js';
+import { databaseInUrl, prepareDatabase, requireReplicaSet } from './setup.js';
 import { watchAppends } from './wake.js';
 
 export interface MongoEventStoreOptions {
-  /** A replica set (multi-document transactions and change streams need one), e.g. `mongodb://host/?replicaSet=rs0`. */
+  /** A replica set (multi-document transactions and change streams need one), e.g. `mongodb://host/ledger?replicaSet=rs0`. */
   readonly url: string;
+  /** The database when the URL names none (default "ledger"); a database in the URL wins. */
   readonly database?: string;
+  /**
+   * Longest an append or a write may wait for the server, the majority's acknowledgement included
+   * (default 10 s); past it the call fails UNAVAILABLE. The driver's own `timeoutMS` is a no-op in
+   * this driver line (7.x), so the limit is set where the server enforces it: maxCommitTimeMS,
+   * wtimeoutMS, and a bound on the transaction's retries.
+   */
+  readonly timeoutMs?: number;
   /** Partition count; fixed for the life of a database. */
   readonly partitions: number;
   readonly logger?: Logger;
@@ -42,20 +51,36 @@ const committed = { readConcern: new ReadConcern('majority') };
  * (see append.ts); the database is prepared and its partition count checked before the store is
  * returned.
  */
-export async function createMongoEventStore(options: MongoEventStoreOptions): Promise<EventStore> {
+/** What the store's appends went through since it opened; a snapshot, read whenever wanted. */
+export interface MongoEventStoreStats {
+  readonly appends: number;
+  /**
+   * Transaction runs redone after a transient error (nearly always a write conflict with another
+   * process appending to the same partition); appends that conflicted ran more than once.
+   */
+  readonly transactionRetries: number;
+}
+
+export interface MongoEventStore extends EventStore {
+  stats(): MongoEventStoreStats;
+}
+
+export async function createMongoEventStore(options: MongoEventStoreOptions): Promise<MongoEventStore> {
   const { partitions, logger } = options;
   if (!Number.isInteger(partitions) || partitions < 1) throw new Error(`partitions must be >= 1, got ${partitions}`);
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const client = new MongoClient(options.url, {
     appName: 'ledger-write-service',
     // Event data is JSON: an undefined field is left out, as JSON.stringify would.
     ignoreUndefined: true,
-    writeConcern: { w: 'majority' },
+    writeConcern: { w: 'majority', wtimeoutMS: timeoutMs },
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 10_000,
   });
-  const db = client.db(options.database ?? 'ledger');
+  const db = client.db(databaseInUrl(options.url) ?? options.database ?? 'ledger');
   let openedAt: Timestamp | undefined;
   try {
     await client.connect();
+    await requireReplicaSet(db);
     openedAt = await prepareDatabase(client, db, partitions);
   } catch (error) {
     await client.close().catch(() => undefined);
@@ -75,6 +100,7 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
   // writes a document another open transaction has written (it does not wait). This process's
   // appends to a partition take turns, which keeps those conflicts to appends from other processes.
   const lanes = createSerialQueues<number>();
+  const counters: AppendCounters = { appends: 0, transactionRetries: 0 };
   const signal = createAppendSignal(partitions, (error) => logger?.warn({ err: error }, 'append listener failed'));
   let closed: Promise<void> | undefined;
 
@@ -107,7 +133,9 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
       for (const event of request.events) validateEventData(event.type, event.data, event.schemaVersion);
       const partition = partitionOf(request.aggregateId, partitions);
       const result = await guarded(() =>
-        lanes.run(partition, () => appendInTransaction(client, collections, request, partition)),
+        lanes.run(partition, () =>
+          appendInTransaction(client, collections, request, partition, { timeoutMs }, counters),
+        ),
       );
       const last = result.status === 'appended' ? result.events.at(-1) : undefined;
       if (last) signal.reached(partition, last.position.sequence);
@@ -198,6 +226,8 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
         }
       });
     },
+
+    stats: () => ({ ...counters }),
 
     onAppend(listener) {
       return signal.subscribe(listener);

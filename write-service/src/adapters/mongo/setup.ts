@@ -6,6 +6,26 @@ import { isDuplicateKey } from './errors.js';
 const NAMESPACE_EXISTS = 48;
 
 /**
+ * Multi-document transactions and change streams need a replica set (or a sharded cluster). A
+ * standalone server accepts the connection and the setup, then refuses the first append, so it is
+ * refused here, with what to do about it.
+ */
+export async function requireReplicaSet(db: Db): Promise<void> {
+  const hello = await db.admin().command({ hello: 1 });
+  if (typeof hello.setName === 'string' || hello.msg === 'isdbgrid') return;
+  throw new Error(
+    'MongoDB is a standalone server, not a replica set: the event store needs transactions and change streams. ' +
+      'Start mongod with --replSet rs0, run rs.initiate() once, and name the set in MONGO_URL (?replicaSet=rs0).',
+  );
+}
+
+/** The database a connection string names (`mongodb://host/<db>?...`), or undefined. */
+export function databaseInUrl(url: string): string | undefined {
+  const path = /^mongodb(?:\+srv)?:\/\/[^/?#]*\/([^?#]*)/.exec(url)?.[1];
+  return path ? decodeURIComponent(path) : undefined;
+}
+
+/**
  * Makes the database ready for appends; safe to run from several processes at once. Collections
  * are created up front because a transaction should not be the one to create them, and every
  * partition gets its counter document so appends only ever update it. Returns the cluster time the
