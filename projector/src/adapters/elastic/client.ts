@@ -5,8 +5,9 @@ export interface ElasticClientOptions {
   /** e.g. http://127.0.0.1:9200 (credentials may sit in the URL). */
   readonly url: string;
   /**
-   * REST API version the requests declare. 8 is understood by 8.x servers and, through REST API
-   * compatibility, by 9.x; 9 (the client's own default) only by 9.x.
+   * REST API version the requests declare: 9 (default), the client's own major, for the 9.x
+   * servers compose runs; 8 for an 8.x server (a 9.x server also understands it, through REST API
+   * compatibility). A server of another major refuses every request (400, media_type_header_exception).
    */
   readonly apiVersion?: 8 | 9;
   readonly requestTimeoutMs?: number;
@@ -20,9 +21,9 @@ export interface ElasticClient {
   readonly bulkOptions: TransportRequestOptions;
 }
 
-/** The official client, set up to talk to 8.x and 9.x servers alike by default. */
+/** The official client (9.x), speaking to a server of its own major unless told otherwise. */
 export function createElasticClient(options: ElasticClientOptions): ElasticClient {
-  const apiVersion = options.apiVersion ?? 8;
+  const apiVersion = options.apiVersion ?? 9;
   const base = {
     node: options.url,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
