@@ -22,7 +22,10 @@ let cached: ProtoGrpcType | undefined;
  */
 export function grpcChannel(address: string): { target: string; options: grpc.ChannelOptions } {
   const entries = address.split(',').map((entry) => entry.trim().replace(/^localhost:/, '127.0.0.1:'));
-  const target = entries.length > 1 ? `ipv4:${entries.join(',')}` : `dns:${entries[0]}`;
+  // dns:/// (no authority: the system resolver) yields every address of the name, e.g. each replica
+  // of a compose service; round_robin then spreads calls over them (the default, pick_first, would
+  // send every call to one).
+  const target = entries.length > 1 ? `ipv4:${entries.join(',')}` : `dns:///${entries[0]}`;
   return {
     target,
     options: { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) },
