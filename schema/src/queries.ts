@@ -7,7 +7,6 @@ import type { AccountView, BalanceEntry, TransactionView } from './views.js';
 export interface AccountPage {
   readonly accounts: readonly AccountView[];
   readonly hasNextPage: boolean;
-  readonly totalCount: number;
 }
 
 export interface TransactionPage {
@@ -64,6 +63,11 @@ export interface LedgerQueries {
   checkpoints(): Promise<number[]>;
   getAccount(id: string): Promise<AccountView | null>;
   listAccounts(query: { owner?: string; first: number; after?: AccountCursor }): Promise<AccountPage>;
+  /**
+   * Accounts matching the filter, across all pages. Separate from the pages because an exact count
+   * visits every match (Elasticsearch cannot stop at the page): asked only when a client wants it.
+   */
+  countAccounts(query: { owner?: string }): Promise<number>;
   getTransaction(id: string): Promise<TransactionView | null>;
   listTransactions(accountId: string, query: { first: number; after?: TransactionCursor }): Promise<TransactionPage>;
   /** The balance after the account's last change at or before `at` (ISO-8601); "0" before the first. */

@@ -58,7 +58,7 @@ describe('rebuild', () => {
       await live.publish(script.events);
       await waitFor('the live projection', live.caughtUp);
       const old = await readModel.activeGeneration();
-      const accounts = (await readModel.listAccounts({ first: 1 })).totalCount;
+      const accounts = await readModel.countAccounts({});
       const recorded = script.events.length;
 
       // Live traffic during the whole rebuild.
@@ -84,7 +84,7 @@ describe('rebuild', () => {
           if (progress.phase === 'replaying' || progress.phase === 'catching-up') {
             // Queries see the old, complete generation while the new one fills up.
             assert.equal(await readModel.activeGeneration(), old);
-            seenDuringRebuild.push((await readModel.listAccounts({ first: 1 })).totalCount);
+            seenDuringRebuild.push(await readModel.countAccounts({}));
           }
         },
       });
@@ -114,7 +114,7 @@ describe('rebuild', () => {
       history(script, 12);
       await live.publish(script.events);
       await waitFor('the live projection', live.caughtUp);
-      const accounts = (await readModel.listAccounts({ first: 1 })).totalCount;
+      const accounts = await readModel.countAccounts({});
 
       // Deposits only, as fast as the bus takes them: balances never go down, so a query that
       // saw a lower balance or a smaller checkpoint than before saw a partial or older generation.
@@ -132,7 +132,7 @@ describe('rebuild', () => {
         let checkpoints = await readModel.checkpoints();
         while (flowing) {
           const page = await readModel.listAccounts({ first: 100 });
-          assert.equal(page.totalCount, accounts, 'every account, in every generation queries see');
+          assert.equal(await readModel.countAccounts({}), accounts, 'every account, in every generation queries see');
           for (const account of page.accounts) {
             const balance = BigInt(account.balance);
             assert.ok(balance >= (highest.get(account.id) ?? 0n), `balance of ${account.id} went back`);
@@ -166,7 +166,7 @@ describe('rebuild', () => {
 
       assert.ok(reads > 10);
       await assertMatchesProjection(readModel, script.events);
-      assert.equal((await readModel.listAccounts({ first: 1 })).totalCount, accounts);
+      assert.equal(await readModel.countAccounts({}), accounts);
       t.diagnostic(
         `${deposits} deposits; live projection paused ${pauses.map((ms) => ms.toFixed(1)).join(', ')} ms per swap`,
       );

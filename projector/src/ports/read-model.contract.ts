@@ -69,7 +69,8 @@ export function defineReadModelContract(
       assert.deepEqual(await rm.checkpoints(generation), new Array(PARTITIONS).fill(0));
       assert.equal(await rm.getAccount('nobody'), null);
       assert.equal(await rm.getTransaction('nothing'), null);
-      assert.deepEqual(await rm.listAccounts({ first: 10 }), { accounts: [], hasNextPage: false, totalCount: 0 });
+      assert.deepEqual(await rm.listAccounts({ first: 10 }), { accounts: [], hasNextPage: false });
+      assert.equal(await rm.countAccounts({}), 0);
     });
 
     test('commit writes documents and the checkpoint; load and queries read them back', async () => {
@@ -246,7 +247,7 @@ export function defineReadModelContract(
       assert.equal(await liveCommit(rm, active, 6), 'inactive-generation');
     });
 
-    test('accounts list by owner then id, with keyset cursors and a total count', async () => {
+    test('accounts list by owner then id, with keyset cursors; the count covers every page', async () => {
       const rm = await fresh();
       const generation = await rm.activeGeneration();
       const owners: Array<[string, string]> = [
@@ -264,7 +265,7 @@ export function defineReadModelContract(
         ['b', 'c'],
       );
       assert.equal(first.hasNextPage, true);
-      assert.equal(first.totalCount, 5);
+      assert.equal(await rm.countAccounts({}), 5);
       const last = first.accounts.at(-1)!;
       const second = await rm.listAccounts({ first: 2, after: { owner: last.owner, id: last.id } });
       assert.deepEqual(
@@ -283,7 +284,7 @@ export function defineReadModelContract(
         bobs.accounts.map((a) => a.id),
         ['a'],
       );
-      assert.equal(bobs.totalCount, 2);
+      assert.equal(await rm.countAccounts({ owner: 'bob' }), 2);
       assert.equal(bobs.hasNextPage, true);
       const moreBobs = await rm.listAccounts({ owner: 'bob', first: 5, after: { owner: 'bob', id: 'a' } });
       assert.deepEqual(
@@ -291,7 +292,7 @@ export function defineReadModelContract(
         ['e'],
       );
       assert.equal(moreBobs.hasNextPage, false);
-      assert.equal((await rm.listAccounts({ owner: 'nobody', first: 5 })).totalCount, 0);
+      assert.equal(await rm.countAccounts({ owner: 'nobody' }), 0);
     });
 
     test("an account's transactions, from or to it, newest first with cursors", async () => {

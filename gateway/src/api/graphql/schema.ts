@@ -1,7 +1,7 @@
 import { buildSchema } from 'type-graphql';
 import type { PubSub } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
-import { AccountResolver } from './account/account.resolver.js';
+import { AccountConnectionResolver, AccountResolver } from './account/account.resolver.js';
 import { AccountHistoryResolver, StatementResolver } from './history/statement.resolver.js';
 import { LiveResolver } from './subscriptions/live.resolver.js';
 import { SystemResolver } from './system/system.resolver.js';
@@ -25,6 +25,7 @@ export function buildLedgerSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [
       AccountResolver,
+      AccountConnectionResolver,
       AccountHistoryResolver,
       StatementResolver,
       TransactionResolver,

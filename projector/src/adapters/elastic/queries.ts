@@ -14,8 +14,8 @@ export function pageSize(first: number): number {
 }
 
 /**
- * Accounts by owner then id, keyset-paginated with search_after on the same two keys. The total
- * counts every match of the query (search_after only picks where the page starts), exactly.
+ * Accounts by owner then id, keyset-paginated with search_after on the same two keys. No total: an
+ * exact one would visit every match on every page; `accountsCount` asks for it only when wanted.
  */
 export function accountsSearch(
   index: string,
@@ -23,12 +23,21 @@ export function accountsSearch(
 ): estypes.SearchRequest {
   return {
     index,
-    query: query.owner === undefined ? { match_all: {} } : { term: { owner: query.owner } },
+    query: ownerQuery(query.owner),
     sort: [{ owner: { order: 'asc' } }, { id: { order: 'asc' } }],
     ...(query.after ? { search_after: [query.after.owner, query.after.id] } : {}),
     size: pageSize(query.first) + 1,
-    track_total_hits: true,
+    track_total_hits: false,
   };
+}
+
+/** The exact count of the accounts a listing with the same filter walks (the _count API). */
+export function accountsCount(index: string, query: { owner?: string }): estypes.CountRequest {
+  return { index, query: ownerQuery(query.owner) };
+}
+
+function ownerQuery(owner: string | undefined): estypes.QueryDslQueryContainer {
+  return owner === undefined ? { match_all: {} } : { term: { owner } };
 }
 
 /**
@@ -62,7 +71,6 @@ export function accountPage(response: estypes.SearchResponse<AccountDocument>, f
   return {
     accounts: hits.slice(0, size).map((hit) => accountFromSource(sourceOf(hit))),
     hasNextPage: hits.length > size,
-    totalCount: totalOf(response.hits.total),
   };
 }
 
@@ -79,11 +87,6 @@ function epochMillis(iso: string): number {
   const millis = Date.parse(iso);
   if (Number.isNaN(millis)) throw new ValidationError(`cursor time "${iso}" is not an ISO-8601 date`);
   return millis;
-}
-
-function totalOf(total: estypes.SearchTotalHits | number | undefined): number {
-  if (total === undefined) return 0;
-  return typeof total === 'number' ? total : total.value;
 }
 
 function sourceOf<T>(hit: estypes.SearchHit<T>): T {

@@ -130,7 +130,7 @@ if (url === null) {
       );
     });
 
-    test('a worker far behind writes a large batch in one commit; pages walk it with a steady total', async () => {
+    test('a worker far behind writes a large batch in one commit; pages walk it; the count is exact', async () => {
       const readModel = await open({ refresh: true });
       const generation = await readModel.activeGeneration();
       const ids = Array.from({ length: 1_500 }, (_, i) => `acc-${String(i).padStart(5, '0')}`);
@@ -142,7 +142,7 @@ if (url === null) {
       let cursor: { owner: string; id: string } | undefined;
       for (;;) {
         const page = await readModel.listAccounts({ owner: 'even', first: 400, ...(cursor ? { after: cursor } : {}) });
-        assert.equal(page.totalCount, 750, 'the total counts every match, on every page');
+        assert.equal(page.accounts.length, page.hasNextPage ? 400 : 750 % 400);
         seen.push(...page.accounts.map((a) => a.id));
         if (!page.hasNextPage) break;
         const last = page.accounts.at(-1)!;
@@ -152,6 +152,8 @@ if (url === null) {
         seen,
         ids.filter((_, i) => i % 2 === 0),
       );
+      assert.equal(await readModel.countAccounts({ owner: 'even' }), 750);
+      assert.equal(await readModel.countAccounts({}), 1_500);
     });
 
     test('a write into a dropped generation fails and creates no index', async () => {

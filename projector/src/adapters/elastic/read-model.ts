@@ -11,7 +11,7 @@ import type { AccountDocument, CheckpointDocument, TransactionDocument } from '.
 import { MAPPINGS, accountFromSource, transactionFromSource } from './mappings.js';
 import type { IndexKind } from './names.js';
 import { FIRST_GENERATION, INDEX_KINDS, indexNames, isGenerationId, newGenerationId } from './names.js';
-import { accountPage, accountsSearch, transactionPage, transactionsSearch } from './queries.js';
+import { accountPage, accountsCount, accountsSearch, transactionPage, transactionsSearch } from './queries.js';
 import { LOCK_ID, SWAP_LOCK_MAPPING, createSwapLock } from './swap-lock.js';
 import type { LockDoc } from './swap-lock.js';
 import { bulkError, bulkFailures, checkpointRequest, documentOperations } from './writes.js';
@@ -355,6 +355,8 @@ export async function openElasticReadModel(
       guard(async () =>
         accountPage(await client.search<AccountDocument>(accountsSearch(names.alias('accounts'), query)), query.first),
       ),
+    countAccounts: (query) =>
+      guard(async () => (await client.count(accountsCount(names.alias('accounts'), query))).count),
     getTransaction: (id) =>
       guard(async () => {
         const source = (await sources<TransactionDocument>(names.alias('transactions'), [id])).get(id);

@@ -189,14 +189,14 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
     const rows = prepared(
       `SELECT * FROM accounts WHERE generation = @generation ${owner} ${after} ORDER BY owner, id LIMIT @limit`,
     ).all(definedOnly(params)) as AccountRow[];
-    const totalCount = prepared(`SELECT count(*) FROM accounts WHERE generation = @generation ${owner}`)
+    return { accounts: rows.slice(0, first).map(accountFromRow), hasNextPage: rows.length > first };
+  });
+
+  const countAccounts = db.transaction((query: { owner?: string }): number => {
+    const owner = query.owner === undefined ? '' : 'AND owner = @owner';
+    return prepared(`SELECT count(*) FROM accounts WHERE generation = @generation ${owner}`)
       .pluck()
-      .get(definedOnly({ generation, owner: query.owner })) as number;
-    return {
-      accounts: rows.slice(0, first).map(accountFromRow),
-      hasNextPage: rows.length > first,
-      totalCount,
-    };
+      .get(definedOnly({ generation: activeGeneration(), owner: query.owner })) as number;
   });
 
   const listTransactions = db.transaction(
@@ -276,6 +276,7 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
       );
     },
     listAccounts: async (query) => guard(() => listAccounts(query)),
+    countAccounts: async (query) => guard(() => countAccounts(query)),
     async getTransaction(id) {
       return guard(() =>
         db.transaction(() => {

@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
 import { PageInfo } from '../common/page-info.type.js';
 import { Account } from './account.type.js';
 
@@ -19,6 +19,6 @@ export class AccountConnection {
   @Field(() => PageInfo)
   pageInfo!: PageInfo;
 
-  @Field(() => Int, { description: 'Accounts matching the filter, across all pages.' })
-  totalCount!: number;
+  /** The filter of the listing, for `totalCount` (resolved apart: only a query that asks for it pays for the count). */
+  owner?: string;
 }

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import {
   decodeAccountCursor,
   decodeTransactionCursor,
@@ -34,11 +34,12 @@ export class AccountResolver {
       after: args.after ? decodeAccountCursor(args.after) : undefined,
     });
     const edges = page.accounts.map((view) => ({ cursor: encodeAccountCursor(view), node: toAccount(view) }));
-    return {
+    const connection: AccountConnection = {
       edges,
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
-      totalCount: page.totalCount,
     };
+    if (args.owner != null) connection.owner = args.owner;
+    return connection;
   }
 
   @FieldResolver(() => TransactionConnection, { description: "The account's transactions, newest first." })
@@ -84,5 +85,14 @@ export class AccountResolver {
     @Ctx() { teller }: GatewayContext,
   ): Promise<Account> {
     return toAccount(await teller.openAccount(args));
+  }
+}
+
+@Resolver(() => AccountConnection)
+export class AccountConnectionResolver {
+  // An exact count visits every match, so it runs only when a query selects it.
+  @FieldResolver(() => Int, { description: 'Accounts matching the filter, across all pages.' })
+  totalCount(@Root() connection: AccountConnection, @Ctx() { readModel }: GatewayContext): Promise<number> {
+    return readModel.countAccounts(connection.owner === undefined ? {} : { owner: connection.owner });
   }
 }
