@@ -57,20 +57,6 @@ const indexNotFound = (index: string) =>
     index,
   });
 
-/** What a started read model asks: the lock index (exists) and the checkpoints alias (exists). */
-const started: Script = (method, path) => {
-  if (method === 'PUT' && path === '/ledger-locks') {
-    return {
-      status: 400,
-      body: errorBody(400, 'resource_already_exists_exception', 'index [ledger-locks/Qx1] already exists', {
-        index_uuid: 'Qx1',
-        index: 'ledger-locks',
-      }),
-    };
-  }
-  if (method === 'HEAD' && path === '/_alias/ledger-checkpoints') return { status: 200 };
-  return undefined;
-};
 // Get API reference: a missing document is a 404 with `found: false` (no `error`).
 const noLock: Script = (method, path) =>
   method === 'GET' && path === '/ledger-locks/_doc/swap'
@@ -83,6 +69,25 @@ const activeIs =
     method === 'GET' && path === '/_alias/ledger-checkpoints'
       ? { status: 200, body: { [`ledger-checkpoints-${generation}`]: { aliases: { 'ledger-checkpoints': {} } } } }
       : undefined;
+/**
+ * What a starting read model asks: the lock index (exists), the checkpoints alias (exists, on g0)
+ * and g0's history index (exists).
+ */
+const started: Script = (method, path, body) => {
+  if (method === 'PUT' && path === '/ledger-locks') {
+    return {
+      status: 400,
+      body: errorBody(400, 'resource_already_exists_exception', 'index [ledger-locks/Qx1] already exists', {
+        index_uuid: 'Qx1',
+        index: 'ledger-locks',
+      }),
+    };
+  }
+  if (method === 'HEAD' && (path === '/_alias/ledger-checkpoints' || path === '/ledger-history-g0')) {
+    return { status: 200 };
+  }
+  return activeIs('g0')(method, path, body);
+};
 const scripts =
   (...all: Script[]): Script =>
   (method, path, body) => {
@@ -204,13 +209,18 @@ describe('elastic read model against documented responses', () => {
   });
 
   test('a missing read alias (404 with a plain message) means no active generation', async () => {
-    // RestGetAliasesAction answers a missing alias with a plain-string `error`, no type.
-    script = scripts(started, (method, path) =>
-      method === 'GET' && path === '/_alias/ledger-checkpoints'
-        ? { status: 404, body: { error: 'alias [ledger-checkpoints] missing', status: 404 } }
-        : undefined,
+    let running = false;
+    // RestGetAliasesAction answers a missing alias with a plain-string `error`, no type. Here the
+    // alias goes missing after the read model started.
+    script = scripts(
+      (method, path) =>
+        running && method === 'GET' && path === '/_alias/ledger-checkpoints'
+          ? { status: 404, body: { error: 'alias [ledger-checkpoints] missing', status: 404 } }
+          : undefined,
+      started,
     );
     const readModel = await open();
+    running = true;
     await assert.rejects(readModel.activeGeneration(), /no active generation/);
   });
 
