@@ -1,10 +1,10 @@
 import { after, test } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { engineUrl } from '../testing/engines.js';
-import { defineBalancerScenarios } from './balancer.scenarios.js';
+import { defineBalancerScenarios } from '../testing/balancer-scenarios.js';
 import { createRedisLeaseStore } from './redis/redis-lease-store.js';
-import { deleteKeys } from './redis/redis-test-keys.js';
-import { createTcpProxy } from './redis/tcp-proxy.js';
+import { deleteKeys } from '../testing/redis-keys.js';
+import { createTcpProxy } from '../testing/tcp-proxy.js';
 
 const url = engineUrl('redis');
 

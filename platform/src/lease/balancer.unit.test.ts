@@ -1,6 +1,6 @@
 import { after } from 'node:test';
-import { linkTo } from './balancer.harness.js';
-import { defineBalancerScenarios } from './balancer.scenarios.js';
+import { linkTo } from '../testing/balancer-harness.js';
+import { defineBalancerScenarios } from '../testing/balancer-scenarios.js';
 import { createInProcessLeaseStore } from './in-process.js';
 
 const shared = createInProcessLeaseStore();

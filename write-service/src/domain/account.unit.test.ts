@@ -4,7 +4,7 @@ import { IllegalStateError, MAX_MONEY, NotFoundError, ValidationError } from '@l
 import type { AccountEvent } from '@ledger/schema';
 import { accountDecider, decodeAccountState, encodeAccountState } from './account.js';
 import { evolveAll } from './decider.js';
-import { deciderSpec } from './decider-spec.js';
+import { deciderSpec } from '../testing/decider-spec.js';
 
 const { given } = deciderSpec(accountDecider);
 const tx = 'tx-1';

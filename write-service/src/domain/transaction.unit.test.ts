@@ -4,7 +4,7 @@ import { IllegalStateError, NotFoundError, ValidationError } from '@ledger/platf
 import type { TransactionEvent } from '@ledger/schema';
 import { decodeTransactionState, encodeTransactionState, transactionDecider } from './transaction.js';
 import { evolveAll } from './decider.js';
-import { deciderSpec } from './decider-spec.js';
+import { deciderSpec } from '../testing/decider-spec.js';
 
 const { given } = deciderSpec(transactionDecider);
 const requested: TransactionEvent = {

@@ -5,7 +5,7 @@ import type { RecordedEvent } from '../../envelope.js';
 import { engineUrl } from '../../testing/engines.js';
 import { connectNats } from './connection.js';
 import { createNatsEventBus } from './event-bus.js';
-import { isolatedStreams } from './test-streams.js';
+import { isolatedStreams } from '../../testing/nats-streams.js';
 import { streamStartAfter } from './stream.js';
 
 const url = engineUrl('nats');

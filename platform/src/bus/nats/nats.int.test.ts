@@ -5,7 +5,7 @@ import { defineEventBusContract, defineNotificationBusContract } from '../bus.co
 import { connectNats } from './connection.js';
 import { createNatsEventBus } from './event-bus.js';
 import { createNatsNotificationBus } from './notification-bus.js';
-import { isolatedStreams } from './test-streams.js';
+import { isolatedStreams } from '../../testing/nats-streams.js';
 
 const url = engineUrl('nats');
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { engineUrl } from '../../testing/engines.js';
 import { defineLeaseContract } from '../lease.contract.js';
 import { createRedisLeaseStore } from './redis-lease-store.js';
-import { deleteKeys } from './redis-test-keys.js';
+import { deleteKeys } from '../../testing/redis-keys.js';
 
 const url = engineUrl('redis');
 

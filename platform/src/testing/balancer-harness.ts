@@ -1,9 +1,10 @@
 // Test support for the balancer scenarios: replicas over one shared lease store, and a timeline of
 // every partition task's start and stop, so "never two workers on one partition" can be checked.
 import assert from 'node:assert/strict';
-import { createLeaseBalancer } from './balancer.js';
-import type { BalancerNotification, LeaseBalancer, PartitionTask } from './balancer.js';
-import type { LeaseStore } from './port.js';
+import { createLeaseBalancer } from '../lease/balancer.js';
+import type { BalancerNotification, LeaseBalancer, PartitionTask } from '../lease/balancer.js';
+import type { LeaseStore } from '../lease/port.js';
+import { untilAborted } from '../wait.js';
 
 /** One replica's own connection to the shared lease store. */
 export interface ReplicaLink {
@@ -52,7 +53,7 @@ export function createTimeline(): Timeline {
         if (now.length > 0) overlaps.push(`partition ${partition}: ${member} started while ${now[0]!.member} ran`);
         running.set(partition, [...now, run]);
         runs.push(run);
-        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        await untilAborted(signal);
         const delay = stopDelayMs?.(partition) ?? 0;
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
         run.stopSeq = ++seq;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { Decider } from './decider.js';
-import { evolveAll } from './decider.js';
+import type { Decider } from '../domain/decider.js';
+import { evolveAll } from '../domain/decider.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 

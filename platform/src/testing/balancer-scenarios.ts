@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createCluster, waitFor } from './balancer.harness.js';
-import type { Cluster, ConnectReplica, Replica } from './balancer.harness.js';
+import { createCluster, waitFor } from './balancer-harness.js';
+import type { Cluster, ConnectReplica, Replica } from './balancer-harness.js';
 
 const PARTITIONS = 16;
 const TTL = 600;

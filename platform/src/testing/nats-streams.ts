@@ -1,6 +1,6 @@
 import { after } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import { connectNats } from './connection.js';
+import { connectNats } from '../bus/nats/connection.js';
 
 /**
  * Test isolation on a shared server: every call names a fresh stream and subject prefix, and all
