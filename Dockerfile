@@ -11,7 +11,7 @@ COPY client/package.json client/
 COPY cli/package.json cli/
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && node scripts/strip-test-output.mjs && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app

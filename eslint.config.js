@@ -17,6 +17,25 @@ export default tseslint.config(
     },
   },
   {
+    // Production code never reaches test support: scripts/strip-test-output.mjs drops it from images.
+    files: ['**/src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.contract.ts', '**/testing/**', '**/testing.ts', '**/bench.ts', '**/bench/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'node:test', message: 'tests and test support only' }],
+          patterns: [
+            {
+              group: ['**/testing/*', '**/testing.js', '@ledger/*/testing', '**/*.contract.js', '**/*.test.js'],
+              message: 'test support stays out of production code (move the importer to testing/)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
