@@ -34,8 +34,8 @@ export type {
 } from './application/command-handler.js';
 export { accountAggregate, transactionAggregate } from './application/aggregates.js';
 export type { Aggregate } from './application/aggregates.js';
-export { createTransferSagaTask, SAGA_WORKER } from './application/saga.js';
-export type { TransferSagaOptions } from './application/saga.js';
+export { createSettlementSagaTask, SAGA_WORKER } from './application/saga.js';
+export type { SettlementSagaOptions } from './application/saga.js';
 export { createForwarderTask, FORWARDER_WORKER } from './application/forwarder.js';
 export type { ForwarderOptions } from './application/forwarder.js';
 export { readStoreProgress } from './application/store-progress.js';

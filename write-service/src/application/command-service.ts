@@ -32,7 +32,7 @@ interface TransactionRequest {
 /**
  * The write side's command API. Input is checked by schema's `commandInput` rules before anything
  * is written; deposits, withdrawals and transfers are recorded as a PENDING Transaction that the
- * transfer saga settles.
+ * settlement saga settles.
  */
 export function createCommandService(options: CommandServiceOptions): LedgerCommands {
   const newId = options.newId ?? randomUUID;

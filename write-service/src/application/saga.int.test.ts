@@ -4,7 +4,7 @@ import { formatPosition } from '@ledger/platform';
 import { createLedgerHarness } from '../testing/ledger-harness.js';
 import type { LedgerHarness } from '../testing/ledger-harness.js';
 
-describe('transfer saga', () => {
+describe('settlement saga', () => {
   let ledger: LedgerHarness;
   before(async () => {
     ledger = await createLedgerHarness();
@@ -102,7 +102,7 @@ describe('transfer saga', () => {
   });
 });
 
-describe('transfer saga after a crash', () => {
+describe('settlement saga after a crash', () => {
   test('finishes a transfer whose withdrawal was already recorded, with one effect', async () => {
     const ledger = await createLedgerHarness();
     try {

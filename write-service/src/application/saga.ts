@@ -8,7 +8,7 @@ import { accountAggregate, transactionAggregate } from './aggregates.js';
 import { createCommandHandler } from './command-handler.js';
 import { createPartitionWorker } from './partition-worker.js';
 
-export interface TransferSagaOptions {
+export interface SettlementSagaOptions {
   readonly store: EventStore;
   readonly now?: () => Date;
   readonly newId?: () => string;
@@ -31,11 +31,11 @@ const isRefusal = (error: unknown): error is Error =>
   isLedgerError(error) && ['VALIDATION', 'NOT_FOUND', 'ILLEGAL_STATE'].includes(error.code);
 
 /**
- * The transfer saga, one worker per partition: settles every TransactionRequested of its partition
- * in order. Each account step carries the key "<txId>/<step>", so a step re-run after a crash
+ * The settlement saga, one worker per partition: settles every TransactionRequested of its
+ * partition (deposits and withdrawals as well as transfers), in order. Each account step carries the key "<txId>/<step>", so a step re-run after a crash
  * returns the event it recorded the first time instead of moving money again.
  */
-export function createTransferSagaTask(options: TransferSagaOptions): PartitionTask {
+export function createSettlementSagaTask(options: SettlementSagaOptions): PartitionTask {
   const { store } = options;
   const accounts = createCommandHandler(accountAggregate, options);
   const transactions = createCommandHandler(transactionAggregate, options);

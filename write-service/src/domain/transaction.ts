@@ -5,7 +5,7 @@ import type { Decider } from './decider.js';
 
 export type TransactionLifecycle = 'NONE' | 'PENDING' | 'SUCCEEDED' | 'FAILED';
 
-/** The transfer saga's record of one deposit, withdrawal or transfer. */
+/** The settlement saga's record of one deposit, withdrawal or transfer. */
 export interface TransactionState {
   readonly status: TransactionLifecycle;
   readonly kind: TransactionKind | null;

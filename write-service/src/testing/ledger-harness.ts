@@ -10,7 +10,7 @@ import type { CommandHandler } from '../application/command-handler.js';
 import { createCommandService } from '../application/command-service.js';
 import { createForwarderTask } from '../application/forwarder.js';
 import type { LedgerCommands } from '../application/ledger-commands.js';
-import { createTransferSagaTask } from '../application/saga.js';
+import { createSettlementSagaTask } from '../application/saga.js';
 import type { AccountCommand, AccountState } from '../domain/account.js';
 import type { TransactionCommand, TransactionState } from '../domain/transaction.js';
 import type { EventStore } from '../ports/event-store.js';
@@ -58,7 +58,7 @@ export async function createLedgerHarness(
       const balancer = (name: string, task: Parameters<typeof createLeaseBalancer>[0]['task']) =>
         createLeaseBalancer({ name, partitions, leases, memberId: 'test', ttlMs: 3_000, task });
       balancers = [
-        balancer('saga', createTransferSagaTask({ store, pollMs: 50 })),
+        balancer('saga', createSettlementSagaTask({ store, pollMs: 50 })),
         balancer('forwarder', createForwarderTask({ store, bus, pollMs: 50 })),
       ];
       for (const b of balancers) await b.start();

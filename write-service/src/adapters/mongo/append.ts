@@ -4,7 +4,7 @@ import type { ClientSession, Collection, MongoClient, TransactionOptions } from 
 import { ConcurrencyError, UnavailableError } from '@ledger/platform';
 import type { RecordedEvent } from '@ledger/platform';
 import type { AppendRequest, AppendResult } from '../../ports/event-store.js';
-import { recordEvents } from '../record-events.js';
+import { buildEnvelopes } from '../envelopes.js';
 import { toEventDocument, toIdempotencyRecord } from './documents.js';
 import type { AggregateDocument, EventDocument, IdempotencyDocument, PartitionDocument } from './documents.js';
 import { LostRace, claim, isDuplicateKey } from './errors.js';
@@ -127,7 +127,7 @@ async function attempt(
       const created: AggregateDocument = { _id: request.aggregateId, aggregateType: request.aggregateType, version };
       await claim('aggregate', aggregates.insertOne(created, { session }));
     }
-    recorded = recordEvents(request, partition, actual, counter.sequence);
+    recorded = buildEnvelopes(request, partition, actual, counter.sequence);
     await events.insertMany(recorded.map(toEventDocument), { session }).catch(takenSequences);
     advance = async () => {
       const moved = await partitions.updateOne(

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { upcastEvent } from '@ledger/schema';
 import type { AppendRequest } from '../../ports/event-store.js';
-import { recordEvents } from '../record-events.js';
+import { buildEnvelopes } from '../envelopes.js';
 import { checkpointId, headsFrom, toEventDocument, toRecordedEvent } from './documents.js';
 
 const request: AppendRequest = {
@@ -30,8 +30,8 @@ const request: AppendRequest = {
 };
 
 describe('mongo event documents', () => {
-  test('recordEvents numbers versions after the aggregate and sequences after the partition head', () => {
-    const events = recordEvents(request, 5, 3, 41);
+  test('buildEnvelopes numbers versions after the aggregate and sequences after the partition head', () => {
+    const events = buildEnvelopes(request, 5, 3, 41);
     assert.deepEqual(
       events.map((e) => [e.eventId, e.version, e.position.partition, e.position.sequence, e.schemaVersion]),
       [
@@ -45,7 +45,7 @@ describe('mongo event documents', () => {
   });
 
   test('an event survives the trip to a document and back', () => {
-    for (const event of recordEvents(request, 2, 0, 0)) {
+    for (const event of buildEnvelopes(request, 2, 0, 0)) {
       const document = toEventDocument(event);
       assert.equal(document._id, event.eventId);
       assert.equal(document.partition, 2);
@@ -56,7 +56,7 @@ describe('mongo event documents', () => {
   });
 
   test('an event of an older schema version is read upcast to the current one', () => {
-    const [, withdrawn] = recordEvents(request, 2, 0, 0);
+    const [, withdrawn] = buildEnvelopes(request, 2, 0, 0);
     const read = toRecordedEvent(toEventDocument(withdrawn!));
     assert.equal(read.schemaVersion, 2);
     assert.deepEqual(read.data, { amount: '2', balance: '13', transactionId: 't-2', kind: null, counterparty: null });

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { ConcurrencyError, partitionOf } from '@ledger/platform';
 import type { Logger, RecordedEvent } from '@ledger/platform';
 import { upcastEvent, validateEventData } from '@ledger/schema';
-import { recordEvents } from '../record-events.js';
+import { buildEnvelopes } from '../envelopes.js';
 import type { AppendRequest, AppendResult, EventStore, IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
 import { SCHEMA } from './schema.js';
 import type { EventRow } from './schema.js';
@@ -64,7 +64,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
   // connection that does not fsync at commit: the next FULL append syncs the WAL it sits in. NORMAL
   // still syncs around WAL checkpoints, so the appends it copies into the database stay durable.
   const inMemory = options.path === ':memory:' || options.path === '';
-  const lazy = inMemory ? db : open('NORMAL');
+  const noFsyncCheckpoints = inMemory ? db : open('NORMAL');
   options.logger?.debug({ path: options.path, partitions }, 'sqlite event store open');
 
   const sql = {
@@ -96,7 +96,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     ),
     getCheckpoint: db.prepare(`SELECT sequence FROM checkpoints WHERE worker = ? AND partition = ?`).pluck(),
     // Fencing: the update only happens for a token at least as new and a sequence not going back.
-    setCheckpoint: lazy.prepare(
+    setCheckpoint: noFsyncCheckpoints.prepare(
       `INSERT INTO checkpoints (worker, partition, sequence, token) VALUES (?, ?, ?, ?)
        ON CONFLICT (worker, partition) DO UPDATE SET sequence = excluded.sequence, token = excluded.token
        WHERE excluded.token >= checkpoints.token AND excluded.sequence >= checkpoints.sequence`,
@@ -113,7 +113,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
       throw new ConcurrencyError(request.aggregateId, request.expectedVersion, actual);
     }
     const head = (sql.head.get(partition) as number | undefined) ?? 0;
-    const events = recordEvents(request, partition, actual, head);
+    const events = buildEnvelopes(request, partition, actual, head);
     for (const event of events) {
       sql.insertEvent.run({
         partition,
@@ -256,7 +256,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     async close() {
       flush();
       listeners.clear();
-      if (lazy.open) lazy.close();
+      if (noFsyncCheckpoints.open) noFsyncCheckpoints.close();
       if (db.open) db.close();
     },
   };

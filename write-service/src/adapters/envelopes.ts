@@ -6,7 +6,7 @@ import type { AppendRequest } from '../ports/event-store.js';
  * The envelopes every store adapter gives an append's events: versions follow the aggregate's
  * `currentVersion`, sequences follow the partition's `head` as it stood before this commit.
  */
-export function recordEvents(
+export function buildEnvelopes(
   request: AppendRequest,
   partition: number,
   currentVersion: number,
