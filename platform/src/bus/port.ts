@@ -1,8 +1,5 @@
 import type { RecordedEvent } from '../envelope.js';
 
-/** Subject of a partition's event stream. */
-export const eventSubject = (partition: number): string => `ledger.events.${partition}`;
-
 /**
  * Ordered, partitioned, at-least-once log of committed events.
  * Publishing the same event twice is harmless: consumers apply by position.
