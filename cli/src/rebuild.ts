@@ -1,11 +1,12 @@
 import { createGrpcEventSource, rebuildBalance } from '@ledger/projector';
+import { writeServiceAddress } from '@ledger/platform';
 import type { LedgerConfig, Logger } from '@ledger/platform';
 import { createEngines } from './engines.js';
 
 /** `ledger rebuild balance`: replays the store over gRPC into a fresh read model, showing progress. */
 export async function runRebuild(config: LedgerConfig, logger: Logger): Promise<number> {
   const engines = createEngines(config, logger);
-  const address = config.WRITE_SERVICE_GRPC ?? `127.0.0.1:${config.GRPC_PORT ?? 50051}`;
+  const address = writeServiceAddress(config);
   const source = createGrpcEventSource({ address });
   try {
     const readModel = await engines.readModel();

@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { createLeaseBalancer } from '@ledger/platform';
+import { createLeaseBalancer, DEFAULT_GRPC_PORT, writeServiceAddress } from '@ledger/platform';
 import type { LeaseBalancer, LedgerConfig, Logger } from '@ledger/platform';
 import {
   createCommandService,
   createForwarderTask,
   createGrpcServer,
-  createTransferSagaTask,
+  createSettlementSagaTask,
 } from '@ledger/write-service';
 import { createGrpcEventSource, createProjectorTask, readPartitionProgress, rebuildBalance } from '@ledger/projector';
 import type { EventSource, ReadModel } from '@ledger/projector';
@@ -63,7 +63,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
   try {
     let grpcPort: number | undefined;
-    let writeServiceAddress = config.WRITE_SERVICE_GRPC;
+    let address = writeServiceAddress(config);
     let localCommands: LedgerCommands | undefined;
 
     if (roles.has('write-service')) {
@@ -72,15 +72,15 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       localCommands = commands;
       const server = createGrpcServer({ commands, store, logger });
       const all = roles.size > 1;
-      const port = config.GRPC_PORT ?? 50051;
+      const port = config.GRPC_PORT ?? DEFAULT_GRPC_PORT;
       grpcPort = await server.listen(`${all ? '127.0.0.1' : '0.0.0.0'}:${port}`);
       stops.push(() => server.close());
-      if (all) writeServiceAddress = `127.0.0.1:${grpcPort}`;
+      if (all) address = `127.0.0.1:${grpcPort}`;
       logger.info({ port: grpcPort }, 'write-service gRPC listening');
 
       const sagas = balancer(
         'saga',
-        createTransferSagaTask({ store, logger, snapshotEvery: config.LEDGER_SNAPSHOT_EVERY }),
+        createSettlementSagaTask({ store, logger, snapshotEvery: config.LEDGER_SNAPSHOT_EVERY }),
       );
       const forwarders = balancer('forwarder', createForwarderTask({ store, bus: engines.eventBus(), logger }));
       await sagas.start();
@@ -91,7 +91,6 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       );
     }
 
-    const address = writeServiceAddress ?? '127.0.0.1:50051';
     let source: EventSource | undefined;
     const eventSource = (): EventSource => {
       if (!source) {

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** The write service's gRPC port when GRPC_PORT is not set (outside `ledger all`). */
+export const DEFAULT_GRPC_PORT = 50051;
 const positiveInt = z.coerce.number().int().positive();
 const url = z.string().trim().min(1).optional();
 const onOff = z.enum(['on', 'off']);
@@ -8,7 +11,7 @@ const onOff = z.enum(['on', 'off']);
 const schema = z.object({
   PORT: port.default(4000),
   HOST: z.string().min(1).default('0.0.0.0'),
-  /** write-service gRPC port; unset: 50051 for a standalone write-service, an ephemeral loopback port in `all`. */
+  /** write-service gRPC port (default DEFAULT_GRPC_PORT; `ledger all` binds it on loopback only). */
   GRPC_PORT: port.optional(),
   /** Identity of this replica in lease membership (default: host-pid-random). */
   LEDGER_MEMBER_ID: z.string().trim().min(1).optional(),
@@ -47,11 +50,19 @@ const schema = z.object({
 
 export type LedgerConfig = z.infer<typeof schema>;
 
+/** Every environment variable the configuration reads. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape) as ReadonlyArray<keyof LedgerConfig>;
+
 export class ConfigError extends Error {
   constructor(readonly issues: readonly string[]) {
     super(`invalid configuration:\n  ${issues.join('\n  ')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** Where a process finds the write service: WRITE_SERVICE_GRPC, else this host's GRPC_PORT (or the default). */
+export function writeServiceAddress(config: LedgerConfig): string {
+  return config.WRITE_SERVICE_GRPC ?? `127.0.0.1:${config.GRPC_PORT ?? DEFAULT_GRPC_PORT}`;
 }
 
 /** Reads and validates the environment; the one place env is read. A bad value names its variable. */
