@@ -1,24 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { IdempotencyMismatchError, NotFoundError, formatPosition } from '@ledger/platform';
-import type { Logger } from '@ledger/platform';
 import { commandInput } from '@ledger/schema';
 import type { TransactionKind } from '@ledger/schema';
-import type { EventStore } from '../ports/event-store.js';
 import { accountAggregate, transactionAggregate } from './aggregates.js';
 import { createCommandHandler } from './command-handler.js';
-import type { HandleResult } from './command-handler.js';
+import type { CommandHandlerOptions, HandleResult } from './command-handler.js';
 import type { LedgerCommands, TransactionAccepted } from './ledger-commands.js';
 
-export interface CommandServiceOptions {
-  readonly store: EventStore;
-  readonly now?: () => Date;
-  readonly newId?: () => string;
-  readonly snapshotEvery?: number;
-  /** Aggregate states kept in memory per aggregate type (see CommandHandlerOptions). */
-  readonly cacheSize?: number;
-  readonly maxAttempts?: number;
-  readonly logger?: Logger;
-}
+/** Options of its two command handlers (accounts and transactions; `cacheSize` is per handler). */
+export type CommandServiceOptions = CommandHandlerOptions;
 
 interface TransactionRequest {
   readonly kind: TransactionKind;

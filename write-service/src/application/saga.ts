@@ -1,25 +1,18 @@
 import { createHash } from 'node:crypto';
 import { IllegalStateError, formatPosition, isLedgerError } from '@ledger/platform';
-import type { EventMetadata, Logger, PartitionTask, RecordedEvent } from '@ledger/platform';
+import type { EventMetadata, PartitionTask, RecordedEvent } from '@ledger/platform';
 import type { AccountCommand } from '../domain/account.js';
 import type { TransactionCommand } from '../domain/transaction.js';
-import type { EventStore } from '../ports/event-store.js';
 import { accountAggregate, transactionAggregate } from './aggregates.js';
 import { createCommandHandler } from './command-handler.js';
+import type { CommandHandlerOptions } from './command-handler.js';
 import { createPartitionWorker } from './partition-worker.js';
 
-export interface SettlementSagaOptions {
-  readonly store: EventStore;
-  readonly now?: () => Date;
-  readonly newId?: () => string;
-  readonly snapshotEvery?: number;
-  /** Aggregate states kept in memory per aggregate type (see CommandHandlerOptions). */
-  readonly cacheSize?: number;
-  readonly maxAttempts?: number;
+/** Options of its two command handlers (accounts, transactions; `cacheSize` is per handler) and its loop. */
+export interface SettlementSagaOptions extends CommandHandlerOptions {
   readonly batchSize?: number;
   /** How often to look for appends made by other processes. */
   readonly pollMs?: number;
-  readonly logger?: Logger;
 }
 
 export const SAGA_WORKER = 'saga';
