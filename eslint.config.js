@@ -19,7 +19,15 @@ export default tseslint.config(
   {
     // Production code never reaches test support: scripts/strip-test-output.mjs drops it from images.
     files: ['**/src/**/*.ts'],
-    ignores: ['**/*.test.ts', '**/*.contract.ts', '**/testing/**', '**/testing.ts', '**/bench.ts', '**/bench/**'],
+    ignores: [
+      '**/*.test.ts',
+      '**/*.contract.ts',
+      '**/testing/**',
+      '**/testing.ts',
+      '**/bench.ts',
+      '**/bench-*.ts',
+      '**/bench/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

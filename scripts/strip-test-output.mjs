@@ -1,5 +1,5 @@
 // Removes what only tests and benchmarks use from every workspace's dist/ (compiled tests, contract
-// suites, the testing/ and bench/ folders, the testing and bench entries), for a production image.
+// suites, the testing/ and bench/ folders, the testing and bench* entries), for a production image.
 // Lint keeps production code from importing any of it. Usage: node scripts/strip-test-output.mjs [root]
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..');
 const { workspaces } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const testOnly = /(\.test|\.contract|^testing|^bench)\.(js|d\.ts)(\.map)?$/;
+const testOnly = /(\.test|\.contract|^testing|^bench(-[\w-]+)?)\.(js|d\.ts)(\.map)?$/;
 const testOnlyFolders = new Set(['testing', 'bench']);
 
 let removed = 0;
