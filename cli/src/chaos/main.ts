@@ -28,6 +28,7 @@ restarts and pauses processes, then checks that nothing was lost or applied twic
   --partitions N     LEDGER_PARTITIONS (default 8)
   --nats-server P    nats-server binary (default: on PATH, or /usr/sbin/nats-server)
   --redis-server P   redis-server binary (default: on PATH)
+  --overlap N        faults in effect at once, on different processes (default 1)
   --keep             keep the run's directory (data and logs) even when it passes`;
 
 function which(binary: string, fallbacks: string[]): string {
@@ -51,6 +52,7 @@ function parseOptions(argv: string[]) {
       partitions: { type: 'string', default: '8' },
       'nats-server': { type: 'string' },
       'redis-server': { type: 'string' },
+      overlap: { type: 'string', default: '1' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -69,6 +71,7 @@ function parseOptions(argv: string[]) {
     accounts: int('accounts', 2),
     leaseTtlMs: int('lease-ttl-ms', 300),
     partitions: int('partitions', 1),
+    overlap: int('overlap', 1),
     keep: values.keep!,
     natsServer: values['nats-server'] ?? which('nats-server', ['/usr/sbin/nats-server', '/usr/local/bin/nats-server']),
     redisServer:
@@ -88,7 +91,7 @@ async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const command = `npm run chaos -- --seed ${options.seed} --faults ${options.faults} --gap-ms ${options.gapMs}`;
+  const command = `npm run chaos -- --seed ${options.seed} --faults ${options.faults} --gap-ms ${options.gapMs}${options.overlap > 1 ? ` --overlap ${options.overlap}` : ''}`;
   console.log(`chaos seed ${options.seed} (reproduce the fault schedule: ${command})`);
   const started = Date.now();
   const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`;
@@ -141,13 +144,25 @@ async function run(argv: string[]): Promise<number> {
 
     const faults = planFaults({ ...options, nodes: cluster.nodes });
     await sleep(1_000);
-    for (const fault of faults) {
-      console.log(
-        `${elapsed()}  fault ${fault.index + 1}/${faults.length}: ${describeFault(fault)}  (${workload.acknowledged.length} acknowledged)`,
-      );
-      await applyFault(cluster, fault, violation);
-      await sleep(fault.gapMs);
-    }
+    // `--overlap N`: N lanes take the faults in turn, so up to N are in effect at once (never two on one process).
+    const busy = new Set<string>();
+    const lane = async (first: number): Promise<void> => {
+      for (let i = first; i < faults.length; i += options.overlap) {
+        const fault = faults[i]!;
+        while (busy.has(fault.target)) await sleep(100);
+        busy.add(fault.target);
+        console.log(
+          `${elapsed()}  fault ${fault.index + 1}/${faults.length}: ${describeFault(fault)}  (${workload.acknowledged.length} acknowledged)`,
+        );
+        try {
+          await applyFault(cluster!, fault, violation);
+        } finally {
+          busy.delete(fault.target);
+        }
+        await sleep(fault.gapMs);
+      }
+    };
+    await Promise.all(Array.from({ length: options.overlap }, (_, first) => lane(first)));
     // Everything runs again (a failed restart was a violation; try once more), then the clients finish.
     for (const proc of [cluster.nats, cluster.redis, ...cluster.nodes]) {
       if (!proc.running()) await restart(proc, violation).catch(() => undefined);

@@ -100,11 +100,11 @@ export function supervise(
       });
       createInterface({ input: child.stderr! }).on('line', (line) => log.write(`[stderr] ${line}\n`));
 
-      const deadline = Date.now() + (spec.readyTimeoutMs ?? 90_000);
+      const deadline = Date.now() + (spec.readyTimeoutMs ?? 300_000);
       if ('port' in spec.ready) return waitForPort(spec.ready.port, () => entry.exitedYet, deadline);
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`${spec.name} was not ready within ${spec.readyTimeoutMs ?? 90_000} ms`)),
+          () => reject(new Error(`${spec.name} was not ready within ${spec.readyTimeoutMs ?? 300_000} ms`)),
           deadline - Date.now(),
         );
         sawReadyLine = () => {
