@@ -10,7 +10,6 @@ import {
 } from '@ledger/write-service';
 import { createGrpcEventSource, createProjectorTask, readPartitionProgress, rebuildBalance } from '@ledger/projector';
 import type { EventSource, ReadModel } from '@ledger/projector';
-import { createGateway, createGrpcCommands, createInProcessCommands } from '@ledger/gateway';
 import type { Commands } from '@ledger/gateway';
 import type { LedgerCommands } from '@ledger/schema';
 import { persistedDocuments } from '@ledger/client';
@@ -120,6 +119,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
     let gatewayPort: number | undefined;
     if (roles.has('gateway')) {
+      // Loaded only where a gateway runs: GraphQL and HTTP weigh most of a process's start, and a
+      // write-service or projector restarted after a crash should be back as soon as it can.
+      const { createGateway, createGrpcCommands, createInProcessCommands } = await import('@ledger/gateway');
       const readModel: ReadModel = await engines.readModel();
       // A gateway beside the write service calls it directly; from another process, over gRPC.
       const commands: Commands = localCommands
