@@ -77,9 +77,12 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function serve(roles: Set<Role>, config: LedgerConfig, logger: Logger): Promise<number> {
-  const system = await startSystem({ config, logger, roles });
-  return new Promise<number>((resolve) => {
-    let stopping = false;
+  // The signals are ours before anything starts: a SIGTERM while the process is still starting (a
+  // deployment that changes its mind, a crash loop) waits for the start, then drains what started,
+  // instead of killing the process with leases taken and nothing handed back.
+  const starting = startSystem({ config, logger, roles });
+  let stopping = false;
+  const drained = new Promise<number>((resolve) => {
     const shutdown = (signal: string): void => {
       if (stopping) {
         logger.warn({ signal }, 'second signal: exiting now');
@@ -87,17 +90,21 @@ async function serve(roles: Set<Role>, config: LedgerConfig, logger: Logger): Pr
       }
       stopping = true;
       logger.info({ signal }, 'draining, then exiting');
-      system.stop().then(
-        () => resolve(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          resolve(1);
-        },
-      );
+      starting
+        .then((system) => system.stop())
+        .then(
+          () => resolve(0),
+          (error: unknown) => {
+            logger.error({ err: error }, 'shutdown failed');
+            resolve(1);
+          },
+        );
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
   });
+  await starting;
+  return drained;
 }
 
 main(process.argv.slice(2)).then(

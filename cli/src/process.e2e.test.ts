@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { engineUrl } from '@ledger/platform/testing';
 import { startLedgerProcess } from './testing/processes.js';
 
 const run = (args: string[], env: Record<string, string>) => {
@@ -64,4 +65,31 @@ describe('the ledger command', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+  test(
+    'a SIGTERM while the process is still starting drains what started and exits 0',
+    {
+      skip: !engineUrl('nats') || !engineUrl('redis'),
+    },
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'ledger-proc-'));
+      const ws = run(['write-service'], {
+        NATS_URL: engineUrl('nats')!,
+        REDIS_URL: engineUrl('redis')!,
+        LEDGER_NAMESPACE: `t${process.pid}-early-term`,
+        GRPC_PORT: '0',
+        LEDGER_DATA_DIR: dataDir,
+      });
+      try {
+        // The gRPC server is up; the saga and forwarder balancers are still taking their leases.
+        ws.child.stdout!.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('write-service gRPC listening')) ws.child.kill('SIGTERM');
+        });
+        assert.equal(await ws.exited, 0, ws.output().stdout + ws.output().stderr);
+        assert.match(ws.output().stdout, /draining, then exiting/);
+      } finally {
+        ws.child.kill('SIGKILL');
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
 });
