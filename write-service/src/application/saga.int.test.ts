@@ -200,3 +200,36 @@ describe('settlement saga after a crash', () => {
     }
   });
 });
+
+describe('transfer saga over a backlog', () => {
+  test('a batch settles side by side yet each account sees its transactions in partition order', async () => {
+    // One partition and no workers yet: everything below waits in one batch.
+    const ledger = await createLedgerHarness({ partitions: 1, workers: false });
+    try {
+      const open = async (owner: string) => (await ledger.commands.openAccount({ owner })).accountId;
+      const [a, b] = [await open('A'), await open('B')];
+      const others = await Promise.all(Array.from({ length: 20 }, (_, i) => open(`other-${i}`)));
+      const steps = [
+        await ledger.commands.deposit({ accountId: a, amount: 10n }), // A 10
+        await ledger.commands.transfer({ from: a, to: b, amount: 10n }), // A 0, B 10: needs the deposit first
+        await ledger.commands.withdraw({ accountId: a, amount: 1n }), // refused: A is empty by now
+        await ledger.commands.deposit({ accountId: b, amount: 5n }), // B 15
+        await ledger.commands.transfer({ from: b, to: a, amount: 15n }), // B 0, A 15: needs both before it
+      ];
+      const independent = await Promise.all(
+        others.map((accountId) => ledger.commands.deposit({ accountId, amount: 7n })),
+      );
+      await ledger.startWorkers();
+      const outcomes = [];
+      for (const step of steps) outcomes.push((await ledger.settled(step.transactionId)).status);
+      assert.deepEqual(outcomes, ['SUCCEEDED', 'SUCCEEDED', 'FAILED', 'SUCCEEDED', 'SUCCEEDED']);
+      assert.equal(await ledger.balance(a), 15n);
+      assert.equal(await ledger.balance(b), 0n);
+      for (const { transactionId } of independent)
+        assert.equal((await ledger.settled(transactionId)).status, 'SUCCEEDED');
+      for (const accountId of others) assert.equal(await ledger.balance(accountId), 7n);
+    } finally {
+      await ledger.close();
+    }
+  });
+});

@@ -25,7 +25,9 @@ const isRefusal = (error: unknown): error is Error =>
 
 /**
  * The settlement saga, one worker per partition: settles every TransactionRequested of its
- * partition (deposits and withdrawals as well as transfers), in order. Each account step carries the key "<txId>/<step>", so a step re-run after a crash
+ * partition (deposits and withdrawals as well as transfers), each account's in partition order (a
+ * batch's transactions on other accounts run side by side). Each account step carries the key
+ * "<txId>/<step>", so a step re-run after a crash
  * returns the event it recorded the first time instead of moving money again.
  */
 export function createSettlementSagaTask(options: SettlementSagaOptions): PartitionTask {
@@ -123,12 +125,29 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
     pollMs: options.pollMs ?? 250,
     logger: options.logger,
     async process(events, { after, signal }) {
+      // Transactions of the batch settle side by side, except that one touching an account waits
+      // for the earlier ones touching it: each account sees its steps in partition order, as if they
+      // ran one after the other, and the steps of many transactions share the store's group commits.
+      const lastOnAccount = new Map<string, Promise<void>>();
+      const running: Array<Promise<void>> = [];
       let settled = after;
       for (const event of events) {
         if (signal.aborted) break;
-        if (event.type === 'TransactionRequested') await settle(event);
+        if (event.type === 'TransactionRequested') {
+          const { from, to } = event.data as { from: string | null; to: string | null };
+          const accounts = [from, to].filter((id): id is string => id !== null);
+          const before = accounts.map((id) => lastOnAccount.get(id)).filter((p) => p !== undefined);
+          // After a failed settlement, those waiting on it do not run; the batch fails below.
+          const run = Promise.all(before).then(() => settle(event));
+          for (const id of accounts) lastOnAccount.set(id, run);
+          running.push(run);
+        }
         settled = event.position.sequence;
       }
+      // The checkpoint moves only once every settlement of the batch is over. A failure fails the
+      // batch, which runs again: each step's idempotency key makes the re-run return what was recorded.
+      const failure = (await Promise.allSettled(running)).find((outcome) => outcome.status === 'rejected');
+      if (failure) throw failure.reason;
       return settled;
     },
   });
