@@ -77,6 +77,7 @@ async function startEmbedded(profileDir: string | undefined): Promise<Deployment
     ['all'],
     {
       PORT: '0',
+      GRPC_PORT: '0',
       HOST: '127.0.0.1',
       LEDGER_DATA_DIR: dataDir,
       LEDGER_PARTITIONS: String(PARTITIONS),
