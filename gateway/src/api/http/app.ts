@@ -50,6 +50,8 @@ export function createApp(options: AppOptions): Express {
   const { logger } = options;
   const app = express();
   app.disable('x-powered-by');
+  // Answers are computed per request (no conditional GETs); hashing each body for an ETag is waste.
+  app.disable('etag');
 
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
