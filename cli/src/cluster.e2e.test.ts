@@ -94,6 +94,9 @@ describe('a cluster of processes on NATS and Redis', { skip: !NATS_URL || !REDIS
       LEASE_TTL_MS: String(TTL),
       LEDGER_RYW_TIMEOUT_MS: '3000',
       HOST: '127.0.0.1',
+      HTTP_PORT: '0',
+      // Each partition worker's start and stop is a debug line; ownership is checked from them.
+      LOG_LEVEL: 'debug',
       WRITE_SERVICE_GRPC: grpcPorts.map((port) => `127.0.0.1:${port}`).join(','),
     };
     const start = (name: string, role: string, extra: Record<string, string> = {}): LedgerProcess => {

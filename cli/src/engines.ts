@@ -11,7 +11,7 @@ import {
 } from '@ledger/platform';
 import type { EventBus, LedgerConfig, LeaseStore, Logger, NatsClient, NotificationBus } from '@ledger/platform';
 import { createSqliteEventStore } from '@ledger/write-service';
-import type { EventStore } from '@ledger/write-service';
+import type { EventStore, WriteMetrics } from '@ledger/write-service';
 import { createSqliteReadModel } from '@ledger/projector';
 import type { ReadModel } from '@ledger/projector';
 import { createMemoryRateLimit, createRedisRateLimit } from '@ledger/gateway';
@@ -35,7 +35,12 @@ export interface Engines {
   close(): Promise<void>;
 }
 
-export function createEngines(config: LedgerConfig, logger: Logger): Engines {
+export interface EngineOptions {
+  /** Hears the event store's commits. */
+  readonly storeMetrics?: () => Pick<WriteMetrics, 'appendsCommitted'>;
+}
+
+export function createEngines(config: LedgerConfig, logger: Logger, options: EngineOptions = {}): Engines {
   const closers: Array<() => Promise<void>> = [];
   const once = <T>(make: () => T, close: (value: Awaited<T>) => Promise<void>): (() => T) => {
     let value: T | undefined;
@@ -68,12 +73,14 @@ export function createEngines(config: LedgerConfig, logger: Logger): Engines {
             database: config.LEDGER_NAMESPACE,
             partitions: config.LEDGER_PARTITIONS,
             logger,
+            metrics: options.storeMetrics?.(),
           });
         }
         return createSqliteEventStore({
           path: join(dataDir(), 'events.db'),
           partitions: config.LEDGER_PARTITIONS,
           logger,
+          metrics: options.storeMetrics?.(),
         });
       },
       (store) => store.close(),

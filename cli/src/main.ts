@@ -54,7 +54,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.LOG_LEVEL, name: `ledger-${command}` });
+  const logger = createLogger({ level: config.LOG_LEVEL, name: `ledger-${command}`, pretty: process.stdout.isTTY });
 
   if (command === 'rebuild') {
     if (rest[0] !== 'balance') {

@@ -7,6 +7,7 @@ import {
   createForwarderTask,
   createGrpcServer,
   createSettlementSagaTask,
+  timedCommands,
 } from '@ledger/write-service';
 import { createGrpcEventSource, createProjectorTask, readPartitionProgress, rebuildBalance } from '@ledger/projector';
 import type { EventSource, ReadModel } from '@ledger/projector';
@@ -14,6 +15,7 @@ import type { Commands } from '@ledger/gateway';
 import type { LedgerCommands } from '@ledger/schema';
 import { persistedDocuments } from '@ledger/client';
 import { createEngines } from './engines.js';
+import { createObservability } from './observability.js';
 
 export type Role = 'gateway' | 'write-service' | 'projector';
 
@@ -28,6 +30,8 @@ export interface RunningSystem {
   readonly gatewayPort?: number;
   /** Port the write service's gRPC server listens on (when it runs here). */
   readonly grpcPort?: number;
+  /** Health and metrics port of a process without a gateway. */
+  readonly httpPort?: number;
   /** Drains and stops every part, in reverse start order. */
   stop(): Promise<void>;
 }
@@ -39,11 +43,14 @@ export interface RunningSystem {
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const { config, logger, roles } = options;
-  const engines = createEngines(config, logger);
+  const observability = createObservability();
+  const engines = createEngines(config, logger, { storeMetrics: observability.write });
   const memberId = config.LEDGER_MEMBER_ID ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const stops: Array<() => Promise<void>> = [];
-  const balancer = (name: string, task: Parameters<typeof createLeaseBalancer>[0]['task']): LeaseBalancer =>
-    createLeaseBalancer({
+  // Balancers start once every role is set up and the gateway (if here) listens.
+  const balancers: LeaseBalancer[] = [];
+  const balancer = (name: string, task: Parameters<typeof createLeaseBalancer>[0]['task']): LeaseBalancer => {
+    const created = createLeaseBalancer({
       name,
       partitions: config.LEDGER_PARTITIONS,
       leases: engines.leases(),
@@ -51,7 +58,13 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       ttlMs: config.LEASE_TTL_MS,
       logger,
       task,
+      onNotification: observability.leases.notified(name),
     });
+    observability.leases.track(name, memberId, created);
+    balancers.push(created);
+    stops.push(() => created.stop());
+    return created;
+  };
 
   const stop = async (): Promise<void> => {
     for (const step of stops.splice(0).reverse()) {
@@ -62,32 +75,52 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
   try {
     let grpcPort: number | undefined;
+    let httpPort: number | undefined;
+    let projectorWorkers: LeaseBalancer | undefined;
     let address = writeServiceAddress(config);
     let localCommands: LedgerCommands | undefined;
+    const all = roles.size > 1;
+
+    if (!roles.has('gateway')) {
+      // Up first, so /readyz answers (false) while the role starts.
+      const health = await observability.serve(
+        config.HTTP_PORT ?? (roles.has('write-service') ? 8081 : 8082),
+        config.HOST,
+        logger,
+      );
+      httpPort = health.port;
+      stops.push(() => health.close());
+      logger.info({ port: httpPort }, `health and metrics at http://localhost:${httpPort} (/healthz /readyz /metrics)`);
+    }
 
     if (roles.has('write-service')) {
       const store = await engines.eventStore();
-      const commands = createCommandService({ store, logger, snapshotEvery: config.LEDGER_SNAPSHOT_EVERY });
+      const metrics = observability.write();
+      const commands = timedCommands(
+        createCommandService({ store, logger, snapshotEvery: config.LEDGER_SNAPSHOT_EVERY, metrics }),
+        metrics,
+      );
       localCommands = commands;
       const server = createGrpcServer({ commands, store, logger });
-      const all = roles.size > 1;
       const port = config.GRPC_PORT ?? DEFAULT_GRPC_PORT;
       grpcPort = await server.listen(`${all ? '127.0.0.1' : '0.0.0.0'}:${port}`);
       stops.push(() => server.close());
       if (all) address = `127.0.0.1:${grpcPort}`;
-      logger.info({ port: grpcPort }, 'write-service gRPC listening');
+      // In `all` the gRPC port is internal (loopback): the gateway's line is the one to read.
+      logger[all ? 'debug' : 'info']({ port: grpcPort }, 'write-service gRPC listening');
 
+      const bus = engines.eventBus();
       const sagas = balancer(
         'saga',
-        createSettlementSagaTask({ store, logger, snapshotEvery: config.LEDGER_SNAPSHOT_EVERY }),
+        createSettlementSagaTask({ store, logger, snapshotEvery: config.LEDGER_SNAPSHOT_EVERY, metrics }),
       );
-      const forwarders = balancer('forwarder', createForwarderTask({ store, bus: engines.eventBus(), logger }));
-      await sagas.start();
-      await forwarders.start();
-      stops.push(
-        () => sagas.stop(),
-        () => forwarders.stop(),
-      );
+      const forwarders = balancer('forwarder', createForwarderTask({ store, bus, logger, metrics }));
+      observability.watchStore(store);
+      observability.readyWhen(async () => {
+        if (!sagas.running() || !forwarders.running()) return false;
+        await Promise.all([store.heads(), engines.leases().members('saga'), bus.lastSequence(0)]);
+        return true;
+      });
     }
 
     let source: EventSource | undefined;
@@ -102,19 +135,26 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
     if (roles.has('projector')) {
       const readModel = await engines.readModel();
+      const bus = engines.eventBus();
       const projectors = balancer(
         'projector',
         createProjectorTask({
-          bus: engines.eventBus(),
+          bus,
           readModel,
           source: eventSource(),
           notifications: engines.notifications(),
           logger,
+          metrics: observability.projector(),
         }),
       );
-      await projectors.start();
-      stops.push(() => projectors.stop());
-      logger.info({ partitions: projectors.owned() }, 'projector workers started');
+      observability.watchProjection(eventSource(), readModel);
+      observability.readyWhen(async () => {
+        if (!projectors.running()) return false;
+        const leases = engines.leases().members('projector');
+        await Promise.all([readModel.checkpoints(), eventSource().heads(), leases, bus.lastSequence(0)]);
+        return true;
+      });
+      projectorWorkers = projectors;
     }
 
     let gatewayPort: number | undefined;
@@ -147,17 +187,31 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
           socketsPerSubject: config.LEDGER_SOCKETS_PER_SUBJECT,
           subscriptionsPerSocket: config.LEDGER_SUBSCRIPTIONS_PER_SOCKET,
         },
-        ready: async () => {
-          await eventSource().heads();
-          return true;
-        },
+        metrics: observability.gateway(),
+        exposeMetrics: observability.expose,
+        ready: observability.ready,
+      });
+      observability.readyWhen(async () => {
+        await eventSource().heads();
+        return true;
       });
       ({ port: gatewayPort } = await gateway.listen(config.PORT, config.HOST));
       stops.push(() => gateway.close());
-      logger.info({ port: gatewayPort }, `GraphQL gateway at http://localhost:${gatewayPort}/graphql`);
+      const base = `http://localhost:${gatewayPort}`;
+      const pages = [
+        ...(config.LEDGER_PLAYGROUND === 'on' ? [`playground ${base}/playground`] : []),
+        `console ${base}/console`,
+        `metrics ${base}/metrics`,
+      ];
+      logger.info({ port: gatewayPort }, `GraphQL gateway at ${base}/graphql · ${pages.join(' · ')}`);
     }
 
-    return { gatewayPort, grpcPort, stop };
+    for (const started of balancers) await started.start();
+    if (projectorWorkers) {
+      logger[all ? 'debug' : 'info']({ partitions: projectorWorkers.owned() }, 'projector workers started');
+    }
+
+    return { gatewayPort, grpcPort, httpPort, stop };
   } catch (error) {
     await stop();
     throw error;

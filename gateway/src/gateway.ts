@@ -5,12 +5,15 @@ import { complexityLimit } from './api/graphql/complexity.js';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import type { LeaseStore, Logger, NotificationBus } from '@ledger/platform';
+import type { Exposition, LeaseStore, Logger, NotificationBus } from '@ledger/platform';
 import type { LedgerQueries } from '@ledger/schema';
 import type { Commands } from './ports/commands.js';
 import type { RateLimit } from './ports/rate-limit.js';
 import type { ReadProgress, RunRebuild } from './ports/system.js';
 import { createBalanceFeed } from './application/balance-feed.js';
+import { noGatewayMetrics } from './ports/metrics.js';
+import type { GatewayMetrics } from './ports/metrics.js';
+import { operationMetrics } from './api/graphql/metrics.plugin.js';
 import { createNotificationHub } from './application/notification-hub.js';
 import { createReadYourWrites } from './application/read-your-writes.js';
 import { createRebuildTracker } from './application/rebuild-tracker.js';
@@ -42,6 +45,10 @@ export interface GatewayOptions {
   readonly partitions: number;
   /** Longest a READ_YOUR_WRITES mutation waits before answering PENDING. */
   readonly rywTimeoutMs?: number;
+  /** Hears operations, read-your-writes waits, rebuilds; reads the websocket counts (default: nothing). */
+  readonly metrics?: GatewayMetrics;
+  /** The process's metrics in the Prometheus text format, served on GET /metrics (absent: no route). */
+  readonly exposeMetrics?: () => Promise<Exposition>;
   /** Readiness for GET /readyz (default: ready while listening). */
   readonly ready?: () => Promise<boolean>;
   /** Re-check period of live subscriptions and waiting mutations, for lost notifications. */
@@ -75,6 +82,7 @@ type Phase =
 export function createGateway(options: GatewayOptions): Gateway {
   const { commands, readModel, logger } = options;
   const rywTimeoutMs = options.rywTimeoutMs ?? 5_000;
+  const metrics = options.metrics ?? noGatewayMetrics;
   const hub = createNotificationHub({ bus: options.notifications, logger });
   const readYourWrites = createReadYourWrites({
     readModel,
@@ -83,9 +91,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     partitions: options.partitions,
     timeoutMs: rywTimeoutMs,
     pollMs: options.pollMs,
+    metrics,
   });
   const teller = createTeller({ commands, readModel, readYourWrites, logger });
-  const rebuilds = options.rebuild && createRebuildTracker(options.rebuild);
+  const rebuilds = options.rebuild && createRebuildTracker(options.rebuild, metrics.rebuildChanged);
   const system = createSystemStatus({
     progress: options.progress,
     leases: options.leases,
@@ -114,6 +123,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       subjectOf,
       limits: { ...DEFAULT_SOCKET_LIMITS, ...options.socketLimits },
     });
+    metrics.countLive(websockets.live);
     const apollo = new ApolloServer<GatewayContext>({
       schema,
       formatError,
@@ -135,6 +145,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: rywTimeoutMs + 5_000 }),
         ApolloServerPluginLandingPageDisabled(),
         complexityLimit(schema),
+        operationMetrics<GatewayContext>(metrics),
       ],
     });
     await apollo.start();
@@ -149,6 +160,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       playground: options.playground,
       rateLimit,
       ready: async () => phase.kind === 'listening' && (options.ready ? await options.ready() : true),
+      metrics: options.exposeMetrics,
       logger,
     });
     httpServer.on('request', app);

@@ -7,6 +7,10 @@ export type { Commands, AccountOpened, TransactionAccepted } from './ports/comma
 export type { Consistency, Teller } from './application/teller.js';
 export { createGrpcCommands } from './adapters/grpc/commands.js';
 export { createInProcessCommands } from './adapters/in-process/commands.js';
+export type { GatewayMetrics, LiveCounts } from './ports/metrics.js';
+export { noGatewayMetrics } from './ports/metrics.js';
+export { createPrometheusGatewayMetrics } from './adapters/prometheus/gateway-metrics.js';
+export type { PartitionProgress, ReadProgress, RebuildOutcome, RebuildProgress, RunRebuild } from './ports/system.js';
 export type { GrpcCommandsOptions } from './adapters/grpc/commands.js';
 export type { RateLimit, RateDecision } from './ports/rate-limit.js';
 export { createMemoryRateLimit } from './adapters/rate-limit/memory.js';

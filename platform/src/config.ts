@@ -13,6 +13,8 @@ const schema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   /** write-service gRPC port (default DEFAULT_GRPC_PORT; `ledger all` binds it on loopback only). */
   GRPC_PORT: port.optional(),
+  /** Health and metrics port of a write-service (default 8081) or projector (8082) run alone; `all` uses PORT. */
+  HTTP_PORT: port.optional(),
   /** Identity of this replica in lease membership (default: host-pid-random). */
   LEDGER_MEMBER_ID: z.string().trim().min(1).optional(),
   LEDGER_DATA_DIR: z.string().min(1).default('./data'),

@@ -10,6 +10,9 @@ export type {
   TransactionPage,
 } from './ports/read-model.js';
 export type { EventSource, LogProgress, ReplayRequest } from './ports/event-source.js';
+export type { ProjectorMetrics } from './ports/metrics.js';
+export { noProjectorMetrics } from './ports/metrics.js';
+export { createPrometheusProjectorMetrics, registerProjectionGauges } from './adapters/prometheus/projector-metrics.js';
 export { createSqliteReadModel } from './adapters/sqlite/read-model.js';
 export type { SqliteReadModelOptions } from './adapters/sqlite/read-model.js';
 export { applyEvents } from './application/apply-events.js';

@@ -8,7 +8,11 @@ export type {
   Snapshot,
 } from './ports/event-store.js';
 
+export type { WriteMetrics } from './ports/metrics.js';
+export { noWriteMetrics } from './ports/metrics.js';
+
 // Adapters
+export { createPrometheusWriteMetrics, registerStoreGauges } from './adapters/prometheus/write-metrics.js';
 export { createSqliteEventStore } from './adapters/sqlite/event-store.js';
 export type { SqliteEventStoreOptions } from './adapters/sqlite/event-store.js';
 // The MongoDB adapter is the `@ledger/write-service/mongo` entry, loaded only when configured.
@@ -24,6 +28,7 @@ export type { TransactionCommand, TransactionState, TransactionLifecycle } from 
 // Application
 export type { LedgerCommands, TransactionAccepted, AccountOpened } from './application/ledger-commands.js';
 export { createCommandService } from './application/command-service.js';
+export { timedCommands } from './application/timed-commands.js';
 export type { CommandServiceOptions } from './application/command-service.js';
 export { createCommandHandler } from './application/command-handler.js';
 export type {

@@ -75,6 +75,8 @@ export async function defineCluster(options: ClusterOptions): Promise<ChaosClust
     LEDGER_RYW_TIMEOUT_MS: String(options.rywTimeoutMs),
     WRITE_SERVICE_GRPC: writeServices,
     HOST: '127.0.0.1',
+    // Several write services and projectors on one host: each its own health port.
+    HTTP_PORT: '0',
     // Loopback only: the chaos clients do not authenticate.
     LEDGER_AUTH: 'none',
   };

@@ -3,6 +3,7 @@ import type { Logger } from '@ledger/platform';
 import { notifySubjects } from '@ledger/schema';
 import type { AccountView, CheckpointAdvanced, LedgerQueries, TransactionView } from '@ledger/schema';
 import type { NotificationHub } from './notification-hub.js';
+import type { GatewayMetrics } from '../ports/metrics.js';
 
 export interface ReadYourWritesOptions {
   readonly readModel: LedgerQueries;
@@ -13,6 +14,8 @@ export interface ReadYourWritesOptions {
   readonly timeoutMs?: number;
   /** Re-check period: notifications are fire-and-forget and can be lost. */
   readonly pollMs?: number;
+  /** Hears how each wait ended and how long it took. */
+  readonly metrics?: Pick<GatewayMetrics, 'readYourWritesWaited'>;
 }
 
 /** Waits until a write is visible to the next query. Both waits resolve null on timeout. */
@@ -67,6 +70,9 @@ export function createReadYourWrites(options: ReadYourWritesOptions): ReadYourWr
     attempt: (wake: Wake) => Promise<T | undefined>,
   ): Promise<T | null> {
     const deadline = Date.now() + timeoutMs;
+    const started = performance.now();
+    const waited = (outcome: 'settled' | 'timeout') =>
+      options.metrics?.readYourWritesWaited(outcome, (performance.now() - started) / 1_000);
     let pending = new Set<string>();
     let wakeUp: (() => void) | undefined;
     const onNotification = (_payload: unknown, subject: string): void => {
@@ -81,9 +87,15 @@ export function createReadYourWrites(options: ReadYourWritesOptions): ReadYourWr
       let wake: Wake = { look: true, subjects: new Set() };
       for (;;) {
         const value = await attempt(wake);
-        if (value !== undefined) return value;
+        if (value !== undefined) {
+          waited('settled');
+          return value;
+        }
         const left = deadline - Date.now();
-        if (left <= 0) return null;
+        if (left <= 0) {
+          waited('timeout');
+          return null;
+        }
         if (pending.size === 0) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, Math.min(pollMs, left));

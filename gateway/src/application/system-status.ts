@@ -118,7 +118,8 @@ export function createSystemStatus(options: SystemStatusOptions): SystemStatus {
           if (last?.view === view) last = undefined;
         });
       }
-      return last.view;
+      // The rebuild's state is in memory here: always the current one, never a cached one.
+      return last.view.then((view) => ({ ...view, rebuild: options.rebuild() }));
     },
   };
 }

@@ -48,6 +48,8 @@ export interface LeaseBalancer {
   abandon(): Promise<void>;
   /** Partitions this replica runs now. */
   owned(): number[];
+  /** True from start() until stop() or abandon(): the replica takes part in the balancing. */
+  running(): boolean;
 }
 
 type Phase = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -86,19 +88,20 @@ export function createLeaseBalancer(options: LeaseBalancerOptions): LeaseBalance
       case 'acquired':
       case 'released':
       case 'stopped':
-        options.logger?.info({ worker: name, ...notification }, `partition worker ${notification.type}`);
+        // One summary line per change of the set at info (see summarize); each step at debug.
+        options.logger?.debug({ worker: name, ...notification }, `partition worker ${notification.type}`);
         break;
       case 'leaseLost':
-        options.logger?.warn({ worker: name, partition: notification.partition }, 'lease lost');
+        options.logger?.warn({ worker: name, partition: notification.partition }, `${name}: lease lost`);
         break;
       case 'taskFailed':
         options.logger?.error(
           { worker: name, partition: notification.partition, err: notification.error },
-          'worker failed',
+          `${name}: worker failed`,
         );
         break;
       case 'storeUnavailable':
-        options.logger?.warn({ worker: name, err: notification.error }, 'lease store unavailable');
+        options.logger?.warn({ worker: name, err: notification.error }, `${name}: lease store unavailable`);
         break;
       default: {
         const never: never = notification;
@@ -195,6 +198,20 @@ export function createLeaseBalancer(options: LeaseBalancerOptions): LeaseBalance
     entry.watchdog = armWatchdog(partition, entry);
   };
 
+  let summarized = '';
+  /** "saga: 16 partitions", once per change of what this replica runs. */
+  const summarize = (members: number): void => {
+    const partitions = [...owned.keys()].sort((a, b) => a - b);
+    const key = partitions.join(',');
+    if (key === summarized) return;
+    summarized = key;
+    options.logger?.info(
+      { worker: name, members },
+      `${name}: ${partitions.length} partition${partitions.length === 1 ? '' : 's'}`,
+    );
+    options.logger?.debug({ worker: name, partitions }, `${name}: partitions held`);
+  };
+
   const assignment = (members: readonly string[]): Set<number> =>
     assignPartitions(name, options.partitions, members).get(memberId) ?? new Set();
 
@@ -227,9 +244,10 @@ export function createLeaseBalancer(options: LeaseBalancerOptions): LeaseBalance
         else if (lease) await leases.release(lease);
       } catch (error) {
         notify({ type: 'storeUnavailable', error });
-        return;
+        break;
       }
     }
+    if (phase === 'running') summarize(members.length);
   };
 
   const schedule = (): void => {
@@ -296,5 +314,6 @@ export function createLeaseBalancer(options: LeaseBalancerOptions): LeaseBalance
     owned() {
       return [...owned.keys()].sort((a, b) => a - b);
     },
+    running: () => phase === 'running',
   };
 }

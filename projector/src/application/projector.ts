@@ -4,6 +4,7 @@ import type { CheckpointAdvanced } from '@ledger/schema';
 import { notifySubjects } from '@ledger/schema';
 import type { ProjectionNotification } from '../domain/balance-projection.js';
 import type { EventSource } from '../ports/event-source.js';
+import type { ProjectorMetrics } from '../ports/metrics.js';
 import type { CommitResult, ReadModel } from '../ports/read-model.js';
 import { applyEvents } from './apply-events.js';
 
@@ -16,6 +17,8 @@ export interface ProjectorTaskOptions {
   readonly logger?: Logger;
   /** Most events per read-model commit. */
   readonly batchSize?: number;
+  /** Hears each batch committed. */
+  readonly metrics?: ProjectorMetrics;
 }
 
 // A batch is redone when a rebuild swaps generations under it; more swaps than this in a row is a fault.
@@ -96,7 +99,11 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
       let projected = 0;
       const flush = async (): Promise<CommitResult> => {
         projected += chunk.length;
+        const started = performance.now();
         const applied = await applyEvents(readModel, generation, partition, chunk, { requireActive: true });
+        if (applied.result === 'committed') {
+          options.metrics?.batchApplied(partition, chunk.length, (performance.now() - started) / 1_000);
+        }
         if (applied.result === 'committed') await publish(applied.notifications, chunk.at(-1)!.position.sequence);
         chunk = [];
         return applied.result;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConcurrencyError, UnavailableError, createSerialQueues, sleep } from '@ledger/platform';
 import type { EventMetadata, Logger, RecordedEvent } from '@ledger/platform';
 import type { EventStore, IdempotencyRecord } from '../ports/event-store.js';
+import type { WriteMetrics } from '../ports/metrics.js';
 import type { Aggregate } from './aggregates.js';
 import { createStateCache } from './state-cache.js';
 import type { Loaded } from './state-cache.js';
@@ -19,6 +20,8 @@ export interface CommandHandlerOptions {
   /** Aggregates whose last state is kept in memory, so a load reads only the events after it (0: none). */
   readonly cacheSize?: number;
   readonly logger?: Logger;
+  /** Hears concurrency retries and idempotent replays. */
+  readonly metrics?: Pick<WriteMetrics, 'concurrencyRetried' | 'idempotentReplayed'>;
 }
 
 export interface HandleOptions {
@@ -120,7 +123,10 @@ export function createCommandHandler<Command, State, Event>(
     const { idempotency } = handleOptions;
     // Checked before deciding: a repeated step must not be re-decided on the state it changed.
     const earlier = idempotency && (await recorded(idempotency.key));
-    if (earlier) return earlier;
+    if (earlier) {
+      options.metrics?.idempotentReplayed(aggregate.type);
+      return earlier;
+    }
     const metadata: EventMetadata = {
       ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
       ...handleOptions.metadata,
@@ -142,13 +148,17 @@ export function createCommandHandler<Command, State, Event>(
           }),
           idempotency: idempotency && { ...idempotency, result: JSON.stringify(outcome) },
         });
-        if (result.status === 'duplicate') return duplicate(result.record);
+        if (result.status === 'duplicate') {
+          options.metrics?.idempotentReplayed(aggregate.type);
+          return duplicate(result.record);
+        }
         const next = decided.reduce((s, event) => decider.evolve(s, event), state);
         cache.remember(aggregateId, { state: next, version: outcome.toVersion });
         await snapshotIfDue(aggregateId, version, next, outcome.toVersion);
         return { status: 'appended', events: result.events, state: next };
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error;
+        options.metrics?.concurrencyRetried(aggregate.type);
         if (attempt >= maxAttempts) {
           throw new UnavailableError(
             `${aggregate.type} ${aggregateId} kept changing: gave up after ${attempt} attempts, try again`,

@@ -57,7 +57,10 @@ export function createCommandService(options: CommandServiceOptions): LedgerComm
     // Client keys live in their own namespace, apart from the saga's "<txId>/<step>" keys.
     const idempotency = key === undefined ? undefined : { key: `request/${key}`, fingerprint };
     const earlier = idempotency && (await transactions.recorded(idempotency.key));
-    if (earlier) return accepted(key, fingerprint, earlier);
+    if (earlier) {
+      options.metrics?.idempotentReplayed(transactionAggregate.type);
+      return accepted(key, fingerprint, earlier);
+    }
     for (const id of [from, to]) if (id !== null) await requireAccount(id);
     const transactionId = newId();
     const result = await transactions.handle(

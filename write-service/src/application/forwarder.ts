@@ -1,5 +1,6 @@
 import type { EventBus, Logger, PartitionTask } from '@ledger/platform';
 import type { EventStore } from '../ports/event-store.js';
+import type { WriteMetrics } from '../ports/metrics.js';
 import { createPartitionWorker } from './partition-worker.js';
 
 export interface ForwarderOptions {
@@ -9,6 +10,8 @@ export interface ForwarderOptions {
   /** How often to look for appends made by other processes. */
   readonly pollMs?: number;
   readonly logger?: Logger;
+  /** Hears each batch published. */
+  readonly metrics?: Pick<WriteMetrics, 'eventsForwarded'>;
 }
 
 export const FORWARDER_WORKER = 'forwarder';
@@ -47,7 +50,9 @@ export function createForwarderTask(options: ForwarderOptions): PartitionTask {
     logger: options.logger,
     resumeAfter: resumePoint,
     async process(events, { partition }) {
+      const started = performance.now();
       await bus.publish(partition, events);
+      options.metrics?.eventsForwarded(partition, events.length, (performance.now() - started) / 1_000);
       return events.at(-1)!.position.sequence;
     },
   });

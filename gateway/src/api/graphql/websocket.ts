@@ -5,6 +5,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { Context } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Extra } from 'graphql-ws/use/ws';
+import type { LiveCounts } from '../../ports/metrics.js';
 import type { RateLimit } from '../../ports/rate-limit.js';
 import { complexityOf, MAX_COMPLEXITY, tooComplex } from './complexity.js';
 import type { GatewayContext } from './context.js';
@@ -57,7 +58,13 @@ const refusal = (message: string, code: string): GraphQLError[] => [
  * graphql-ws on /graphql, with the same checks as HTTP: rate limit, trusted documents, document limits,
  * introspection, page cost; plus sockets per subject and operations per socket.
  */
-export function serveGraphqlOverWebSockets(options: GraphqlWebSocketOptions): { dispose(): Promise<void> } {
+export interface GraphqlWebSockets {
+  /** Open sockets and the operations running on them, counted when asked (for metrics). */
+  live(): LiveCounts;
+  dispose(): Promise<void>;
+}
+
+export function serveGraphqlOverWebSockets(options: GraphqlWebSocketOptions): GraphqlWebSockets {
   const { schema, context, formatError, rateLimit, subjectOf, limits } = options;
   const wsServer = new WebSocketServer({
     server: options.httpServer,
@@ -70,6 +77,7 @@ export function serveGraphqlOverWebSockets(options: GraphqlWebSocketOptions): { 
     ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
   ];
   const socketsOf = new Map<string, number>();
+  const accepted = new Set<SocketContext>();
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
 
   const server = useServer<Record<string, unknown> | undefined>(
@@ -89,7 +97,9 @@ export function serveGraphqlOverWebSockets(options: GraphqlWebSocketOptions): { 
         }
         if (socket.readyState !== WebSocket.OPEN) return false;
         socketsOf.set(subject, open + 1);
+        accepted.add(ctx);
         socket.once('close', () => {
+          accepted.delete(ctx);
           const left = (socketsOf.get(subject) ?? 1) - 1;
           if (left > 0) socketsOf.set(subject, left);
           else socketsOf.delete(subject);
@@ -139,5 +149,12 @@ export function serveGraphqlOverWebSockets(options: GraphqlWebSocketOptions): { 
     },
     wsServer,
   );
-  return { dispose: async () => server.dispose() };
+  return {
+    live() {
+      let subscriptions = 0;
+      for (const ctx of accepted) subscriptions += Object.keys(ctx.subscriptions).length;
+      return { sockets: accepted.size, subscriptions };
+    },
+    dispose: async () => server.dispose(),
+  };
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import express from 'express';
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
-import type { Logger } from '@ledger/platform';
+import type { Exposition, Logger } from '@ledger/platform';
 import type { RateLimit } from '../../ports/rate-limit.js';
 import { clientErrorOf, INTERNAL_ERROR } from '../error-codes.js';
 import type { ClientError } from '../error-codes.js';
@@ -15,6 +15,8 @@ export interface AppOptions extends RestOptions {
   /** /graphql: Apollo's Express middleware and what runs before it. */
   readonly graphql: readonly RequestHandler[];
   readonly ready: () => Promise<boolean>;
+  /** The Prometheus exposition for GET /metrics (no route without it). */
+  readonly metrics?: () => Promise<Exposition>;
   readonly logger: Logger;
   /** Largest JSON body accepted. */
   readonly bodyLimit?: string;
@@ -60,6 +62,13 @@ export function createApp(options: AppOptions): Express {
     const ready = await options.ready().catch(() => false);
     response.status(ready ? 200 : 503).json({ ready });
   });
+  const { metrics } = options;
+  if (metrics) {
+    app.get('/metrics', async (_request, response) => {
+      const { contentType, body } = await metrics();
+      response.type(contentType).send(body);
+    });
+  }
 
   if (options.playground ?? true) {
     app.use(PLAYGROUND_PATH, playgroundRouter());

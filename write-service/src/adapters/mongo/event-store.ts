@@ -17,6 +17,7 @@ import type {
   SnapshotDocument,
 } from './documents.js';
 import { isDuplicateKey, translateError } from './errors.js';
+import type { WriteMetrics } from '../../ports/metrics.js';
 import { databaseInUrl, prepareDatabase, requireReplicaSet } from './setup.js';
 import { watchAppends } from './wake.js';
 
@@ -41,6 +42,8 @@ export interface MongoEventStoreOptions {
   readonly changeStream?: boolean;
   /** How long an operation waits for a usable server before failing as unavailable. */
   readonly serverSelectionTimeoutMs?: number;
+  /** Hears each append transaction (batch size 1 here) and how long it took. */
+  readonly metrics?: Pick<WriteMetrics, 'appendsCommitted'>;
 }
 
 // Workers only ever see majority-committed events, so nothing they forward can be rolled back.
@@ -133,9 +136,12 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
       for (const event of request.events) validateEventData(event.type, event.data, event.schemaVersion);
       const partition = partitionOf(request.aggregateId, partitions);
       const result = await guarded(() =>
-        lanes.run(partition, () =>
-          appendInTransaction(client, collections, request, partition, { timeoutMs }, counters),
-        ),
+        lanes.run(partition, async () => {
+          const started = performance.now();
+          const appended = await appendInTransaction(client, collections, request, partition, { timeoutMs }, counters);
+          options.metrics?.appendsCommitted(1, (performance.now() - started) / 1_000);
+          return appended;
+        }),
       );
       const last = result.status === 'appended' ? result.events.at(-1) : undefined;
       if (last) signal.reached(partition, last.position.sequence);

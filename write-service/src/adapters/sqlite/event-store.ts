@@ -4,6 +4,7 @@ import type { Logger, RecordedEvent } from '@ledger/platform';
 import { upcastEvent, validateEventData } from '@ledger/schema';
 import { buildEnvelopes } from '../envelopes.js';
 import type { AppendRequest, AppendResult, EventStore, IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
+import type { WriteMetrics } from '../../ports/metrics.js';
 import { SCHEMA } from './schema.js';
 import type { EventRow } from './schema.js';
 
@@ -17,6 +18,8 @@ export interface SqliteEventStoreOptions {
   /** FULL survives power loss at commit; NORMAL (WAL) only process crashes. */
   readonly synchronous?: 'FULL' | 'NORMAL';
   readonly logger?: Logger;
+  /** Hears each group commit: how many appends it held and how long it took. */
+  readonly metrics?: Pick<WriteMetrics, 'appendsCommitted'>;
 }
 
 // Events are read as the current shapes: older schema versions are upcast on the way out.
@@ -176,12 +179,14 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     queue = [];
     if (group.length === 0) return;
     let outcomes: Outcome[];
+    const started = performance.now();
     try {
       outcomes = commitGroup.immediate(group);
     } catch (error) {
       for (const item of group) item.reject(error);
       return;
     }
+    options.metrics?.appendsCommitted(group.length, (performance.now() - started) / 1_000);
     const appended = new Set<number>();
     group.forEach((item, i) => {
       const outcome = outcomes[i]!;
