@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError, createLogger, loadConfig } from '@ledger/platform';
+import { ConfigError, createLogger, loadConfig, startTracing } from '@ledger/platform';
 import type { LedgerConfig, Logger } from '@ledger/platform';
 import { startSystem } from './system.js';
 import type { Role } from './system.js';
@@ -73,10 +73,13 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(`ledger: ${problem}`);
     return 2;
   }
-  return serve(new Set(roles), config, logger);
+  return serve(command, new Set(roles), config, logger);
 }
 
-async function serve(roles: Set<Role>, config: LedgerConfig, logger: Logger): Promise<number> {
+async function serve(command: string, roles: Set<Role>, config: LedgerConfig, logger: Logger): Promise<number> {
+  const endpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const tracing = await startTracing({ serviceName: `ledger-${command}`, endpoint });
+  if (endpoint) logger.info({ endpoint }, 'tracing: spans exported over OTLP/HTTP');
   // The signals are ours before anything starts: a SIGTERM while the process is still starting (a
   // deployment that changes its mind, a crash loop) waits for the start, then drains what started,
   // instead of killing the process with leases taken and nothing handed back.
@@ -92,6 +95,7 @@ async function serve(roles: Set<Role>, config: LedgerConfig, logger: Logger): Pr
       logger.info({ signal }, 'draining, then exiting');
       starting
         .then((system) => system.stop())
+        .then(() => tracing.shutdown())
         .then(
           () => resolve(0),
           (error: unknown) => {

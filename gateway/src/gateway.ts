@@ -28,6 +28,7 @@ import { trustedDocumentsMiddleware } from './api/graphql/trusted-documents.js';
 import type { TrustedDocumentsOptions } from './api/graphql/trusted-documents.js';
 import { DEFAULT_SOCKET_LIMITS, serveGraphqlOverWebSockets } from './api/graphql/websocket.js';
 import type { SocketLimits } from './api/graphql/websocket.js';
+import { operationSpanName, traceGraphqlRequests } from './api/http/tracing.js';
 import { subjectOf } from './api/subject.js';
 
 export interface GatewayOptions {
@@ -146,11 +147,13 @@ export function createGateway(options: GatewayOptions): Gateway {
         ApolloServerPluginLandingPageDisabled(),
         complexityLimit(schema),
         operationMetrics<GatewayContext>(metrics),
+        operationSpanName(),
       ],
     });
     await apollo.start();
     const app = createApp({
       graphql: [
+        traceGraphqlRequests,
         trustedDocumentsMiddleware(trustedDocuments),
         expressMiddleware(apollo, { context: async () => context }),
       ],

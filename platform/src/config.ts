@@ -22,6 +22,8 @@ const schema = z.object({
   LEASE_TTL_MS: positiveInt.min(300).default(10_000),
   LEDGER_SNAPSHOT_EVERY: positiveInt.default(100),
   LEDGER_RYW_TIMEOUT_MS: positiveInt.default(5_000),
+  /** OTLP/HTTP collector (e.g. http://otel-collector:4318): traces are exported there; off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MONGO_URL: url,
   NATS_URL: url,

@@ -3,6 +3,9 @@ export interface EventMetadata {
   readonly correlationId?: string;
   readonly causationId?: string;
   readonly idempotencyKey?: string;
+  /** W3C trace context of the span that wrote the event: the saga, forwarder and projector continue it. */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
 }
 
 /** An event as the store recorded it; `data` is the type-specific payload (JSON-safe). */

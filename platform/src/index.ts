@@ -50,3 +50,13 @@ export { createLeaseMetrics } from './metrics/lease-metrics.js';
 export type { LeaseMetrics } from './metrics/lease-metrics.js';
 export { createHealthServer } from './metrics/health-server.js';
 export type { HealthServer, HealthServerOptions } from './metrics/health-server.js';
+export {
+  contextOf,
+  currentTraceCarrier,
+  nameActiveSpan,
+  recordSpan,
+  startTracing,
+  traced,
+  tracingEnabled,
+} from './tracing.js';
+export type { SpanOptions, TraceCarrier, Tracing, TracingOptions } from './tracing.js';

@@ -48,6 +48,8 @@ const metadataSchema = z.object({
   correlationId: z.string().optional(),
   causationId: z.string().optional(),
   idempotencyKey: z.string().optional(),
+  traceparent: z.string().optional(),
+  tracestate: z.string().optional(),
 });
 
 /** The flat, serialisable form of an event: what the embedded store rows and gRPC messages hold. */

@@ -1,5 +1,5 @@
-import { partitionOf } from '@ledger/platform';
-import type { Logger } from '@ledger/platform';
+import { partitionOf, recordSpan, tracingEnabled } from '@ledger/platform';
+import type { Logger, TraceCarrier } from '@ledger/platform';
 import { notifySubjects } from '@ledger/schema';
 import type { BalanceEntry, LedgerQueries } from '@ledger/schema';
 import type { NotificationHub } from './notification-hub.js';
@@ -49,6 +49,8 @@ interface Follower {
   running: Promise<void> | null;
   again: boolean;
   stopListening: () => void;
+  /** Trace context of changes announced but not yet fanned out, by position (tracing on only). */
+  readonly traces: Map<string, TraceCarrier>;
 }
 
 const sequenceOf = (entry: BalanceEntry): number => Number(entry.position.slice(entry.position.indexOf(':') + 1));
@@ -96,6 +98,7 @@ export function createBalanceFeed(options: BalanceFeedOptions): BalanceFeed {
             listener.last = sequence;
             listener.deliver(entry);
           }
+          if (follower.traces.size > 0) pushed(follower, entry);
         });
       } while (follower.again && followers.get(follower.accountId) === follower);
     };
@@ -105,6 +108,15 @@ export function createBalanceFeed(options: BalanceFeedOptions): BalanceFeed {
         follower.running = null;
       });
     return follower.running;
+  };
+
+  /** Ends the trace of a change that was announced with one: the push to this gateway's subscribers. */
+  const pushed = (follower: Follower, entry: BalanceEntry): void => {
+    const trace = follower.traces.get(entry.position);
+    if (!trace) return;
+    follower.traces.delete(entry.position);
+    const attributes = { 'ledger.account_id': follower.accountId, 'ledger.subscribers': follower.listeners.size };
+    recordSpan('subscription.push', trace, Date.now(), attributes);
   };
 
   const followerOf = (accountId: string): Promise<Follower> => {
@@ -128,10 +140,21 @@ export function createBalanceFeed(options: BalanceFeedOptions): BalanceFeed {
       running: null,
       again: false,
       stopListening: () => undefined,
+      traces: new Map(),
     };
     try {
-      created.stopListening = await hub.listen(notifySubjects.balance(accountId), () => {
-        if (followers.get(accountId) === created) void look(created);
+      created.stopListening = await hub.listen(notifySubjects.balance(accountId), (payload) => {
+        if (followers.get(accountId) !== created) return;
+        const announced = payload as { position?: string } & TraceCarrier;
+        if (tracingEnabled() && announced?.traceparent && announced.position) {
+          // Bounded: a change whose entry never shows up must not pin its context forever.
+          if (created.traces.size >= 1_000) created.traces.clear();
+          created.traces.set(announced.position, {
+            traceparent: announced.traceparent,
+            tracestate: announced.tracestate,
+          });
+        }
+        void look(created);
       });
       // Everything the read model holds now is the past: a follower starts after it.
       created.tail = (await readModel.checkpoints())[partition] ?? 0;

@@ -1,5 +1,5 @@
-import { UnavailableError, sleep, untilAborted } from '@ledger/platform';
-import type { EventBus, Logger, NotificationBus, PartitionTask, RecordedEvent } from '@ledger/platform';
+import { UnavailableError, formatPosition, recordSpan, sleep, tracingEnabled, untilAborted } from '@ledger/platform';
+import type { EventBus, Logger, NotificationBus, PartitionTask, RecordedEvent, TraceCarrier } from '@ledger/platform';
 import type { CheckpointAdvanced } from '@ledger/schema';
 import { notifySubjects } from '@ledger/schema';
 import type { ProjectionNotification } from '../domain/balance-projection.js';
@@ -68,12 +68,22 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
       yield* fill(until);
     }
 
-    const publish = async (sent: readonly ProjectionNotification[], checkpoint: number): Promise<void> => {
+    const publish = async (
+      sent: readonly ProjectionNotification[],
+      checkpoint: number,
+      traces?: ReadonlyMap<string, TraceCarrier>,
+    ): Promise<void> => {
       try {
-        // In event order, so each account's subscribers see its balances in order.
+        // In event order, so each account's subscribers see its balances in order. A notification
+        // carries the trace context of the event it reports, for the gateway's push.
         for (const notification of sent) {
           if (notification.type === 'balanceChanged') {
-            await notifications.publish(notifySubjects.balance(notification.change.accountId), notification.change);
+            const { change } = notification;
+            const trace = traces?.get(change.position);
+            await notifications.publish(
+              notifySubjects.balance(change.accountId),
+              trace ? { ...change, ...trace } : change,
+            );
           } else {
             await notifications.publish(
               notifySubjects.transaction(notification.transaction.id),
@@ -89,6 +99,19 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
       }
     };
 
+    /** Records each traced event's apply span and maps positions to their trace context (tracing on only). */
+    const tracesOf = (events: readonly RecordedEvent[], startedAt: number): Map<string, TraceCarrier> | undefined => {
+      if (!tracingEnabled()) return undefined;
+      const traces = new Map<string, TraceCarrier>();
+      for (const event of events) {
+        if (!event.metadata.traceparent) continue;
+        const position = formatPosition(event.position);
+        recordSpan('projector.apply', event.metadata, startedAt, { 'ledger.position': position });
+        traces.set(position, { traceparent: event.metadata.traceparent, tracestate: event.metadata.tracestate });
+      }
+      return traces;
+    };
+
     const projectOnto = async (
       generation: string,
       checkpoint: number,
@@ -100,11 +123,12 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
       const flush = async (): Promise<CommitResult> => {
         projected += chunk.length;
         const started = performance.now();
+        const startedAt = Date.now();
         const applied = await applyEvents(readModel, generation, partition, chunk, { requireActive: true });
         if (applied.result === 'committed') {
           options.metrics?.batchApplied(partition, chunk.length, (performance.now() - started) / 1_000);
+          await publish(applied.notifications, chunk.at(-1)!.position.sequence, tracesOf(chunk, startedAt));
         }
-        if (applied.result === 'committed') await publish(applied.notifications, chunk.at(-1)!.position.sequence);
         chunk = [];
         return applied.result;
       };

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { ConcurrencyError, UnavailableError, createSerialQueues, sleep } from '@ledger/platform';
+import {
+  ConcurrencyError,
+  UnavailableError,
+  createSerialQueues,
+  currentTraceCarrier,
+  sleep,
+  traced,
+} from '@ledger/platform';
 import type { EventMetadata, Logger, RecordedEvent } from '@ledger/platform';
 import type { EventStore, IdempotencyRecord } from '../ports/event-store.js';
 import type { WriteMetrics } from '../ports/metrics.js';
@@ -130,6 +137,7 @@ export function createCommandHandler<Command, State, Event>(
     const metadata: EventMetadata = {
       ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
       ...handleOptions.metadata,
+      ...currentTraceCarrier(),
     };
     for (let attempt = 1; ; attempt++) {
       const { state, version } = await load(aggregateId);
@@ -138,16 +146,18 @@ export function createCommandHandler<Command, State, Event>(
       const occurredAt = now().toISOString();
       const outcome: RecordedOutcome = { aggregateId, fromVersion: version + 1, toVersion: version + decided.length };
       try {
-        const result = await store.append({
-          aggregateType: aggregate.type,
-          aggregateId,
-          expectedVersion: version,
-          events: decided.map((event) => {
-            const { type, data } = event as unknown as { type: string; data: unknown };
-            return { eventId: newId(), type, data, metadata, occurredAt };
+        const result = await traced('eventStore.append', { attributes: { 'ledger.aggregate_id': aggregateId } }, () =>
+          store.append({
+            aggregateType: aggregate.type,
+            aggregateId,
+            expectedVersion: version,
+            events: decided.map((event) => {
+              const { type, data } = event as unknown as { type: string; data: unknown };
+              return { eventId: newId(), type, data, metadata, occurredAt };
+            }),
+            idempotency: idempotency && { ...idempotency, result: JSON.stringify(outcome) },
           }),
-          idempotency: idempotency && { ...idempotency, result: JSON.stringify(outcome) },
-        });
+        );
         if (result.status === 'duplicate') {
           options.metrics?.idempotentReplayed(aggregate.type);
           return duplicate(result.record);
@@ -173,6 +183,12 @@ export function createCommandHandler<Command, State, Event>(
     load,
     recorded,
     handle: (aggregateId, command, handleOptions = {}) =>
-      turns.run(aggregateId, () => decideAndAppend(aggregateId, command, handleOptions)),
+      turns.run(aggregateId, () =>
+        traced(
+          `${aggregate.type}.${(command as { type?: string }).type ?? 'command'}`,
+          { attributes: { 'ledger.aggregate_id': aggregateId } },
+          () => decideAndAppend(aggregateId, command, handleOptions),
+        ),
+      ),
   };
 }

@@ -1,3 +1,4 @@
+import { recordSpan } from '@ledger/platform';
 import type { EventBus, Logger, PartitionTask } from '@ledger/platform';
 import type { EventStore } from '../ports/event-store.js';
 import type { WriteMetrics } from '../ports/metrics.js';
@@ -51,8 +52,14 @@ export function createForwarderTask(options: ForwarderOptions): PartitionTask {
     resumeAfter: resumePoint,
     async process(events, { partition }) {
       const started = performance.now();
+      const startedAt = Date.now();
       await bus.publish(partition, events);
       options.metrics?.eventsForwarded(partition, events.length, (performance.now() - started) / 1_000);
+      for (const event of events) {
+        recordSpan('forwarder.publish', event.metadata, startedAt, {
+          'ledger.position': `${partition}:${event.position.sequence}`,
+        });
+      }
       return events.at(-1)!.position.sequence;
     },
   });

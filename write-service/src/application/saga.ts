@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { IllegalStateError, formatPosition, isLedgerError } from '@ledger/platform';
+import { IllegalStateError, formatPosition, isLedgerError, traced } from '@ledger/platform';
 import type { EventMetadata, PartitionTask, RecordedEvent } from '@ledger/platform';
 import type { AccountCommand } from '../domain/account.js';
 import type { TransactionCommand } from '../domain/transaction.js';
@@ -138,7 +138,14 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
           const accounts = [from, to].filter((id): id is string => id !== null);
           const before = accounts.map((id) => lastOnAccount.get(id)).filter((p) => p !== undefined);
           // After a failed settlement, those waiting on it do not run; the batch fails below.
-          const run = Promise.all(before).then(() => settle(event));
+          // The steps continue the trace of the request that asked for the transaction.
+          const run = Promise.all(before).then(() =>
+            traced(
+              'saga.settle',
+              { parent: event.metadata, attributes: { 'ledger.transaction_id': event.aggregateId } },
+              () => settle(event),
+            ),
+          );
           for (const id of accounts) lastOnAccount.set(id, run);
           running.push(run);
         }

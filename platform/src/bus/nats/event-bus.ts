@@ -86,6 +86,9 @@ export function createNatsEventBus(options: NatsEventBusOptions): NatsEventBus {
         const acks = events.slice(from, from + PUBLISH_WINDOW).map((event): Promise<PubAck> => {
           const h = headers();
           h.set(SEQUENCE_HEADER, String(event.position.sequence));
+          // W3C trace context, for NATS-level tools; the projector reads it from the event's metadata.
+          if (event.metadata.traceparent) h.set('traceparent', event.metadata.traceparent);
+          if (event.metadata.tracestate) h.set('tracestate', event.metadata.tracestate);
           return js.publish(subject, codec.encode(event), {
             msgID: event.eventId,
             headers: h,
