@@ -32,6 +32,7 @@ export type {
 } from './grpc.js';
 export { LEDGER_ERROR_CODE_KEY, ledgerErrorToStatus, ledgerErrorFromGrpc } from './grpc-errors.js';
 export type { GrpcErrorStatus } from './grpc-errors.js';
+export { traceContextInterceptor, traceFromGrpc } from './grpc-trace.js';
 export type { LedgerCommands, TransactionAccepted, AccountOpened, AccountChanged } from './commands.js';
 export {
   commandInput,

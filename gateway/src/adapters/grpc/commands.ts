@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { grpcChannel, ledgerErrorFromGrpc, loadLedgerProto } from '@ledger/schema';
+import { grpcChannel, ledgerErrorFromGrpc, loadLedgerProto, traceContextInterceptor } from '@ledger/schema';
 import type { GrpcTransactionReply } from '@ledger/schema';
 import type { AccountChanged, AccountOpened, Commands, TransactionAccepted } from '../../ports/commands.js';
 
@@ -17,7 +17,10 @@ export function createGrpcCommands(options: GrpcCommandsOptions): Commands {
   const deadlineMs = options.deadlineMs ?? 10_000;
   const proto = loadLedgerProto().ledger.v1;
   const channel = grpcChannel(options.address);
-  const client = new proto.CommandService(channel.target, grpc.credentials.createInsecure(), channel.options);
+  const client = new proto.CommandService(channel.target, grpc.credentials.createInsecure(), {
+    ...channel.options,
+    interceptors: [traceContextInterceptor],
+  });
 
   const call = <Reply>(invoke: Invoke<Reply>): Promise<Reply> =>
     new Promise((resolve, reject) => {

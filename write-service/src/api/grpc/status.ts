@@ -1,8 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
-import { isLedgerError } from '@ledger/platform';
+import { isLedgerError, traced } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
-import { ledgerErrorToStatus } from '@ledger/schema';
+import { ledgerErrorToStatus, traceFromGrpc } from '@ledger/schema';
 
 /**
  * The one place the write service turns errors into gRPC statuses. LedgerErrors keep their message
@@ -24,7 +24,9 @@ export function unary<Request, Reply>(
   handle: (request: Request) => Promise<Reply>,
 ): grpc.handleUnaryCall<Request, Reply> {
   return (call, callback) => {
-    handle(call.request).then(
+    // Continues the caller's trace (gRPC metadata): the command's spans and events join it.
+    const parent = traceFromGrpc(call.metadata);
+    traced(`grpc ${call.getPath()}`, { kind: 'server', parent }, () => handle(call.request)).then(
       (reply) => callback(null, reply),
       (error: unknown) => callback(toGrpcStatus(error, logger, call.getPath())),
     );
