@@ -4,6 +4,7 @@ import type { LedgerConfig, Logger } from '@ledger/platform';
 import { startSystem } from './system.js';
 import type { Role } from './system.js';
 import { runRebuild } from './rebuild.js';
+import { mintToken, TOKEN_USAGE } from './token.js';
 
 const USAGE = `usage: ledger [command]
 
@@ -12,11 +13,14 @@ const USAGE = `usage: ledger [command]
   write-service    commands, event store, forwarder and saga workers (needs NATS_URL, REDIS_URL)
   projector        read-model projection workers (needs WRITE_SERVICE_GRPC, NATS_URL, REDIS_URL)
   rebuild balance  replay the store over gRPC into a fresh read model and swap it in
+  token --sub alice --roles customer --ttl 1h
+                   print a development JWT signed with LEDGER_JWT_SECRET
 
 Configuration comes from the environment: PORT, LEDGER_DATA_DIR, LEDGER_PARTITIONS, LEASE_TTL_MS,
-GRPC_PORT, WRITE_SERVICE_GRPC, MONGO_URL, NATS_URL, ELASTIC_URL, REDIS_URL, LOG_LEVEL, and the limits
-LEDGER_RATE_LIMIT, LEDGER_TRUSTED_DOCUMENTS, LEDGER_SOCKETS_PER_SUBJECT, LEDGER_SUBSCRIPTIONS_PER_SOCKET,
-LEDGER_INTROSPECTION, LEDGER_PLAYGROUND (see the README).`;
+GRPC_PORT, WRITE_SERVICE_GRPC, MONGO_URL, NATS_URL, ELASTIC_URL, REDIS_URL, LOG_LEVEL; authentication
+LEDGER_AUTH, LEDGER_JWT_SECRET, LEDGER_JWKS_URL, LEDGER_JWT_ISSUER, LEDGER_JWT_AUDIENCE, LEDGER_JWT_ROLES_CLAIM;
+and the limits LEDGER_RATE_LIMIT, LEDGER_TRUSTED_DOCUMENTS, LEDGER_SOCKETS_PER_SUBJECT,
+LEDGER_SUBSCRIPTIONS_PER_SOCKET, LEDGER_INTROSPECTION, LEDGER_PLAYGROUND (see the README).`;
 
 const ROLES: Record<string, Role[]> = {
   all: ['gateway', 'write-service', 'projector'],
@@ -53,6 +57,15 @@ async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     throw error;
+  }
+  if (command === 'token') {
+    try {
+      console.log(await mintToken(config, rest));
+      return 0;
+    } catch (error) {
+      console.error(`ledger token: ${error instanceof Error ? error.message : String(error)}\n\n${TOKEN_USAGE}`);
+      return 2;
+    }
   }
   const logger = createLogger({ level: config.LOG_LEVEL, name: `ledger-${command}`, pretty: process.stdout.isTTY });
 

@@ -11,13 +11,28 @@ import {
 } from '@ledger/write-service';
 import { createGrpcEventSource, createProjectorTask, readPartitionProgress, rebuildBalance } from '@ledger/projector';
 import type { EventSource, ReadModel } from '@ledger/projector';
-import type { Commands } from '@ledger/gateway';
+import type { Authenticator, Commands } from '@ledger/gateway';
 import type { LedgerCommands } from '@ledger/schema';
 import { persistedDocuments } from '@ledger/client';
 import { createEngines } from './engines.js';
 import { createObservability } from './observability.js';
 
 export type Role = 'gateway' | 'write-service' | 'projector';
+
+/** The gateway's authenticator as configured: JWTs under LEDGER_AUTH=jwt, otherwise anyone. */
+export async function authenticatorOf(config: LedgerConfig, logger: Logger): Promise<Authenticator> {
+  // Loaded here, not at the top: only processes that run a gateway load the gateway package.
+  const { createJwtAuthenticator, openAccess } = await import('@ledger/gateway');
+  if (config.LEDGER_AUTH === 'none') return openAccess();
+  return createJwtAuthenticator({
+    secret: config.LEDGER_JWT_SECRET,
+    jwksUrl: config.LEDGER_JWKS_URL,
+    issuer: config.LEDGER_JWT_ISSUER,
+    audience: config.LEDGER_JWT_AUDIENCE,
+    rolesClaim: config.LEDGER_JWT_ROLES_CLAIM,
+    logger,
+  });
+}
 
 export interface SystemOptions {
   readonly config: LedgerConfig;
@@ -97,7 +112,13 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       const store = await engines.eventStore();
       const metrics = observability.write();
       const commands = timedCommands(
-        createCommandService({ store, logger, snapshotEvery: config.LEDGER_SNAPSHOT_EVERY, metrics }),
+        createCommandService({
+          store,
+          logger,
+          snapshotEvery: config.LEDGER_SNAPSHOT_EVERY,
+          metrics,
+          requireActor: config.LEDGER_AUTH === 'jwt',
+        }),
         metrics,
       );
       localCommands = commands;
@@ -190,6 +211,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         metrics: observability.gateway(),
         exposeMetrics: observability.expose,
         ready: observability.ready,
+        authenticator: await authenticatorOf(config, logger),
       });
       observability.readyWhen(async () => {
         await eventSource().heads();
@@ -197,13 +219,23 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       });
       ({ port: gatewayPort } = await gateway.listen(config.PORT, config.HOST));
       stops.push(() => gateway.close());
-      const base = `http://localhost:${gatewayPort}`;
+      const host =
+        config.HOST === '0.0.0.0' ? 'localhost' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+      const base = `http://${host}:${gatewayPort}`;
       const pages = [
         ...(config.LEDGER_PLAYGROUND === 'on' ? [`playground ${base}/playground`] : []),
         `console ${base}/console`,
         `metrics ${base}/metrics`,
       ];
-      logger.info({ port: gatewayPort }, `GraphQL gateway at ${base}/graphql · ${pages.join(' · ')}`);
+      logger.info(
+        { auth: config.LEDGER_AUTH, port: gatewayPort },
+        `GraphQL gateway at ${base}/graphql · ${pages.join(' · ')}`,
+      );
+      if (config.LEDGER_AUTH === 'none') {
+        logger.warn(
+          `the API is open (LEDGER_AUTH=none): anyone who reaches ${base} can read and move every account's money`,
+        );
+      }
     }
 
     for (const started of balancers) await started.start();

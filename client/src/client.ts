@@ -18,6 +18,11 @@ export interface LedgerClientOptions {
   readonly reconnectAttempts?: number;
   /** A query or mutation not answered within this many ms rejects (its effect is then unknown: retry with the same idempotency key). */
   readonly timeoutMs?: number;
+  /**
+   * A JWT sent as `Authorization: Bearer <token>` over HTTP and as `connectionParams.authorization`
+   * over websockets; a function is asked again for each request and each new socket (token refresh).
+   */
+  readonly token?: string | (() => string | Promise<string>);
 }
 
 /** The sha256 hash GraphQL Code Generator embedded in a generated document (its persisted-document id). */
@@ -37,6 +42,23 @@ export class LedgerClientError extends Error {
     return this.errors[0]?.extensions?.code as string | undefined;
   }
 }
+
+/** The server closed the websocket, e.g. 4403 when its token was refused or expired. */
+export class LedgerSocketClosedError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+  ) {
+    super(`the socket was closed: ${code} ${reason}`);
+    this.name = 'LedgerSocketClosedError';
+  }
+}
+
+/** graphql-ws's CloseCode.Forbidden: the gateway refused the socket's token, or it expired. */
+const FORBIDDEN_CLOSE_CODE = 4403;
+
+const isCloseEvent = (value: unknown): value is { code: number; reason: string } =>
+  typeof value === 'object' && value !== null && 'code' in value && typeof value.code === 'number';
 
 export interface LiveSubscription<T> extends AsyncIterable<T> {
   /** Resolves once the server has accepted the subscription. */
@@ -63,6 +85,10 @@ export interface LedgerClient {
 export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
   let ws: WsClient | undefined;
   let connected = false;
+  const authorization = async (): Promise<string | undefined> => {
+    const token = typeof options.token === 'function' ? await options.token() : options.token;
+    return token === undefined ? undefined : `Bearer ${token}`;
+  };
   const wsClient = (): WsClient => {
     if (!ws) {
       const endpoints = [options.url, ...(options.failover ?? [])].map((url) => url.replace(/^http/, 'ws'));
@@ -72,6 +98,13 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
         webSocketImpl: WebSocket,
         lazy: true,
         retryAttempts: options.reconnectAttempts ?? 10,
+        connectionParams: async () => {
+          const value = await authorization();
+          return value === undefined ? {} : { authorization: value };
+        },
+        // A refused or expired token (4403) is worth another try only when a new token can come.
+        shouldRetry: (event) =>
+          !(isCloseEvent(event) && event.code === FORBIDDEN_CLOSE_CODE && typeof options.token !== 'function'),
         // 250 ms doubling up to 8 s, plus jitter so clients of a failed gateway do not come back together.
         retryWait: (retries) =>
           new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** retries, 8_000) + Math.random() * 250)),
@@ -87,9 +120,15 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
   };
 
   const post = async <Result>(body: object): Promise<ExecutionResult<Result>> => {
+    const value = await authorization();
     const response = await fetch(options.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        ...(value === undefined ? {} : { authorization: value }),
+        ...options.headers,
+      },
       body: JSON.stringify(body),
       signal: options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
     });
@@ -177,8 +216,13 @@ export function createLedgerClient(options: LedgerClientOptions): LedgerClient {
           else queue.push(data);
         },
         error(error) {
-          failure = error instanceof Error || Array.isArray(error) ? error : new Error(String(error));
-          if (Array.isArray(error)) failure = new LedgerClientError(error as GraphQLFormattedError[]);
+          failure = Array.isArray(error)
+            ? new LedgerClientError(error as GraphQLFormattedError[])
+            : isCloseEvent(error)
+              ? new LedgerSocketClosedError(error.code, error.reason)
+              : error instanceof Error
+                ? error
+                : new Error(String(error));
           markFailed(failure);
           finish();
         },

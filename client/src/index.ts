@@ -1,4 +1,4 @@
 export * from './generated/graphql.js';
-export { createLedgerClient, LedgerClientError } from './client.js';
+export { createLedgerClient, LedgerClientError, LedgerSocketClosedError } from './client.js';
 export { persistedDocuments } from './persisted-documents.js';
 export type { LedgerClient, LedgerClientOptions, LiveSubscription } from './client.js';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -19,7 +20,12 @@ import { createReadYourWrites } from './application/read-your-writes.js';
 import { createRebuildTracker } from './application/rebuild-tracker.js';
 import { createSystemStatus } from './application/system-status.js';
 import { createTeller } from './application/teller.js';
-import type { GatewayContext } from './api/graphql/context.js';
+import type { GatewayContext, GatewayServices } from './api/graphql/context.js';
+import { authenticateRequests } from './auth/http.js';
+import { identityOf } from './auth/principal.js';
+import { openAccess } from './auth/tokens.js';
+import type { Authenticator } from './auth/tokens.js';
+import { socketAuthentication } from './auth/websocket.js';
 import { createErrorFormatter } from './api/graphql/errors.js';
 import { buildLedgerSchema } from './api/graphql/schema.js';
 import { createApp } from './api/http/app.js';
@@ -63,6 +69,8 @@ export interface GatewayOptions {
   /** The Altair playground at /playground (default true). */
   readonly playground?: boolean;
   readonly socketLimits?: Partial<SocketLimits>;
+  /** Who may call: JWTs (createJwtAuthenticator) or, by default, anyone (openAccess). */
+  readonly authenticator?: Authenticator;
 }
 
 export interface Gateway {
@@ -103,7 +111,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const livePollMs = options.pollMs ?? 1_000;
   const balanceFeed = createBalanceFeed({ readModel, hub, partitions: options.partitions, logger, pollMs: livePollMs });
-  const context: GatewayContext = { teller, readModel, hub, balanceFeed, system, livePollMs };
+  const services: GatewayServices = { teller, readModel, hub, balanceFeed, system, livePollMs };
+  const authenticator = options.authenticator ?? openAccess();
+  const sockets = socketAuthentication(authenticator, logger);
   const formatError = createErrorFormatter(logger);
   const trustedDocuments = options.trustedDocuments ?? { mode: 'off', manifest: {} };
   const introspection = options.introspection ?? true;
@@ -116,7 +126,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     const websockets = serveGraphqlOverWebSockets({
       httpServer,
       schema,
-      context: () => context,
+      // One socket, one caller; each operation on it gets its own request id.
+      context: (ctx) => ({
+        ...services,
+        principal: identityOf(ctx.extra.request).principal,
+        requestId: randomUUID(),
+      }),
+      authenticate: sockets.onConnect,
+      onClose: sockets.onClose,
       formatError,
       introspection,
       trustedDocuments,
@@ -152,10 +169,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     });
     await apollo.start();
     const app = createApp({
+      authenticate: authenticateRequests(authenticator),
       graphql: [
         traceGraphqlRequests,
         trustedDocumentsMiddleware(trustedDocuments),
-        expressMiddleware(apollo, { context: async () => context }),
+        expressMiddleware(apollo, { context: async ({ req }) => ({ ...services, ...identityOf(req) }) }),
       ],
       teller,
       readModel,

@@ -18,3 +18,7 @@ export { createRedisRateLimit } from './adapters/rate-limit/redis.js';
 export type { RedisRateLimitOptions } from './adapters/rate-limit/redis.js';
 export type { TrustedDocumentsMode, TrustedDocumentsOptions } from './api/graphql/trusted-documents.js';
 export type { SocketLimits } from './api/graphql/websocket.js';
+export { createJwtAuthenticator, openAccess } from './auth/tokens.js';
+export type { Authenticator, JwtAuthenticatorOptions } from './auth/tokens.js';
+export { hasRole, identityOf, OPEN_ACCESS, principalOf, ROLES } from './auth/principal.js';
+export type { Principal, RequestIdentity, Role } from './auth/principal.js';

@@ -8,9 +8,12 @@ const positiveInt = z.coerce.number().int().positive();
 const url = z.string().trim().min(1).optional();
 const onOff = z.enum(['on', 'off']);
 
-const schema = z.object({
+const optionalText = z.string().trim().min(1).optional();
+
+const fields = z.object({
   PORT: port.default(4000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Gateway bind address; unset: loopback without authentication, every interface with it. */
+  HOST: z.string().trim().min(1).optional(),
   /** write-service gRPC port (default DEFAULT_GRPC_PORT; `ledger all` binds it on loopback only). */
   GRPC_PORT: port.optional(),
   /** Health and metrics port of a write-service (default 8081) or projector (8082) run alone; `all` uses PORT. */
@@ -50,12 +53,58 @@ const schema = z.object({
   LEDGER_SUBSCRIPTIONS_PER_SOCKET: positiveInt.default(100),
   LEDGER_INTROSPECTION: onOff.default('on'),
   LEDGER_PLAYGROUND: onOff.default('on'),
+  /** Unset means `none` on loopback only; `none` set explicitly allows any HOST. */
+  LEDGER_AUTH: z.enum(['none', 'jwt']).optional(),
+  /** HS256 shared secret; 32 characters at least (256 bits, as RFC 7518 asks of HS256 keys). */
+  LEDGER_JWT_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+  /** An OIDC provider's key set (RS256, ES256). */
+  LEDGER_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  LEDGER_JWT_ISSUER: optionalText,
+  LEDGER_JWT_AUDIENCE: optionalText,
+  /** The claim holding the roles (an array of strings); a dotted path reaches into nested claims. */
+  LEDGER_JWT_ROLES_CLAIM: z.string().trim().min(1).default('roles'),
 });
 
-export type LedgerConfig = z.infer<typeof schema>;
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/i;
+
+/** Whether a bind address only accepts connections from this machine. */
+export const isLoopback = (host: string): boolean => LOOPBACK.test(host);
+
+const schema = fields
+  .superRefine((config, context) => {
+    if (config.LEDGER_AUTH === 'jwt' && !config.LEDGER_JWT_SECRET && !config.LEDGER_JWKS_URL) {
+      context.addIssue({
+        code: 'custom',
+        path: ['LEDGER_AUTH'],
+        message: 'jwt needs LEDGER_JWT_SECRET (HS256) or LEDGER_JWKS_URL (RS256/ES256)',
+      });
+    }
+    if (config.LEDGER_JWT_SECRET && config.LEDGER_JWKS_URL) {
+      context.addIssue({
+        code: 'custom',
+        path: ['LEDGER_JWKS_URL'],
+        message: 'set LEDGER_JWT_SECRET or LEDGER_JWKS_URL, not both (one kind of key per deployment)',
+      });
+    }
+    if (config.LEDGER_AUTH === undefined && config.HOST !== undefined && !isLoopback(config.HOST)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['HOST'],
+        message:
+          'refusing to open the API without authentication on a non-loopback address: ' +
+          'set LEDGER_AUTH=jwt (with LEDGER_JWT_SECRET or LEDGER_JWKS_URL), or LEDGER_AUTH=none to mean it',
+      });
+    }
+  })
+  .transform((config) => {
+    const auth = config.LEDGER_AUTH ?? 'none';
+    return { ...config, LEDGER_AUTH: auth, HOST: config.HOST ?? (auth === 'jwt' ? '0.0.0.0' : '127.0.0.1') };
+  });
+
+export type LedgerConfig = z.output<typeof schema>;
 
 /** Every environment variable the configuration reads. */
-export const CONFIG_VARIABLES = Object.keys(schema.shape) as ReadonlyArray<keyof LedgerConfig>;
+export const CONFIG_VARIABLES = Object.keys(fields.shape) as ReadonlyArray<keyof LedgerConfig>;
 
 export class ConfigError extends Error {
   constructor(readonly issues: readonly string[]) {
@@ -73,14 +122,16 @@ export function writeServiceAddress(config: LedgerConfig): string {
 export function loadConfig(env: Record<string, string | undefined>): LedgerConfig {
   // An empty variable means "not set", as shells and compose files often leave them.
   const cleaned = Object.fromEntries(
-    Object.keys(schema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
+    Object.keys(fields.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
   );
   const result = schema.safeParse(cleaned);
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => {
         const name = issue.path.join('.');
-        return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+        // A secret's value stays out of logs, even a wrong one.
+        const shown = name.endsWith('_SECRET') ? '<hidden>' : JSON.stringify(env[name] ?? '');
+        return `${name}=${shown}: ${issue.message}`;
       }),
     );
   }

@@ -3,6 +3,10 @@ export interface EventMetadata {
   readonly correlationId?: string;
   readonly causationId?: string;
   readonly idempotencyKey?: string;
+  /** Who asked for the change (the caller's JWT `sub`); absent when authentication is off. */
+  readonly actor?: string;
+  /** The gateway request that caused it. */
+  readonly requestId?: string;
   /** W3C trace context of the span that wrote the event: the saga, forwarder and projector continue it. */
   readonly traceparent?: string;
   readonly tracestate?: string;

@@ -1,6 +1,13 @@
 /** Stable error codes shared by every service; each edge translates them once. */
 export type ErrorCode =
-  'VALIDATION' | 'NOT_FOUND' | 'CONCURRENCY' | 'ILLEGAL_STATE' | 'IDEMPOTENCY_MISMATCH' | 'UNAVAILABLE';
+  | 'VALIDATION'
+  | 'NOT_FOUND'
+  | 'CONCURRENCY'
+  | 'ILLEGAL_STATE'
+  | 'IDEMPOTENCY_MISMATCH'
+  | 'UNAVAILABLE'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN';
 
 export class LedgerError extends Error {
   constructor(
@@ -50,6 +57,20 @@ export class IdempotencyMismatchError extends LedgerError {
 export class UnavailableError extends LedgerError {
   constructor(message: string) {
     super('UNAVAILABLE', message);
+  }
+}
+
+/** No credentials, or credentials that are invalid or expired. */
+export class UnauthenticatedError extends LedgerError {
+  constructor(message: string) {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+/** Known caller, not allowed to do this. */
+export class ForbiddenError extends LedgerError {
+  constructor(message: string) {
+    super('FORBIDDEN', message);
   }
 }
 

@@ -6,6 +6,8 @@ export {
   IllegalStateError,
   IdempotencyMismatchError,
   UnavailableError,
+  UnauthenticatedError,
+  ForbiddenError,
   isLedgerError,
 } from './errors.js';
 export type { ErrorCode } from './errors.js';
@@ -13,7 +15,7 @@ export { MAX_MONEY, MIN_MONEY, parseMoney } from './money.js';
 export { partitionOf, formatPosition, parsePosition } from './partition.js';
 export type { Position } from './partition.js';
 export type { EventMetadata, RecordedEvent } from './envelope.js';
-export { loadConfig, ConfigError, DEFAULT_GRPC_PORT, writeServiceAddress } from './config.js';
+export { loadConfig, ConfigError, DEFAULT_GRPC_PORT, isLoopback, writeServiceAddress } from './config.js';
 export type { LedgerConfig } from './config.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';

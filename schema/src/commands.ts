@@ -23,6 +23,13 @@ export interface AccountChanged {
   readonly position: string;
 }
 
+/** Who asked for a command, recorded in the metadata of every event it causes (the audit trail). */
+export interface CommandAudit {
+  /** The caller's JWT `sub`; the write service refuses commands without one when authentication is on. */
+  readonly actor?: string;
+  readonly requestId?: string;
+}
+
 /**
  * The write service's command API (served over gRPC CommandService). Rejections are LedgerErrors:
  * ValidationError (bad input), NotFoundError (unknown account), IdempotencyMismatchError,
@@ -30,27 +37,23 @@ export interface AccountChanged {
  * Nothing is written when a command is rejected.
  */
 export interface LedgerCommands {
-  openAccount(input: { owner: string; correlationId?: string }): Promise<AccountOpened>;
+  openAccount(input: { owner: string; correlationId?: string }, audit?: CommandAudit): Promise<AccountOpened>;
   /** Closes an open account whose balance is zero; a closed account takes no money in or out. */
-  closeAccount(input: { accountId: string; correlationId?: string }): Promise<AccountChanged>;
-  changeOwner(input: { accountId: string; owner: string; correlationId?: string }): Promise<AccountChanged>;
-  deposit(input: {
-    accountId: string;
-    amount: bigint;
-    idempotencyKey?: string;
-    correlationId?: string;
-  }): Promise<TransactionAccepted>;
-  withdraw(input: {
-    accountId: string;
-    amount: bigint;
-    idempotencyKey?: string;
-    correlationId?: string;
-  }): Promise<TransactionAccepted>;
-  transfer(input: {
-    from: string;
-    to: string;
-    amount: bigint;
-    idempotencyKey?: string;
-    correlationId?: string;
-  }): Promise<TransactionAccepted>;
+  closeAccount(input: { accountId: string; correlationId?: string }, audit?: CommandAudit): Promise<AccountChanged>;
+  changeOwner(
+    input: { accountId: string; owner: string; correlationId?: string },
+    audit?: CommandAudit,
+  ): Promise<AccountChanged>;
+  deposit(
+    input: { accountId: string; amount: bigint; idempotencyKey?: string; correlationId?: string },
+    audit?: CommandAudit,
+  ): Promise<TransactionAccepted>;
+  withdraw(
+    input: { accountId: string; amount: bigint; idempotencyKey?: string; correlationId?: string },
+    audit?: CommandAudit,
+  ): Promise<TransactionAccepted>;
+  transfer(
+    input: { from: string; to: string; amount: bigint; idempotencyKey?: string; correlationId?: string },
+    audit?: CommandAudit,
+  ): Promise<TransactionAccepted>;
 }

@@ -1,9 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   ConcurrencyError,
+  ForbiddenError,
   IdempotencyMismatchError,
   IllegalStateError,
   NotFoundError,
+  UnauthenticatedError,
   UnavailableError,
   ValidationError,
 } from '@ledger/platform';
@@ -22,6 +24,8 @@ const STATUS_OF: Record<ErrorCode, grpc.status> = {
   ILLEGAL_STATE: grpc.status.FAILED_PRECONDITION,
   UNAVAILABLE: grpc.status.UNAVAILABLE,
   CONCURRENCY: grpc.status.ABORTED,
+  UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
+  FORBIDDEN: grpc.status.PERMISSION_DENIED,
 };
 
 export interface GrpcErrorStatus {
@@ -63,6 +67,10 @@ export function ledgerErrorFromGrpc(error: unknown): Error {
       return new IllegalStateError(details);
     case 'UNAVAILABLE':
       return new UnavailableError(details);
+    case 'UNAUTHENTICATED':
+      return new UnauthenticatedError(details);
+    case 'FORBIDDEN':
+      return new ForbiddenError(details);
     case 'CONCURRENCY':
       return new ConcurrencyError(String(fields.aggregateId ?? ''), Number(fields.expected), Number(fields.actual));
   }

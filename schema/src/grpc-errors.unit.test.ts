@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import {
   ConcurrencyError,
+  ForbiddenError,
   IdempotencyMismatchError,
   IllegalStateError,
   NotFoundError,
+  UnauthenticatedError,
   UnavailableError,
   ValidationError,
 } from '@ledger/platform';
@@ -24,6 +26,8 @@ test('every LedgerError crosses gRPC as the same class, code, message and fields
     [new IllegalStateError('account is closed'), grpc.status.FAILED_PRECONDITION],
     [new UnavailableError('try again'), grpc.status.UNAVAILABLE],
     [new ConcurrencyError('a-1', 3, 4), grpc.status.ABORTED],
+    [new UnauthenticatedError('a command needs an actor'), grpc.status.UNAUTHENTICATED],
+    [new ForbiddenError('not your account'), grpc.status.PERMISSION_DENIED],
   ];
   for (const [error, code] of cases) {
     const status = ledgerErrorToStatus(error);

@@ -33,7 +33,7 @@ export type {
 export { LEDGER_ERROR_CODE_KEY, ledgerErrorToStatus, ledgerErrorFromGrpc } from './grpc-errors.js';
 export type { GrpcErrorStatus } from './grpc-errors.js';
 export { traceContextInterceptor, traceFromGrpc } from './grpc-trace.js';
-export type { LedgerCommands, TransactionAccepted, AccountOpened, AccountChanged } from './commands.js';
+export type { CommandAudit, LedgerCommands, TransactionAccepted, AccountOpened, AccountChanged } from './commands.js';
 export {
   commandInput,
   isUuid,
@@ -59,3 +59,4 @@ export type {
   StatementQuery,
   BalanceChangesQuery,
 } from './queries.js';
+export { auditFromGrpc, auditToGrpc } from './grpc-audit.js';

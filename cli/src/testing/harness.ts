@@ -16,6 +16,8 @@ export interface TestSystem {
   readonly dataDir: string;
   readonly client: LedgerClient;
   readonly system: RunningSystem;
+  /** Another client of this system, sending `token` (closed with the system). */
+  clientWith(token: string | (() => string | Promise<string>)): LedgerClient;
   /** Sum of the store's partition heads, read over gRPC: changes iff something was written. */
   storeHead(): Promise<number>;
   /** Stops the system (keeps the data directory). */
@@ -52,12 +54,13 @@ export async function startTestSystem(
     `127.0.0.1:${system.grpcPort}`,
     grpc.credentials.createInsecure(),
   ) as EventStoreClient;
+  const clients = [client];
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     eventStore.close();
-    await client.close();
+    await Promise.all(clients.map((each) => each.close()));
     await system.stop();
   };
   return {
@@ -66,6 +69,11 @@ export async function startTestSystem(
     dataDir,
     client,
     system,
+    clientWith(token) {
+      const other = createLedgerClient({ url, token });
+      clients.push(other);
+      return other;
+    },
     storeHead: () =>
       new Promise((resolve, reject) =>
         eventStore.Checkpoint({}, (error, reply) =>

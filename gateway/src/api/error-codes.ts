@@ -15,6 +15,8 @@ const CLIENT_ERRORS: Partial<Record<ErrorCode, { code: string; status: number }>
   // The account's state refuses the command (closed, or closing with money left on it).
   ILLEGAL_STATE: { code: 'FAILED_PRECONDITION', status: 409 },
   UNAVAILABLE: { code: 'SERVICE_UNAVAILABLE', status: 503 },
+  UNAUTHENTICATED: { code: 'UNAUTHENTICATED', status: 401 },
+  FORBIDDEN: { code: 'FORBIDDEN', status: 403 },
 };
 
 export const INTERNAL_ERROR: ClientError = {

@@ -1,7 +1,8 @@
 import { UnavailableError } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
 import { commandInput } from '@ledger/schema';
-import type { AccountView, LedgerQueries, TransactionKind, TransactionView } from '@ledger/schema';
+import type { AccountView, CommandAudit, LedgerQueries, TransactionKind, TransactionView } from '@ledger/schema';
+import type { RequestIdentity } from '../auth/principal.js';
 import type { AccountChanged, AccountOpened, Commands, TransactionAccepted } from '../ports/commands.js';
 import type { ReadYourWrites } from './read-your-writes.js';
 
@@ -19,14 +20,21 @@ interface MoneyCommand {
  * Invalid input throws ValidationError before anything is sent.
  */
 export interface Teller {
-  openAccount(input: { owner: string; consistency?: Consistency | null }): Promise<AccountView>;
+  openAccount(
+    input: { owner: string; consistency?: Consistency | null },
+    caller: RequestIdentity,
+  ): Promise<AccountView>;
   /** Closes an account (its balance must be zero); answers once the read model shows it closed. */
-  closeAccount(input: { accountId: string }): Promise<AccountView>;
-  changeOwner(input: { accountId: string; owner: string }): Promise<AccountView>;
-  deposit(input: MoneyCommand & { accountId: string }): Promise<TransactionView>;
-  withdraw(input: MoneyCommand & { accountId: string }): Promise<TransactionView>;
-  transfer(input: MoneyCommand & { from: string; to: string }): Promise<TransactionView>;
+  closeAccount(input: { accountId: string }, caller: RequestIdentity): Promise<AccountView>;
+  changeOwner(input: { accountId: string; owner: string }, caller: RequestIdentity): Promise<AccountView>;
+  deposit(input: MoneyCommand & { accountId: string }, caller: RequestIdentity): Promise<TransactionView>;
+  withdraw(input: MoneyCommand & { accountId: string }, caller: RequestIdentity): Promise<TransactionView>;
+  transfer(input: MoneyCommand & { from: string; to: string }, caller: RequestIdentity): Promise<TransactionView>;
 }
+
+/** What the write service records of the caller: its subject (none when authentication is off) and request. */
+const auditOf = ({ principal, requestId }: RequestIdentity): CommandAudit =>
+  principal.subject === null ? { requestId } : { actor: principal.subject, requestId };
 
 export interface TellerOptions {
   readonly commands: Commands;
@@ -116,21 +124,21 @@ export function createTeller(options: TellerOptions): Teller {
   }
 
   return {
-    async closeAccount(input) {
+    async closeAccount(input, caller) {
       const { accountId } = commandInput.closeAccount(input);
-      const accepted = await commands.closeAccount({ accountId });
+      const accepted = await commands.closeAccount({ accountId }, auditOf(caller));
       return changedAccount(accepted, (view) => ({ ...view, status: 'CLOSED' }));
     },
 
-    async changeOwner(input) {
+    async changeOwner(input, caller) {
       const { accountId, owner } = commandInput.changeOwner(input);
-      const accepted = await commands.changeOwner({ accountId, owner });
+      const accepted = await commands.changeOwner({ accountId, owner }, auditOf(caller));
       return changedAccount(accepted, (view) => ({ ...view, owner }));
     },
 
-    async openAccount(input) {
+    async openAccount(input, caller) {
       const { owner } = commandInput.openAccount(input);
-      const accepted = await commands.openAccount({ owner });
+      const accepted = await commands.openAccount({ owner }, auditOf(caller));
       const opened = openedAccount(accepted, owner);
       if (input.consistency === 'EVENTUAL') return opened;
       try {
@@ -141,21 +149,21 @@ export function createTeller(options: TellerOptions): Teller {
       }
     },
 
-    async deposit(input) {
+    async deposit(input, caller) {
       const { accountId: to, amount, idempotencyKey } = commandInput.deposit(input);
-      const accepted = await commands.deposit({ accountId: to, amount, idempotencyKey });
+      const accepted = await commands.deposit({ accountId: to, amount, idempotencyKey }, auditOf(caller));
       return settle(accepted, { kind: 'DEPOSIT', from: null, to, amount }, input.consistency);
     },
 
-    async withdraw(input) {
+    async withdraw(input, caller) {
       const { accountId: from, amount, idempotencyKey } = commandInput.withdraw(input);
-      const accepted = await commands.withdraw({ accountId: from, amount, idempotencyKey });
+      const accepted = await commands.withdraw({ accountId: from, amount, idempotencyKey }, auditOf(caller));
       return settle(accepted, { kind: 'WITHDRAWAL', from, to: null, amount }, input.consistency);
     },
 
-    async transfer(input) {
+    async transfer(input, caller) {
       const { from, to, amount, idempotencyKey } = commandInput.transfer(input);
-      const accepted = await commands.transfer({ from, to, amount, idempotencyKey });
+      const accepted = await commands.transfer({ from, to, amount, idempotencyKey }, auditOf(caller));
       return settle(accepted, { kind: 'TRANSFER', from, to, amount }, input.consistency);
     },
   };

@@ -1,7 +1,14 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { IdempotencyMismatchError, MAX_MONEY, NotFoundError, ValidationError, parsePosition } from '@ledger/platform';
+import {
+  IdempotencyMismatchError,
+  MAX_MONEY,
+  NotFoundError,
+  UnauthenticatedError,
+  ValidationError,
+  parsePosition,
+} from '@ledger/platform';
 import { createLedgerHarness } from '../testing/ledger-harness.js';
 import type { LedgerHarness } from '../testing/ledger-harness.js';
 
@@ -90,5 +97,60 @@ describe('command service', () => {
     assert.equal(await ledger.balance(a), 12n);
     // One TransactionRequested, one MoneyDeposited, one TransactionSucceeded.
     assert.equal(await total(ledger), before + 3);
+  });
+});
+
+describe('command service with authentication on (the audit trail)', () => {
+  let ledger: LedgerHarness;
+  before(async () => {
+    ledger = await createLedgerHarness({ requireActor: true });
+  });
+  after(() => ledger.close());
+
+  test('a command without an actor is UNAUTHENTICATED and writes nothing', async () => {
+    const audit = { actor: 'teller-1', requestId: 'req-1' };
+    const { accountId } = await ledger.commands.openAccount({ owner: 'Ada' }, audit);
+    const before = await total(ledger);
+    const { commands } = ledger;
+    for (const call of [
+      () => commands.openAccount({ owner: 'Bob' }),
+      () => commands.deposit({ accountId, amount: 5n }, { requestId: 'req-2' }),
+      () => commands.withdraw({ accountId, amount: 5n }),
+      () => commands.transfer({ from: accountId, to: randomUUID(), amount: 5n }),
+    ]) {
+      await assert.rejects(call(), UnauthenticatedError);
+    }
+    assert.equal(await total(ledger), before);
+  });
+
+  test('every event of a command and of its saga names the actor and the request', async () => {
+    const { accountId: a } = await ledger.commands.openAccount(
+      { owner: 'Ada' },
+      { actor: 'teller-1', requestId: 'r1' },
+    );
+    const { accountId: b } = await ledger.commands.openAccount(
+      { owner: 'Bea' },
+      { actor: 'teller-1', requestId: 'r2' },
+    );
+    const [opened] = await ledger.store.readAggregate(a);
+    assert.deepEqual([opened!.metadata.actor, opened!.metadata.requestId], ['teller-1', 'r1']);
+    const deposit = await ledger.commands.deposit(
+      { accountId: a, amount: 50n },
+      { actor: 'teller-1', requestId: 'r3' },
+    );
+    await ledger.settled(deposit.transactionId);
+    const transfer = await ledger.commands.transfer({ from: a, to: b, amount: 20n }, { actor: 'ada', requestId: 'r4' });
+    await ledger.settled(transfer.transactionId);
+
+    const transactionEvents = await ledger.store.readAggregate(transfer.transactionId);
+    const accountEvents = [...(await ledger.store.readAggregate(a)), ...(await ledger.store.readAggregate(b))].filter(
+      (event) => (event.data as { transactionId?: string }).transactionId === transfer.transactionId,
+    );
+    assert.equal(transactionEvents.length, 2, 'requested and succeeded');
+    assert.equal(accountEvents.length, 2, 'withdrawn and deposited');
+    for (const event of [...transactionEvents, ...accountEvents]) {
+      assert.equal(event.metadata.actor, 'ada', event.type);
+      assert.equal(event.metadata.requestId, 'r4', event.type);
+    }
   });
 });

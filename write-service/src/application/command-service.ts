@@ -1,14 +1,24 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { IdempotencyMismatchError, NotFoundError, formatPosition } from '@ledger/platform';
-import { commandInput } from '@ledger/schema';
-import type { TransactionKind } from '@ledger/schema';
+import {
+  IdempotencyMismatchError,
+  NotFoundError,
+  UnauthenticatedError,
+  ValidationError,
+  formatPosition,
+} from '@ledger/platform';
+import type { EventMetadata } from '@ledger/platform';
+import { commandInput, MAX_IDEMPOTENCY_KEY_LENGTH } from '@ledger/schema';
+import type { CommandAudit, TransactionKind } from '@ledger/schema';
 import { accountAggregate, transactionAggregate } from './aggregates.js';
 import { createCommandHandler } from './command-handler.js';
 import type { CommandHandlerOptions, HandleResult } from './command-handler.js';
 import type { LedgerCommands, TransactionAccepted } from './ledger-commands.js';
 
 /** Options of its two command handlers (accounts and transactions; `cacheSize` is per handler). */
-export type CommandServiceOptions = CommandHandlerOptions;
+export interface CommandServiceOptions extends CommandHandlerOptions {
+  /** Refuse commands that do not say who asked (UNAUTHENTICATED): on when the gateway authenticates callers. */
+  readonly requireActor?: boolean;
+}
 
 interface TransactionRequest {
   readonly kind: TransactionKind;
@@ -19,6 +29,8 @@ interface TransactionRequest {
   readonly correlationId?: string;
 }
 
+const MAX_ACTOR_LENGTH = 200;
+
 /**
  * The write side's command API. Input is checked by schema's `commandInput` rules before anything
  * is written; deposits, withdrawals and transfers are recorded as a PENDING Transaction that the
@@ -28,6 +40,18 @@ export function createCommandService(options: CommandServiceOptions): LedgerComm
   const newId = options.newId ?? randomUUID;
   const accounts = createCommandHandler(accountAggregate, { ...options, newId });
   const transactions = createCommandHandler(transactionAggregate, { ...options, newId });
+
+  /** The audit part of an event's metadata; every command passes here before anything is read or written. */
+  const auditOf = (audit: CommandAudit | undefined): Pick<EventMetadata, 'actor' | 'requestId'> => {
+    const actor = audit?.actor;
+    if (actor === undefined) {
+      if (options.requireActor) throw new UnauthenticatedError('a command must name its actor');
+    } else if (actor.length > MAX_ACTOR_LENGTH) {
+      throw new ValidationError(`actor must be at most ${MAX_ACTOR_LENGTH} characters`);
+    }
+    const requestId = audit?.requestId?.slice(0, MAX_IDEMPOTENCY_KEY_LENGTH);
+    return { ...(actor === undefined ? {} : { actor }), ...(requestId === undefined ? {} : { requestId }) };
+  };
 
   const requireAccount = async (id: string): Promise<void> => {
     const { state } = await accounts.load(id);
@@ -49,7 +73,8 @@ export function createCommandService(options: CommandServiceOptions): LedgerComm
     };
   };
 
-  const request = async (input: TransactionRequest): Promise<TransactionAccepted> => {
+  const request = async (input: TransactionRequest, audit: CommandAudit | undefined): Promise<TransactionAccepted> => {
+    const who = auditOf(audit);
     const { kind, from, to, amount, idempotencyKey: key } = input;
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([kind, from, to, amount.toString()]))
@@ -71,6 +96,7 @@ export function createCommandService(options: CommandServiceOptions): LedgerComm
         metadata: {
           correlationId: input.correlationId || transactionId,
           ...(key === undefined ? {} : { idempotencyKey: key }),
+          ...who,
         },
       },
     );
@@ -78,49 +104,52 @@ export function createCommandService(options: CommandServiceOptions): LedgerComm
   };
 
   return {
-    async openAccount(input) {
+    async openAccount(input, audit) {
+      const who = auditOf(audit);
       const { owner, correlationId } = commandInput.openAccount(input);
       const accountId = newId();
       const result = await accounts.handle(
         accountId,
         { type: 'Open', owner },
-        { metadata: { correlationId: correlationId || accountId } },
+        { metadata: { correlationId: correlationId || accountId, ...who } },
       );
       return { accountId, position: formatPosition(result.events[0]!.position) };
     },
 
-    async closeAccount(input) {
+    async closeAccount(input, audit) {
+      const who = auditOf(audit);
       const { accountId, correlationId } = commandInput.closeAccount(input);
       const result = await accounts.handle(
         accountId,
         { type: 'Close' },
-        { metadata: { correlationId: correlationId || newId() } },
+        { metadata: { correlationId: correlationId || newId(), ...who } },
       );
       return { accountId, position: formatPosition(result.events[0]!.position) };
     },
 
-    async changeOwner(input) {
+    async changeOwner(input, audit) {
+      const who = auditOf(audit);
       const { accountId, owner, correlationId } = commandInput.changeOwner(input);
       const result = await accounts.handle(
         accountId,
         { type: 'ChangeOwner', owner },
-        { metadata: { correlationId: correlationId || newId() } },
+        { metadata: { correlationId: correlationId || newId(), ...who } },
       );
       return { accountId, position: formatPosition(result.events[0]!.position) };
     },
 
-    async deposit(input) {
+    async deposit(input, audit) {
       const { accountId, ...checked } = commandInput.deposit(input);
-      return request({ ...checked, kind: 'DEPOSIT', from: null, to: accountId });
+      return request({ ...checked, kind: 'DEPOSIT', from: null, to: accountId }, audit);
     },
 
-    async withdraw(input) {
+    async withdraw(input, audit) {
       const { accountId, ...checked } = commandInput.withdraw(input);
-      return request({ ...checked, kind: 'WITHDRAWAL', from: accountId, to: null });
+      return request({ ...checked, kind: 'WITHDRAWAL', from: accountId, to: null }, audit);
     },
 
-    async transfer(input) {
-      return request({ ...commandInput.transfer(input), kind: 'TRANSFER' });
+    async transfer(input, audit) {
+      return request({ ...commandInput.transfer(input), kind: 'TRANSFER' }, audit);
     },
   };
 }

@@ -68,9 +68,13 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
     if (state.status !== 'PENDING') return;
     const { kind, from, to, amount } = state;
     if (kind === null) throw new Error(`pending transaction ${txId} has no kind`);
+    // Every event of the saga carries who asked for the transaction, for the audit trail.
+    const { actor, requestId } = requested.metadata;
     const metadata: EventMetadata = {
       correlationId: requested.metadata.correlationId ?? txId,
       causationId: requested.eventId,
+      ...(actor === undefined ? {} : { actor }),
+      ...(requestId === undefined ? {} : { requestId }),
     };
     const positions: string[] = [];
     const fail = (reason: string) => settleWith(txId, { type: 'Fail', reason, positions }, metadata);

@@ -35,7 +35,7 @@ export interface LedgerHarness {
 }
 
 export async function createLedgerHarness(
-  options: { partitions?: number; workers?: boolean } = {},
+  options: { partitions?: number; workers?: boolean; requireActor?: boolean } = {},
 ): Promise<LedgerHarness> {
   const partitions = options.partitions ?? 4;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
@@ -44,7 +44,7 @@ export async function createLedgerHarness(
   const leases = createInProcessLeaseStore();
   const accounts = createCommandHandler(accountAggregate, { store });
   const transactions = createCommandHandler(transactionAggregate, { store });
-  const commands = createCommandService({ store });
+  const commands = createCommandService({ store, requireActor: options.requireActor });
   let balancers: LeaseBalancer[] = [];
 
   const harness: LedgerHarness = {

@@ -1,6 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
-import { grpcChannel, ledgerErrorFromGrpc, loadLedgerProto, traceContextInterceptor } from '@ledger/schema';
-import type { GrpcTransactionReply } from '@ledger/schema';
+import {
+  auditToGrpc,
+  grpcChannel,
+  ledgerErrorFromGrpc,
+  loadLedgerProto,
+  traceContextInterceptor,
+} from '@ledger/schema';
+import type { CommandAudit, GrpcTransactionReply } from '@ledger/schema';
 import type { AccountChanged, AccountOpened, Commands, TransactionAccepted } from '../../ports/commands.js';
 
 export interface GrpcCommandsOptions {
@@ -10,7 +16,11 @@ export interface GrpcCommandsOptions {
   readonly deadlineMs?: number;
 }
 
-type Invoke<Reply> = (options: grpc.CallOptions, callback: grpc.requestCallback<Reply>) => unknown;
+type Invoke<Reply> = (
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: grpc.requestCallback<Reply>,
+) => unknown;
 
 /** The write service's CommandService as the gateway's Commands port; statuses come back as LedgerErrors. */
 export function createGrpcCommands(options: GrpcCommandsOptions): Commands {
@@ -22,9 +32,9 @@ export function createGrpcCommands(options: GrpcCommandsOptions): Commands {
     interceptors: [traceContextInterceptor],
   });
 
-  const call = <Reply>(invoke: Invoke<Reply>): Promise<Reply> =>
+  const call = <Reply>(audit: CommandAudit | undefined, invoke: Invoke<Reply>): Promise<Reply> =>
     new Promise((resolve, reject) => {
-      invoke({ deadline: Date.now() + deadlineMs }, (error, reply) =>
+      invoke(auditToGrpc(audit), { deadline: Date.now() + deadlineMs }, (error, reply) =>
         error || reply === undefined ? reject(ledgerErrorFromGrpc(error)) : resolve(reply),
       );
     });
@@ -35,41 +45,41 @@ export function createGrpcCommands(options: GrpcCommandsOptions): Commands {
   });
 
   return {
-    async openAccount(input) {
-      const reply = await call<AccountOpened>((o, cb) =>
-        client.openAccount({ owner: input.owner, correlationId: input.correlationId ?? '' }, o, cb),
+    async openAccount(input, audit) {
+      const reply = await call<AccountOpened>(audit, (m, o, cb) =>
+        client.openAccount({ owner: input.owner, correlationId: input.correlationId ?? '' }, m, o, cb),
       );
       return { accountId: reply.accountId, position: reply.position };
     },
-    async closeAccount(input) {
+    async closeAccount(input, audit) {
       const request = { accountId: input.accountId, correlationId: input.correlationId ?? '' };
-      const reply = await call<AccountChanged>((o, cb) => client.closeAccount(request, o, cb));
+      const reply = await call<AccountChanged>(audit, (m, o, cb) => client.closeAccount(request, m, o, cb));
       return { accountId: reply.accountId, position: reply.position };
     },
-    async changeOwner(input) {
+    async changeOwner(input, audit) {
       const request = { accountId: input.accountId, owner: input.owner, correlationId: input.correlationId ?? '' };
-      const reply = await call<AccountChanged>((o, cb) => client.changeOwner(request, o, cb));
+      const reply = await call<AccountChanged>(audit, (m, o, cb) => client.changeOwner(request, m, o, cb));
       return { accountId: reply.accountId, position: reply.position };
     },
-    async deposit(input) {
+    async deposit(input, audit) {
       const request = {
         accountId: input.accountId,
         amount: input.amount.toString(),
         idempotencyKey: input.idempotencyKey ?? '',
         correlationId: input.correlationId ?? '',
       };
-      return accepted(await call<GrpcTransactionReply>((o, cb) => client.deposit(request, o, cb)));
+      return accepted(await call<GrpcTransactionReply>(audit, (m, o, cb) => client.deposit(request, m, o, cb)));
     },
-    async withdraw(input) {
+    async withdraw(input, audit) {
       const request = {
         accountId: input.accountId,
         amount: input.amount.toString(),
         idempotencyKey: input.idempotencyKey ?? '',
         correlationId: input.correlationId ?? '',
       };
-      return accepted(await call<GrpcTransactionReply>((o, cb) => client.withdraw(request, o, cb)));
+      return accepted(await call<GrpcTransactionReply>(audit, (m, o, cb) => client.withdraw(request, m, o, cb)));
     },
-    async transfer(input) {
+    async transfer(input, audit) {
       const request = {
         from: input.from,
         to: input.to,
@@ -77,7 +87,7 @@ export function createGrpcCommands(options: GrpcCommandsOptions): Commands {
         idempotencyKey: input.idempotencyKey ?? '',
         correlationId: input.correlationId ?? '',
       };
-      return accepted(await call<GrpcTransactionReply>((o, cb) => client.transfer(request, o, cb)));
+      return accepted(await call<GrpcTransactionReply>(audit, (m, o, cb) => client.transfer(request, m, o, cb)));
     },
     async close() {
       client.close();

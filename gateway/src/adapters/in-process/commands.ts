@@ -8,12 +8,12 @@ import type { Commands } from '../../ports/commands.js';
  */
 export function createInProcessCommands(service: LedgerCommands): Commands {
   return {
-    openAccount: (input) => service.openAccount(input),
-    closeAccount: (input) => service.closeAccount(input),
-    changeOwner: (input) => service.changeOwner(input),
-    deposit: (input) => service.deposit(input),
-    withdraw: (input) => service.withdraw(input),
-    transfer: (input) => service.transfer(input),
+    openAccount: (input, audit) => service.openAccount(input, audit),
+    closeAccount: (input, audit) => service.closeAccount(input, audit),
+    changeOwner: (input, audit) => service.changeOwner(input, audit),
+    deposit: (input, audit) => service.deposit(input, audit),
+    withdraw: (input, audit) => service.withdraw(input, audit),
+    transfer: (input, audit) => service.transfer(input, audit),
     // The service belongs to the write-service role, which closes its own parts.
     async close() {},
   };

@@ -3,9 +3,10 @@ import type { BalanceFeed } from '../../application/balance-feed.js';
 import type { NotificationHub } from '../../application/notification-hub.js';
 import type { SystemStatus } from '../../application/system-status.js';
 import type { Teller } from '../../application/teller.js';
+import type { RequestIdentity } from '../../auth/principal.js';
 
-/** What resolvers use; one instance shared by every operation (nothing in it is per request). */
-export interface GatewayContext {
+/** What every operation shares. */
+export interface GatewayServices {
   readonly teller: Teller;
   readonly readModel: LedgerQueries;
   readonly hub: NotificationHub;
@@ -16,3 +17,6 @@ export interface GatewayContext {
   /** Re-check period of live subscriptions, for lost notifications. */
   readonly livePollMs: number;
 }
+
+/** What resolvers get: the shared services and who asks (`principal`, `requestId`). */
+export interface GatewayContext extends GatewayServices, RequestIdentity {}

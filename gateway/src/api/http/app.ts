@@ -12,6 +12,8 @@ import { PLAYGROUND_PATH, playgroundRouter, sendPlayground, wantsPlayground } fr
 import { RateLimitedError, rateLimitMiddleware } from './rate-limit.js';
 
 export interface AppOptions extends RestOptions {
+  /** Attaches the caller to each request (or refuses it) before any route reads it. */
+  readonly authenticate: RequestHandler;
   /** /graphql: Apollo's Express middleware and what runs before it. */
   readonly graphql: readonly RequestHandler[];
   readonly ready: () => Promise<boolean>;
@@ -78,6 +80,9 @@ export function createApp(options: AppOptions): Express {
   }
   app.use(CONSOLE_PATH, consoleRouter());
 
+  // Everything below needs a caller; health probes, the playground and the console pages above do not.
+  app.use(options.authenticate);
+  // After authentication, so that a caller's budget is their subject's.
   if (options.rateLimit) app.use(rateLimitMiddleware(options.rateLimit.limit, options.rateLimit.subjectOf));
   app.use(express.json({ limit: options.bodyLimit ?? '64kb' }));
   app.use('/graphql', ...options.graphql);

@@ -4,6 +4,7 @@ import { NotFoundError, parseMoney, ValidationError } from '@ledger/platform';
 import type { AccountView, LedgerQueries } from '@ledger/schema';
 import type { Teller } from '../../application/teller.js';
 import { isUuid, MAX_PAGE_SIZE } from '@ledger/schema';
+import { identityOf } from '../../auth/principal.js';
 
 export interface RestOptions {
   readonly teller: Teller;
@@ -51,7 +52,7 @@ export function restRouter(options: RestOptions): Router {
 
   router.post('/accounts', async (request, response) => {
     const owner = optionalString(bodyOf(request).owner, 'owner') ?? '';
-    const opened = await teller.openAccount({ owner });
+    const opened = await teller.openAccount({ owner }, identityOf(request));
     response.status(201).json({ id: opened.id });
   });
 
@@ -65,12 +66,13 @@ export function restRouter(options: RestOptions): Router {
     const to = optionalString(body.to, 'to');
     const amount = parseMoney(body.money, 'money');
     const idempotencyKey = request.get('idempotency-key');
+    const caller = identityOf(request);
     const transaction = await (from !== undefined && to !== undefined
-      ? teller.transfer({ from, to, amount, idempotencyKey })
+      ? teller.transfer({ from, to, amount, idempotencyKey }, caller)
       : to !== undefined
-        ? teller.deposit({ accountId: to, amount, idempotencyKey })
+        ? teller.deposit({ accountId: to, amount, idempotencyKey }, caller)
         : from !== undefined
-          ? teller.withdraw({ accountId: from, amount, idempotencyKey })
+          ? teller.withdraw({ accountId: from, amount, idempotencyKey }, caller)
           : Promise.reject(new ValidationError('from, to or both are required')));
     response.status(201).json({ id: transaction.id });
   });

@@ -21,12 +21,12 @@ export function toGrpcStatus(error: unknown, logger: Logger, method: string): gr
 /** Adapts a promise-returning handler to grpc-js's callback style, translating its errors. */
 export function unary<Request, Reply>(
   logger: Logger,
-  handle: (request: Request) => Promise<Reply>,
+  handle: (request: Request, metadata: grpc.Metadata) => Promise<Reply>,
 ): grpc.handleUnaryCall<Request, Reply> {
   return (call, callback) => {
     // Continues the caller's trace (gRPC metadata): the command's spans and events join it.
     const parent = traceFromGrpc(call.metadata);
-    traced(`grpc ${call.getPath()}`, { kind: 'server', parent }, () => handle(call.request)).then(
+    traced(`grpc ${call.getPath()}`, { kind: 'server', parent }, () => handle(call.request, call.metadata)).then(
       (reply) => callback(null, reply),
       (error: unknown) => callback(toGrpcStatus(error, logger, call.getPath())),
     );

@@ -63,28 +63,25 @@ export class AccountResolver {
     description:
       'Closes an account whose balance is zero; a closed account refuses deposits, withdrawals and transfers. FAILED_PRECONDITION when money is left on it or it is closed already.',
   })
-  async closeAccount(
-    @Arg('accountId', () => ID) accountId: string,
-    @Ctx() { teller }: GatewayContext,
-  ): Promise<Account> {
-    return toAccount(await teller.closeAccount({ accountId }));
+  async closeAccount(@Arg('accountId', () => ID) accountId: string, @Ctx() context: GatewayContext): Promise<Account> {
+    return toAccount(await context.teller.closeAccount({ accountId }, context));
   }
 
   @Mutation(() => Account, { description: 'Gives an open account a new owner.' })
   async changeOwner(
     @Arg('accountId', () => ID) accountId: string,
     @Arg('owner', () => String) owner: string,
-    @Ctx() { teller }: GatewayContext,
+    @Ctx() context: GatewayContext,
   ): Promise<Account> {
-    return toAccount(await teller.changeOwner({ accountId, owner }));
+    return toAccount(await context.teller.changeOwner({ accountId, owner }, context));
   }
 
   @Mutation(() => Account, { description: 'Opens an account with a zero balance.' })
   async openAccount(
     @Args(() => OpenAccountArgs) args: OpenAccountArgs,
-    @Ctx() { teller }: GatewayContext,
+    @Ctx() context: GatewayContext,
   ): Promise<Account> {
-    return toAccount(await teller.openAccount(args));
+    return toAccount(await context.teller.openAccount(args, context));
   }
 }
 

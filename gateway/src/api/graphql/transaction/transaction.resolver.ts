@@ -20,24 +20,21 @@ export class TransactionResolver {
   @Mutation(() => Transaction)
   async deposit(
     @Args(() => AccountAmountArgs) args: AccountAmountArgs,
-    @Ctx() { teller }: GatewayContext,
+    @Ctx() context: GatewayContext,
   ): Promise<Transaction> {
-    return toTransaction(await teller.deposit(args));
+    return toTransaction(await context.teller.deposit(args, context));
   }
 
   @Mutation(() => Transaction)
   async withdraw(
     @Args(() => AccountAmountArgs) args: AccountAmountArgs,
-    @Ctx() { teller }: GatewayContext,
+    @Ctx() context: GatewayContext,
   ): Promise<Transaction> {
-    return toTransaction(await teller.withdraw(args));
+    return toTransaction(await context.teller.withdraw(args, context));
   }
 
   @Mutation(() => Transaction)
-  async transfer(
-    @Args(() => TransferArgs) args: TransferArgs,
-    @Ctx() { teller }: GatewayContext,
-  ): Promise<Transaction> {
-    return toTransaction(await teller.transfer(args));
+  async transfer(@Args(() => TransferArgs) args: TransferArgs, @Ctx() context: GatewayContext): Promise<Transaction> {
+    return toTransaction(await context.teller.transfer(args, context));
   }
 }
