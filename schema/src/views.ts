@@ -24,6 +24,8 @@ export interface TransactionView {
   readonly amount: MoneyString;
   readonly status: TransactionStatus;
   readonly failureReason: string | null;
+  /** Who asked for it: the actor (JWT `sub`) recorded in its events; null when authentication was off. */
+  readonly initiatedBy: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Positions of the account events a settled transaction produced (read-your-writes waits on them). */

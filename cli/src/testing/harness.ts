@@ -20,6 +20,8 @@ export interface TestSystem {
   clientWith(token: string | (() => string | Promise<string>)): LedgerClient;
   /** Sum of the store's partition heads, read over gRPC: changes iff something was written. */
   storeHead(): Promise<number>;
+  /** Every event of one aggregate as the store holds it, read over gRPC (type and metadata). */
+  events(aggregateId: string): Promise<Array<{ type: string; metadata: Record<string, unknown> }>>;
   /** Stops the system (keeps the data directory). */
   stop(): Promise<void>;
   /** Stops and deletes the data directory. */
@@ -78,6 +80,19 @@ export async function startTestSystem(
       new Promise((resolve, reject) =>
         eventStore.Checkpoint({}, (error, reply) =>
           error || !reply ? reject(error) : resolve(reply.heads.reduce((sum, head) => sum + Number(head), 0)),
+        ),
+      ),
+    events: (aggregateId) =>
+      new Promise((resolve, reject) =>
+        eventStore.GetEvents({ aggregateId }, (error, reply) =>
+          error || !reply
+            ? reject(error)
+            : resolve(
+                reply.events.map((event) => ({
+                  type: event.type,
+                  metadata: JSON.parse(event.metadataJson) as Record<string, unknown>,
+                })),
+              ),
         ),
       ),
     stop,

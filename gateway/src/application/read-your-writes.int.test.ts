@@ -44,6 +44,7 @@ function transaction(
     amount: '5',
     status,
     failureReason: null,
+    initiatedBy: null,
     createdAt: NOW,
     updatedAt: NOW,
     accountPositions,

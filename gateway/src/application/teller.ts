@@ -3,6 +3,7 @@ import type { Logger } from '@ledger/platform';
 import { commandInput } from '@ledger/schema';
 import type { AccountView, CommandAudit, LedgerQueries, TransactionKind, TransactionView } from '@ledger/schema';
 import type { RequestIdentity } from '../auth/principal.js';
+import { requireOpenFor, requireOwnAccounts, requireStaff } from './authorization.js';
 import type { AccountChanged, AccountOpened, Commands, TransactionAccepted } from '../ports/commands.js';
 import type { ReadYourWrites } from './read-your-writes.js';
 
@@ -48,6 +49,7 @@ interface Request {
   readonly from: string | null;
   readonly to: string | null;
   readonly amount: bigint;
+  readonly initiatedBy: string | null;
 }
 
 /** What is known of a new account before the read model shows it. */
@@ -75,6 +77,7 @@ function requestedTransaction(accepted: TransactionAccepted, request: Request): 
     amount: request.amount.toString(),
     status: 'PENDING',
     failureReason: null,
+    initiatedBy: request.initiatedBy,
     createdAt: now,
     updatedAt: now,
     accountPositions: [],
@@ -126,18 +129,21 @@ export function createTeller(options: TellerOptions): Teller {
   return {
     async closeAccount(input, caller) {
       const { accountId } = commandInput.closeAccount(input);
+      await requireOwnAccounts(caller.principal, readModel, [accountId]);
       const accepted = await commands.closeAccount({ accountId }, auditOf(caller));
       return changedAccount(accepted, (view) => ({ ...view, status: 'CLOSED' }));
     },
 
     async changeOwner(input, caller) {
       const { accountId, owner } = commandInput.changeOwner(input);
+      requireStaff(caller.principal, 'changing an owner');
       const accepted = await commands.changeOwner({ accountId, owner }, auditOf(caller));
       return changedAccount(accepted, (view) => ({ ...view, owner }));
     },
 
     async openAccount(input, caller) {
       const { owner } = commandInput.openAccount(input);
+      requireOpenFor(caller.principal, owner);
       const accepted = await commands.openAccount({ owner }, auditOf(caller));
       const opened = openedAccount(accepted, owner);
       if (input.consistency === 'EVENTUAL') return opened;
@@ -151,20 +157,36 @@ export function createTeller(options: TellerOptions): Teller {
 
     async deposit(input, caller) {
       const { accountId: to, amount, idempotencyKey } = commandInput.deposit(input);
+      requireStaff(caller.principal, 'a deposit (cash in)');
       const accepted = await commands.deposit({ accountId: to, amount, idempotencyKey }, auditOf(caller));
-      return settle(accepted, { kind: 'DEPOSIT', from: null, to, amount }, input.consistency);
+      return settle(
+        accepted,
+        { kind: 'DEPOSIT', from: null, to, amount, initiatedBy: caller.principal.subject },
+        input.consistency,
+      );
     },
 
     async withdraw(input, caller) {
       const { accountId: from, amount, idempotencyKey } = commandInput.withdraw(input);
+      await requireOwnAccounts(caller.principal, readModel, [from]);
       const accepted = await commands.withdraw({ accountId: from, amount, idempotencyKey }, auditOf(caller));
-      return settle(accepted, { kind: 'WITHDRAWAL', from, to: null, amount }, input.consistency);
+      return settle(
+        accepted,
+        { kind: 'WITHDRAWAL', from, to: null, amount, initiatedBy: caller.principal.subject },
+        input.consistency,
+      );
     },
 
     async transfer(input, caller) {
       const { from, to, amount, idempotencyKey } = commandInput.transfer(input);
+      // Money may go to any account; it leaves only the caller's own.
+      await requireOwnAccounts(caller.principal, readModel, [from]);
       const accepted = await commands.transfer({ from, to, amount, idempotencyKey }, auditOf(caller));
-      return settle(accepted, { kind: 'TRANSFER', from, to, amount }, input.consistency);
+      return settle(
+        accepted,
+        { kind: 'TRANSFER', from, to, amount, initiatedBy: caller.principal.subject },
+        input.consistency,
+      );
     },
   };
 }

@@ -129,6 +129,7 @@ export function evolveTransaction(
     amount: '0',
     status: 'PENDING',
     failureReason: null,
+    initiatedBy: null,
     createdAt: event.occurredAt,
     updatedAt: event.occurredAt,
     accountPositions: [],
@@ -145,6 +146,7 @@ export function evolveTransaction(
         to: event.data.to,
         amount: event.data.amount,
         status: 'PENDING',
+        initiatedBy: event.metadata.actor ?? null,
         createdAt: event.occurredAt,
       };
     case 'TransactionSucceeded':

@@ -28,6 +28,7 @@ function transaction(id: string, overrides: Partial<TransactionView> = {}): Tran
     amount: '1',
     status: 'PENDING',
     failureReason: null,
+    initiatedBy: 'teller-1',
     createdAt: '2024-01-01T00:00:00.000Z',
     updatedAt: '2024-01-01T00:00:00.000Z',
     accountPositions: [],

@@ -1,10 +1,11 @@
 import express from 'express';
-import type { Request, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import { NotFoundError, parseMoney, ValidationError } from '@ledger/platform';
 import type { AccountView, LedgerQueries } from '@ledger/schema';
 import type { Teller } from '../../application/teller.js';
 import { isUuid, MAX_PAGE_SIZE } from '@ledger/schema';
-import { identityOf } from '../../auth/principal.js';
+import { identityOf, principalOf } from '../../auth/principal.js';
+import { accessOf, listedOwner, requireAdmin, requireOwnAccount } from '../../application/authorization.js';
 
 export interface RestOptions {
   readonly teller: Teller;
@@ -43,21 +44,26 @@ export function restRouter(options: RestOptions): Router {
   const { teller, readModel } = options;
   const router = express.Router();
 
-  const account = async (id: string): Promise<AccountView> => {
+  const account = async (request: Request): Promise<AccountView> => {
+    const id = String(request.params.id);
     // A malformed id names no account: 404 like any unknown one.
     const view = isUuid(id) ? await readModel.getAccount(id.toLowerCase()) : null;
     if (!view) throw new NotFoundError(`account ${id} not found`);
+    requireOwnAccount(principalOf(request), view);
     return view;
   };
 
   router.post('/accounts', async (request, response) => {
-    const owner = optionalString(bodyOf(request).owner, 'owner') ?? '';
-    const opened = await teller.openAccount({ owner }, identityOf(request));
+    const caller = identityOf(request);
+    const access = accessOf(caller.principal);
+    // A customer's account is their own: the owner defaults to their subject.
+    const owner = optionalString(bodyOf(request).owner, 'owner') ?? (access.kind === 'customer' ? access.subject : '');
+    const opened = await teller.openAccount({ owner }, caller);
     response.status(201).json({ id: opened.id });
   });
 
   router.get('/accounts/:id', async (request, response) => {
-    response.json(accountJson(await account(request.params.id)));
+    response.json(accountJson(await account(request)));
   });
 
   router.post('/transactions', async (request, response) => {
@@ -78,15 +84,16 @@ export function restRouter(options: RestOptions): Router {
   });
 
   router.get('/balance/:id', async (request, response) => {
-    const view = await account(request.params.id);
+    const view = await account(request);
     response.json({ id: view.id, balance: view.balance });
   });
 
-  router.get('/balance', async (_request, response) => {
+  router.get('/balance', async (request, response) => {
+    const owner = listedOwner(principalOf(request), undefined);
     const balances: Array<{ id: string; owner: string; balance: string }> = [];
     let after: { owner: string; id: string } | undefined;
     for (;;) {
-      const page = await readModel.listAccounts({ first: MAX_PAGE_SIZE, after });
+      const page = await readModel.listAccounts({ owner, first: MAX_PAGE_SIZE, after });
       for (const view of page.accounts) balances.push({ id: view.id, owner: view.owner, balance: view.balance });
       const last = page.accounts.at(-1);
       if (!page.hasNextPage || !last) break;
@@ -95,7 +102,8 @@ export function restRouter(options: RestOptions): Router {
     response.json(balances);
   });
 
-  router.get('/rebuild/balance', async (_request, response) => {
+  const rebuild = async (request: Request, response: Response): Promise<void> => {
+    requireAdmin(principalOf(request), 'a rebuild');
     if (!options.rebuild) throw new NotFoundError('rebuild is not available on this gateway');
     const result = await options.rebuild();
     response
@@ -105,7 +113,10 @@ export function restRouter(options: RestOptions): Router {
           typeof value === 'bigint' ? value.toString() : value,
         ),
       );
-  });
+  };
+  // GET is the seed's; POST is what a request that changes state should be.
+  router.get('/rebuild/balance', rebuild);
+  router.post('/rebuild/balance', rebuild);
 
   return router;
 }

@@ -29,6 +29,7 @@ const transaction: TransactionView = {
   amount: '9223372036854775807',
   status: 'FAILED',
   failureReason: 'insufficient funds',
+  initiatedBy: 'alice',
   createdAt: '2024-01-01T00:00:00.000Z',
   updatedAt: '2024-01-01T00:00:01.000Z',
   accountPositions: ['3:41'],
@@ -67,12 +68,14 @@ describe('elastic documents', () => {
     const {
       from: _from,
       failureReason: _reason,
+      initiatedBy: _by,
       accountPositions: _positions,
       ...sparse
     } = transactionDocument(transaction, 7);
     const view = transactionFromSource(sparse as TransactionDocument);
     assert.equal(view.from, null);
     assert.equal(view.failureReason, null);
+    assert.equal(view.initiatedBy, null, 'documents written before the field was added');
     assert.deepEqual(view.accountPositions, []);
     assert.equal(accountFromSource({ ...account, sequence: 1 } as AccountDocument).balance, account.balance);
   });

@@ -40,6 +40,7 @@ const transaction = (id: string): TransactionDocument =>
       amount: '1',
       status: 'SUCCEEDED',
       failureReason: null,
+      initiatedBy: null,
       createdAt: '2024-01-01T00:00:00.000Z',
       updatedAt: '2024-01-01T00:00:00.000Z',
       accountPositions: [],

@@ -44,6 +44,7 @@ const deposit = (id: string, to: string, createdAt: string): TransactionView => 
   amount: '1',
   status: 'SUCCEEDED',
   failureReason: null,
+  initiatedBy: null,
   createdAt,
   updatedAt: createdAt,
   accountPositions: [],

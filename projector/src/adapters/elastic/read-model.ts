@@ -302,6 +302,11 @@ export async function openElasticReadModel(
       ensureFirstGeneration(),
     ]);
     await ensureHistoryIndex();
+    // Fields added since the live generation was created (mappings only grow, so this is idempotent).
+    await client.indices.putMapping({
+      index: names.alias('transactions'),
+      properties: { initiatedBy: MAPPINGS.transactions.properties!.initiatedBy! },
+    });
   };
 
   try {

@@ -25,6 +25,7 @@ const transaction: TransactionView = {
   amount: '5',
   status: 'SUCCEEDED',
   failureReason: null,
+  initiatedBy: null,
   createdAt: '2024-01-01T00:00:00.000Z',
   updatedAt: '2024-01-01T00:00:00.000Z',
   accountPositions: ['2:17'],

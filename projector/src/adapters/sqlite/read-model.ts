@@ -30,7 +30,14 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
   db.pragma('synchronous = NORMAL');
   // Several processes may open the file at once: the schema and the first generation are created
   // under the write lock, so exactly one of them creates them.
-  db.transaction(() => db.exec(SCHEMA + HISTORY_SCHEMA)).immediate();
+  db.transaction(() => {
+    db.exec(SCHEMA + HISTORY_SCHEMA);
+    // Read models written before transactions recorded who asked get the column (null until a rebuild).
+    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(transactions)').all();
+    if (!columns.some((column) => column.name === 'initiated_by')) {
+      db.exec('ALTER TABLE transactions ADD COLUMN initiated_by TEXT');
+    }
+  }).immediate();
   const history = createHistoryTable(db);
 
   const sql = {
@@ -66,12 +73,13 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
     ),
     upsertTransaction: db.prepare(
       `INSERT INTO transactions (generation, id, kind, from_account, to_account, amount, status, failure_reason,
-         created_at, updated_at, account_positions, position, seq)
+         initiated_by, created_at, updated_at, account_positions, position, seq)
        VALUES (@generation, @id, @kind, @from_account, @to_account, @amount, @status, @failure_reason,
-         @created_at, @updated_at, @account_positions, @position, @seq)
+         @initiated_by, @created_at, @updated_at, @account_positions, @position, @seq)
        ON CONFLICT (generation, id) DO UPDATE SET kind = excluded.kind, from_account = excluded.from_account,
          to_account = excluded.to_account, amount = excluded.amount, status = excluded.status,
-         failure_reason = excluded.failure_reason, created_at = excluded.created_at,
+         failure_reason = excluded.failure_reason, initiated_by = excluded.initiated_by,
+         created_at = excluded.created_at,
          updated_at = excluded.updated_at, account_positions = excluded.account_positions,
          position = excluded.position, seq = excluded.seq
        WHERE excluded.seq > transactions.seq`,

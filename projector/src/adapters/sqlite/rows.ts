@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS transactions (
   amount TEXT NOT NULL,
   status TEXT NOT NULL,
   failure_reason TEXT,
+  initiated_by TEXT,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
   account_positions TEXT NOT NULL,
@@ -77,6 +78,7 @@ export interface TransactionRow {
   amount: string;
   status: string;
   failure_reason: string | null;
+  initiated_by: string | null;
   created_at: string;
   updated_at: string;
   account_positions: string;
@@ -104,6 +106,7 @@ export function transactionFromRow(row: TransactionRow): TransactionView {
     amount: row.amount,
     status: row.status as TransactionView['status'],
     failureReason: row.failure_reason,
+    initiatedBy: row.initiated_by ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     accountPositions: JSON.parse(row.account_positions) as string[],
@@ -135,6 +138,7 @@ export function transactionParams(generation: string, transaction: TransactionVi
     amount: transaction.amount,
     status: transaction.status,
     failure_reason: transaction.failureReason,
+    initiated_by: transaction.initiatedBy,
     created_at: transaction.createdAt,
     updated_at: transaction.updatedAt,
     account_positions: JSON.stringify(transaction.accountPositions),

@@ -6,6 +6,7 @@ import {
   encodeTransactionCursor,
 } from '../../../domain/cursor.js';
 import { requireId, requirePageSize } from '@ledger/schema';
+import { listedOwner, requireOwnAccount } from '../../../application/authorization.js';
 import type { GatewayContext } from '../context.js';
 import { PageArgs } from '../common/page.args.js';
 import { TransactionConnection } from '../transaction/transaction-connection.type.js';
@@ -18,18 +19,24 @@ import { OpenAccountArgs } from './open-account.args.js';
 @Resolver(() => Account)
 export class AccountResolver {
   @Query(() => Account, { nullable: true, description: 'An account by id; null when there is none.' })
-  async account(@Arg('id', () => ID) id: string, @Ctx() { readModel }: GatewayContext): Promise<Account | null> {
+  async account(
+    @Arg('id', () => ID) id: string,
+    @Ctx() { readModel, principal }: GatewayContext,
+  ): Promise<Account | null> {
     const view = await readModel.getAccount(requireId(id, 'id'));
+    requireOwnAccount(principal, view);
     return view ? toAccount(view) : null;
   }
 
-  @Query(() => AccountConnection, { description: 'Accounts by owner ascending, then id.' })
+  @Query(() => AccountConnection, {
+    description: "Accounts by owner ascending, then id. A customer's are their own (owner = their subject).",
+  })
   async accounts(
     @Args(() => AccountsArgs) args: AccountsArgs,
-    @Ctx() { readModel }: GatewayContext,
+    @Ctx() { readModel, principal }: GatewayContext,
   ): Promise<AccountConnection> {
     const page = await readModel.listAccounts({
-      owner: args.owner ?? undefined,
+      owner: listedOwner(principal, args.owner ?? undefined),
       first: requirePageSize(args.first),
       after: args.after ? decodeAccountCursor(args.after) : undefined,
     });

@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { ValidationError } from '@ledger/platform';
 import { requireId, requirePageSize } from '@ledger/schema';
+import { requireOwnAccount } from '../../../application/authorization.js';
 import { completeEntries } from '../../../application/statement-entries.js';
 import { decodeStatementCursor, encodeStatementCursor } from '../../../domain/cursor.js';
 import { Account } from '../account/account.type.js';
@@ -31,11 +32,13 @@ export class StatementResolver {
     @Arg('accountId', () => ID) accountId: string,
     @Arg('from', () => DateTimeScalar) from: Date,
     @Arg('to', () => DateTimeScalar) to: Date,
-    @Ctx() { readModel }: GatewayContext,
+    @Ctx() { readModel, principal }: GatewayContext,
   ): Promise<Statement | null> {
     const id = requireId(accountId, 'accountId');
     if (from.getTime() > to.getTime()) throw new ValidationError('from must not be after to');
-    if (!(await readModel.getAccount(id))) return null;
+    const account = await readModel.getAccount(id);
+    requireOwnAccount(principal, account);
+    if (!account) return null;
     const [opening, closing] = await Promise.all([
       readModel.balanceAt(id, instant(from)),
       readModel.balanceAt(id, instant(to)),

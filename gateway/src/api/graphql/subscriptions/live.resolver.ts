@@ -3,6 +3,7 @@ import type { SubscribeResolverData } from 'type-graphql';
 import { ValidationError } from '@ledger/platform';
 import type { TransactionView } from '@ledger/schema';
 import { requireId } from '@ledger/schema';
+import { requireOwnAccounts, requireOwnTransactionId } from '../../../application/authorization.js';
 import type { GatewayContext } from '../context.js';
 import { Transaction, toTransaction } from '../transaction/transaction.type.js';
 import { BalanceChange, toBalanceChange } from './balance-change.type.js';
@@ -23,7 +24,9 @@ export class LiveResolver {
         throw new ValidationError(`accountIds must list 1 to ${MAX_WATCHED_ACCOUNTS} accounts`);
       }
       const ids = [...new Set(args.accountIds.map((id) => requireId(id, 'accountIds')))];
-      return subscribeBalanceChanges(context, ids, args.after ?? undefined);
+      return requireOwnAccounts(context.principal, context.readModel, ids).then(() =>
+        subscribeBalanceChanges(context, ids, args.after ?? undefined),
+      );
     },
   })
   balanceChanged(
@@ -36,8 +39,12 @@ export class LiveResolver {
 
   @Subscription(() => Transaction, {
     description: 'The current state of the transaction, then each change; completes once it has settled.',
-    subscribe: ({ args, context }: Data<{ id: string }>) =>
-      subscribeTransactionUpdates(context, requireId(args.id, 'id')),
+    subscribe: ({ args, context }: Data<{ id: string }>) => {
+      const id = requireId(args.id, 'id');
+      return requireOwnTransactionId(context.principal, context.readModel, id).then(() =>
+        subscribeTransactionUpdates(context, id),
+      );
+    },
   })
   transactionUpdated(@Root() view: TransactionView, @Arg('id', () => ID) _id: string): Transaction {
     return toTransaction(view);

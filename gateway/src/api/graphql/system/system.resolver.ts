@@ -3,6 +3,7 @@ import type { SubscribeResolverData } from 'type-graphql';
 import { ValidationError } from '@ledger/platform';
 import type { SystemStatusView } from '../../../application/system-status.js';
 import type { GatewayContext } from '../context.js';
+import { requireAdmin } from '../../../application/authorization.js';
 import { createLiveStream } from '../subscriptions/live-stream.js';
 import type { LiveStream } from '../subscriptions/live-stream.js';
 import { SystemStatus, toSystemStatus } from './system-status.type.js';
@@ -40,12 +41,14 @@ export class SystemResolver {
     description: 'Operator view: per-partition progress and lag, lease owners, worker groups, the rebuild.',
   })
   async system(@Ctx() context: GatewayContext): Promise<SystemStatus> {
+    requireAdmin(context.principal, 'the operator view');
     return toSystemStatus(await context.system.read());
   }
 
   @Subscription(() => SystemStatus, {
     description: `The operator view now, then every intervalMs (${MIN_SYSTEM_INTERVAL_MS} to ${MAX_SYSTEM_INTERVAL_MS}).`,
     subscribe: ({ args, context }: Data<{ intervalMs: number }>) => {
+      requireAdmin(context.principal, 'the operator view');
       const { intervalMs } = args;
       if (!Number.isInteger(intervalMs) || intervalMs < MIN_SYSTEM_INTERVAL_MS || intervalMs > MAX_SYSTEM_INTERVAL_MS) {
         throw new ValidationError(

@@ -1,5 +1,6 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { requireId } from '@ledger/schema';
+import { requireOwnTransaction } from '../../../application/authorization.js';
 import type { GatewayContext } from '../context.js';
 import { AccountAmountArgs } from './account-amount.args.js';
 import { TransferArgs } from './transfer.args.js';
@@ -11,9 +12,10 @@ export class TransactionResolver {
   @Query(() => Transaction, { nullable: true, description: 'A transaction by id; null when there is none.' })
   async transaction(
     @Arg('id', () => ID) id: string,
-    @Ctx() { readModel }: GatewayContext,
+    @Ctx() { readModel, principal }: GatewayContext,
   ): Promise<Transaction | null> {
     const view = await readModel.getTransaction(requireId(id, 'id'));
+    await requireOwnTransaction(principal, readModel, view);
     return view ? toTransaction(view) : null;
   }
 

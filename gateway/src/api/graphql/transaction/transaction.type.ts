@@ -34,6 +34,12 @@ export class Transaction {
   @Field(() => String, { nullable: true })
   failureReason!: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description: 'Who asked for it: the caller (JWT subject) recorded in its events; null without authentication.',
+  })
+  initiatedBy!: string | null;
+
   @Field(() => DateTimeScalar)
   createdAt!: Date;
 }
@@ -47,6 +53,7 @@ export function toTransaction(view: TransactionView): Transaction {
     amount: BigInt(view.amount),
     status: view.status,
     failureReason: view.failureReason,
+    initiatedBy: view.initiatedBy,
     createdAt: new Date(view.createdAt),
   };
 }
