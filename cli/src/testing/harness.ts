@@ -17,7 +17,7 @@ export interface TestSystem {
   readonly client: LedgerClient;
   readonly system: RunningSystem;
   /** Another client of this system, sending `token` (closed with the system). */
-  clientWith(token: string | (() => string | Promise<string>)): LedgerClient;
+  clientWith(token: string | (() => string | Promise<string>) | undefined): LedgerClient;
   /** Sum of the store's partition heads, read over gRPC: changes iff something was written. */
   storeHead(): Promise<number>;
   /** Every event of one aggregate as the store holds it, read over gRPC (type and metadata). */
