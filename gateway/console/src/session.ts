@@ -40,7 +40,8 @@ export function createSession(): Session {
   const setState = (state: SessionState): void => listeners.forEach((listener) => listener(state));
   const authorization = (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
   const makeClient = (): LedgerClient =>
-    createLedgerClient({ url: new URL('/graphql', location.href).href, headers: authorization() });
+    // The token goes as the HTTP header and in graphql-ws's connectionParams.
+    createLedgerClient({ url: new URL('/graphql', location.href).href, token: token || undefined });
   let client = makeClient();
 
   const failed = (error: unknown): void => {

@@ -13,13 +13,14 @@ export function timedCommands(commands: LedgerCommands, metrics: Pick<WriteMetri
   const timed = Object.fromEntries(
     Object.entries(commands).map(([method, run]) => {
       const name = nameOf(method);
-      const command = run as (input: unknown) => Promise<unknown>;
+      const command = run as (...args: unknown[]) => Promise<unknown>;
       return [
         method,
-        async (input: unknown) => {
+        // Every argument passes through: the input and the audit (who asked) beside it.
+        async (...args: unknown[]) => {
           const started = performance.now();
           try {
-            const result = await command.call(commands, input);
+            const result = await command.apply(commands, args);
             metrics.commandHandled(name, 'OK', (performance.now() - started) / 1_000);
             return result;
           } catch (error) {

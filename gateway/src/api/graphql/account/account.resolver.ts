@@ -35,8 +35,10 @@ export class AccountResolver {
     @Args(() => AccountsArgs) args: AccountsArgs,
     @Ctx() { readModel, principal }: GatewayContext,
   ): Promise<AccountConnection> {
+    // A customer's listing (and its count) is scoped to their own accounts, whatever they asked for.
+    const owner = listedOwner(principal, args.owner ?? undefined);
     const page = await readModel.listAccounts({
-      owner: listedOwner(principal, args.owner ?? undefined),
+      owner,
       first: requirePageSize(args.first),
       after: args.after ? decodeAccountCursor(args.after) : undefined,
     });
@@ -45,7 +47,7 @@ export class AccountResolver {
       edges,
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
     };
-    if (args.owner != null) connection.owner = args.owner;
+    if (owner !== undefined) connection.owner = owner;
     return connection;
   }
 
