@@ -15,6 +15,7 @@ import type { RunningSystem } from './system.js';
 import { startTestSystem } from './testing/harness.js';
 import type { TestSystem } from './testing/harness.js';
 import { openRawSocket } from './testing/raw-socket.js';
+import { JWT_ENV, tokenFor } from './testing/tokens.js';
 import type { RawSocket, SocketMessage } from './testing/raw-socket.js';
 
 interface Answer {
@@ -358,5 +359,47 @@ describe('rate limit per subject, shared by two gateways through Redis', () => {
     assert.equal(codeOf(schema), 'GRAPHQL_VALIDATION_FAILED');
     assert.match(schema.body.errors![0]!.message, /introspection/i);
     assert.equal((await fetch(`${ledger.baseUrl}/playground/`)).status, 404);
+  });
+});
+
+describe('with tokens, each subject has budgets of its own', () => {
+  let ledger: TestSystem;
+  let alice: string;
+  let bob: string;
+  before(async () => {
+    ledger = await startTestSystem({
+      env: { ...JWT_ENV, LEDGER_RATE_LIMIT: '5', LEDGER_SOCKETS_PER_SUBJECT: '2' },
+    });
+    // Tellers may read every account, so only the limits can refuse these requests.
+    [alice, bob] = await Promise.all([tokenFor('alice', ['teller']), tokenFor('bob', ['teller'])]);
+  });
+  after(async () => {
+    await ledger.dispose();
+  });
+
+  test("one subject's burst leaves another's budget alone", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const get = (token: string) =>
+      fetch(`${ledger.baseUrl}/balance/${randomUUID()}`, { headers: { authorization: `Bearer ${token}` } });
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await get(alice)).status);
+    assert.deepEqual(statuses, [404, 404, 404, 404, 404, 429]);
+    assert.equal((await get(bob)).status, 404);
+  });
+
+  test("sockets are counted per subject: alice's third is closed, bob's first is not", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const params = (token: string) => ({ authorization: `Bearer ${token}` });
+    const sockets = [openRawSocket(ledger.url, params(alice)), openRawSocket(ledger.url, params(alice))];
+    try {
+      await Promise.all(sockets.map((socket) => socket.acknowledged));
+      const third = openRawSocket(ledger.url, params(alice));
+      assert.equal((await third.closed).code, 4429);
+      const other = openRawSocket(ledger.url, params(bob));
+      sockets.push(other);
+      await other.acknowledged;
+    } finally {
+      await Promise.all(sockets.map((socket) => socket.close()));
+    }
   });
 });
