@@ -243,6 +243,8 @@ export function createFakeElasticsearch(): FakeElasticsearch {
       });
       return { acknowledged: true, shards_acknowledged: true, index: params.index };
     },
+    // Mappings only grow; the fake keeps none of the fields, so adding one is just acknowledged.
+    'indices.putMapping': () => ({ acknowledged: true }),
     'indices.exists': (params: { index: string }) => indices.has(params.index),
     'indices.existsAlias': (params: { name: string }) => aliasTargets(params.name).length > 0,
     'indices.getAlias'(params: { name: string }) {
@@ -313,6 +315,7 @@ export function createFakeElasticsearch(): FakeElasticsearch {
     indices: {
       create: call('indices.create'),
       exists: call('indices.exists'),
+      putMapping: call('indices.putMapping'),
       existsAlias: call('indices.existsAlias'),
       getAlias: call('indices.getAlias'),
       refresh: call('indices.refresh'),

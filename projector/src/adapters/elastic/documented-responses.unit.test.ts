@@ -86,6 +86,9 @@ const started: Script = (method, path, body) => {
   if (method === 'HEAD' && (path === '/_alias/ledger-checkpoints' || path === '/ledger-history-g0')) {
     return { status: 200 };
   }
+  // Update mapping API: PUT /<index>/_mapping answers {"acknowledged": true}.
+  if (method === 'PUT' && path === '/ledger-transactions/_mapping')
+    return { status: 200, body: { acknowledged: true } };
   return activeIs('g0')(method, path, body);
 };
 const scripts =
