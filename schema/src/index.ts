@@ -16,6 +16,7 @@ export type {
   BalanceChange,
   BalanceEntry,
   CheckpointAdvanced,
+  PartitionProgress,
 } from './views.js';
 export { notifySubjects } from './views.js';
 export { loadLedgerProto, grpcChannel, LEDGER_PROTO_PATH } from './grpc.js';

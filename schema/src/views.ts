@@ -77,3 +77,20 @@ export const notifySubjects = {
   allTransactions: 'ledger.notify.transaction.*',
   allCheckpoints: 'ledger.notify.checkpoint.*',
 } as const;
+
+/** How far one partition has come, from the store to the read model (the operator view, metrics). */
+export interface PartitionProgress {
+  readonly partition: number;
+  /** Last sequence committed in the store. */
+  readonly storeHead: number;
+  /** Last sequence the forwarder published on the bus. */
+  readonly forwarderPosition: number;
+  /** Last sequence the settlement saga went past. */
+  readonly sagaPosition: number;
+  /** Last sequence the active read-model generation applied. */
+  readonly checkpoint: number;
+  /** Events committed but not yet in the read model. */
+  readonly lagEvents: number;
+  /** Age of the oldest event not yet in the read model (0 when it has them all). */
+  readonly lagSeconds: number;
+}

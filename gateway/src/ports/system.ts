@@ -1,19 +1,4 @@
-/** How far one partition has come, from the store to the read model. */
-export interface PartitionProgress {
-  readonly partition: number;
-  /** Last sequence committed in the store. */
-  readonly storeHead: number;
-  /** Last sequence the forwarder published on the bus. */
-  readonly forwarderPosition: number;
-  /** Last sequence the transfer saga went past. */
-  readonly sagaPosition: number;
-  /** Last sequence the active read model applied. */
-  readonly checkpoint: number;
-  /** Events committed but not yet in the read model. */
-  readonly lagEvents: number;
-  /** Age of the oldest event not yet in the read model (0 when it has them all). */
-  readonly lagSeconds: number;
-}
+import type { PartitionProgress } from '@ledger/schema';
 
 /** Reads every partition's progress (the projector's readPartitionProgress). */
 export type ReadProgress = () => Promise<readonly PartitionProgress[]>;
@@ -35,3 +20,5 @@ export interface RebuildOutcome {
 
 /** Runs a read-model rebuild (the projector's rebuildBalance), reporting each step. */
 export type RunRebuild = (onProgress: (progress: RebuildProgress) => void) => Promise<RebuildOutcome>;
+
+export type { PartitionProgress };

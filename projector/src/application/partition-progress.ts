@@ -1,22 +1,6 @@
+import type { PartitionProgress } from '@ledger/schema';
 import type { EventSource } from '../ports/event-source.js';
 import type { ReadModel } from '../ports/read-model.js';
-
-/** How far one partition has come, from the store to the read model. */
-export interface PartitionProgress {
-  readonly partition: number;
-  /** Last sequence committed in the store. */
-  readonly storeHead: number;
-  /** Last sequence the forwarder published on the bus. */
-  readonly forwarderPosition: number;
-  /** Last sequence the transfer saga went past. */
-  readonly sagaPosition: number;
-  /** Last sequence the active read-model generation applied. */
-  readonly checkpoint: number;
-  /** Events committed but not yet in the read model. */
-  readonly lagEvents: number;
-  /** Age of the oldest event not yet in the read model (0 when it has them all). */
-  readonly lagSeconds: number;
-}
 
 export interface PartitionProgressOptions {
   readonly source: EventSource;
@@ -46,3 +30,5 @@ export async function readPartitionProgress(options: PartitionProgressOptions): 
     };
   });
 }
+
+export type { PartitionProgress };
