@@ -5,7 +5,6 @@ import { ApolloServer } from '@apollo/server';
 import { complexityLimit } from './api/graphql/complexity.js';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
 import type { Exposition, LeaseStore, Logger, NotificationBus } from '@ledger/platform';
 import type { LedgerQueries } from '@ledger/schema';
 import type { Commands } from './ports/commands.js';
@@ -30,11 +29,11 @@ import { createErrorFormatter } from './api/graphql/errors.js';
 import { buildLedgerSchema } from './api/graphql/schema.js';
 import { createApp } from './api/http/app.js';
 import { limitedParseOptions, operationLimitRules } from './api/graphql/limits.js';
-import { trustedDocumentsMiddleware } from './api/graphql/trusted-documents.js';
 import type { TrustedDocumentsOptions } from './api/graphql/trusted-documents.js';
 import { DEFAULT_SOCKET_LIMITS, serveGraphqlOverWebSockets } from './api/graphql/websocket.js';
 import type { SocketLimits } from './api/graphql/websocket.js';
-import { operationSpanName, traceGraphqlRequests } from './api/http/tracing.js';
+import { operationSpanName } from './api/graphql/operation-span.plugin.js';
+import { graphqlHttpHandler, isGraphqlRequest } from './api/http/graphql-http.js';
 import { subjectOf } from './api/subject.js';
 
 export interface GatewayOptions {
@@ -168,13 +167,17 @@ export function createGateway(options: GatewayOptions): Gateway {
       ],
     });
     await apollo.start();
+    const graphql = graphqlHttpHandler({
+      apollo,
+      services,
+      authenticator,
+      trustedDocuments,
+      budget: rateLimit,
+      logger,
+    });
     const app = createApp({
       authenticate: authenticateRequests(authenticator),
-      graphql: [
-        traceGraphqlRequests,
-        trustedDocumentsMiddleware(trustedDocuments),
-        expressMiddleware(apollo, { context: async ({ req }) => ({ ...services, ...identityOf(req) }) }),
-      ],
+      graphql,
       teller,
       readModel,
       rebuild: rebuilds?.run,
@@ -184,7 +187,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       metrics: options.exposeMetrics,
       logger,
     });
-    httpServer.on('request', app);
+    // GraphQL goes straight to its handler; GET /graphql may ask for the playground page.
+    httpServer.on('request', (request, response) =>
+      isGraphqlRequest(request) && request.method !== 'GET' ? graphql(request, response) : app(request, response),
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { GraphQLError, Kind, visit } from 'graphql';
+import type { DocumentNode, GraphQLSchema, ValueNode } from 'graphql';
 import { createRequire } from 'node:module';
 import type * as QueryComplexity from 'graphql-query-complexity';
 import type { ComplexityEstimator } from 'graphql-query-complexity';
@@ -39,13 +39,69 @@ export function tooComplex(complexity: number, max = MAX_COMPLEXITY): GraphQLErr
   });
 }
 
+const holdsVariable = (value: ValueNode): boolean => {
+  switch (value.kind) {
+    case Kind.VARIABLE:
+      return true;
+    case Kind.LIST:
+      return value.values.some(holdsVariable);
+    case Kind.OBJECT:
+      return value.fields.some((field) => holdsVariable(field.value));
+    default:
+      return false;
+  }
+};
+
+/**
+ * Whether an operation's cost can change with its variables: only a page size (`first`) or a
+ * directive (`@include`, `@skip`) given as a variable changes what the estimators count.
+ */
+export function costDependsOnVariables(document: DocumentNode): boolean {
+  let depends = false;
+  visit(document, {
+    Argument(argument) {
+      if (argument.name.value === 'first' && holdsVariable(argument.value)) depends = true;
+    },
+    Directive(directive) {
+      if (directive.arguments?.some((argument) => holdsVariable(argument.value))) depends = true;
+    },
+  });
+  return depends;
+}
+
+/**
+ * Costs of documents whose cost cannot change with their variables, per operation name. Apollo hands
+ * every request with the same text the same parsed document, so most requests cost a lookup.
+ */
+const knownCosts = new WeakMap<DocumentNode, Map<string, number> | null>();
+
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+  operationName: string | undefined,
+): number {
+  let costs = knownCosts.get(document);
+  if (costs === undefined) {
+    costs = costDependsOnVariables(document) ? null : new Map();
+    knownCosts.set(document, costs);
+  }
+  if (costs === null) return complexityOf(schema, document, variables, operationName);
+  let cost = costs.get(operationName ?? '');
+  if (cost === undefined) {
+    cost = complexityOf(schema, document, variables, operationName);
+    costs.set(operationName ?? '', cost);
+  }
+  return cost;
+}
+
 /** Refuses, before execution, operations whose worst-case size is out of proportion (nested pages). */
 export function complexityLimit(schema: GraphQLSchema, max = MAX_COMPLEXITY): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const complexity = complexityOf(schema, document, request.variables ?? {}, request.operationName);
+          const complexity = operationCost(schema, document, request.variables ?? {}, request.operationName);
           if (complexity > max) throw tooComplex(complexity, max);
         },
       };

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'graphql';
 import { buildLedgerSchema } from './schema.js';
-import { complexityOf, MAX_COMPLEXITY } from './complexity.js';
+import { complexityOf, costDependsOnVariables, MAX_COMPLEXITY, operationCost } from './complexity.js';
 
 describe('query complexity', () => {
   test('pages cost their size; nested pages multiply; variables count', async () => {
@@ -18,5 +18,30 @@ describe('query complexity', () => {
       'query($n: Int!) { accounts(first: $n) { edges { node { transactions(first: $n) { edges { node { id } } } } } } }';
     assert.ok(cost(nested, { n: 100 }) > MAX_COMPLEXITY);
     assert.ok(cost(nested, { n: 5 }) < MAX_COMPLEXITY);
+  });
+
+  test('a cost that cannot change with the variables is computed once per document; one that can, every time', async () => {
+    const schema = await buildLedgerSchema();
+    const fixed = parse(
+      'query($id: ID!) { account(id: $id) { id transactions(first: 100) { edges { node { id } } } } }',
+    );
+    const paged = parse(
+      'query($n: Int!) { accounts(first: $n) { edges { node { transactions(first: $n) { edges { node { id } } } } } } }',
+    );
+    const skipped = parse(
+      'query($all: Boolean!) { accounts(first: 100) @include(if: $all) { edges { node { id } } } }',
+    );
+    assert.equal(costDependsOnVariables(fixed), false);
+    assert.equal(costDependsOnVariables(paged), true);
+    assert.equal(costDependsOnVariables(skipped), true);
+    assert.equal(operationCost(schema, fixed, { id: 'a' }, undefined), complexityOf(schema, fixed, { id: 'a' }));
+    assert.equal(operationCost(schema, fixed, { id: 'b' }, undefined), complexityOf(schema, fixed, { id: 'b' }));
+    // The same parsed document, first small then nested pages of 100: the second must be refused.
+    assert.ok(operationCost(schema, paged, { n: 5 }, undefined) < MAX_COMPLEXITY);
+    assert.ok(operationCost(schema, paged, { n: 100 }, undefined) > MAX_COMPLEXITY);
+    assert.ok(
+      operationCost(schema, skipped, { all: true }, undefined) >
+        operationCost(schema, skipped, { all: false }, undefined),
+    );
   });
 });

@@ -1,5 +1,3 @@
-import type { RequestHandler } from 'express';
-
 /**
  * Trusted documents (persisted operations): the client's operations are known ahead, from GraphQL Code
  * Generator's persisted-documents manifest, and a client names one by its sha256 hash in Apollo's
@@ -61,9 +59,10 @@ export function resolveDocument(
   return { ok: true, query: request.query };
 }
 
-const refuse = (response: Parameters<RequestHandler>[1], refusal: { code: string; message: string }): void => {
-  response.status(400).json({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
-};
+export interface Refusal {
+  readonly code: string;
+  readonly message: string;
+}
 
 const parseJson = (text: string | null): unknown => {
   try {
@@ -74,38 +73,37 @@ const parseJson = (text: string | null): unknown => {
 };
 
 /**
- * Express middleware in front of Apollo on /graphql: a known hash becomes its document's text (and
- * the extension is dropped, so Apollo's own persisted-query cache is never needed nor filled), and
- * in `only` mode anything else is refused before it is parsed.
+ * In front of Apollo on a POST to /graphql: a known hash becomes its document's text, in the body (and
+ * the extension is dropped, so Apollo's own persisted-query cache is never needed nor filled); in
+ * `only` mode anything else is refused before it is parsed. Answers the refusal, or null.
  */
-export function trustedDocumentsMiddleware(options: TrustedDocumentsOptions): RequestHandler {
-  return (request, response, next) => {
-    if (request.method === 'POST') {
-      const body: unknown = request.body;
-      // Apollo refuses batches (arrays) and bodies that are not objects itself.
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) return next();
-      const fields = body as { query?: unknown; extensions?: unknown };
-      const hash = persistedHashOf(fields.extensions);
-      const resolution = resolveDocument(options, { query: fields.query, hash });
-      if (!resolution.ok) return refuse(response, resolution);
-      if (hash !== undefined) {
-        fields.query = resolution.query;
-        const { persistedQuery: _dropped, ...rest } = fields.extensions as Record<string, unknown>;
-        fields.extensions = rest;
-      }
-      return next();
-    }
-    if (request.method === 'GET') {
-      const url = new URL(request.url, 'http://gateway');
-      const hash = persistedHashOf(parseJson(url.searchParams.get('extensions')));
-      const resolution = resolveDocument(options, { query: url.searchParams.get('query') ?? undefined, hash });
-      if (!resolution.ok) return refuse(response, resolution);
-      if (hash !== undefined && typeof resolution.query === 'string') {
-        url.searchParams.set('query', resolution.query);
-        url.searchParams.delete('extensions');
-        request.url = `${url.pathname}${url.search}`;
-      }
-    }
-    return next();
-  };
+export function trustPostBody(options: TrustedDocumentsOptions, body: unknown): Refusal | null {
+  // Apollo refuses batches (arrays) and bodies that are not objects itself.
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const fields = body as { query?: unknown; extensions?: unknown };
+  const hash = persistedHashOf(fields.extensions);
+  if (hash === undefined && options.mode !== 'only') return null;
+  const resolution = resolveDocument(options, { query: fields.query, hash });
+  if (!resolution.ok) return resolution;
+  if (hash !== undefined) {
+    fields.query = resolution.query;
+    const { persistedQuery: _dropped, ...rest } = fields.extensions as Record<string, unknown>;
+    fields.extensions = rest;
+  }
+  return null;
+}
+
+/** The same for a GET: the query string to run (`?query=...`), or the refusal. */
+export function trustGetSearch(
+  options: TrustedDocumentsOptions,
+  search: string,
+): { readonly ok: true; readonly search: string } | ({ readonly ok: false } & Refusal) {
+  const params = new URLSearchParams(search);
+  const hash = persistedHashOf(parseJson(params.get('extensions')));
+  const resolution = resolveDocument(options, { query: params.get('query') ?? undefined, hash });
+  if (!resolution.ok) return resolution;
+  if (hash === undefined || typeof resolution.query !== 'string') return { ok: true, search };
+  params.set('query', resolution.query);
+  params.delete('extensions');
+  return { ok: true, search: `?${params.toString()}` };
 }

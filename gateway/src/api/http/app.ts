@@ -1,21 +1,21 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
 import type { Exposition, Logger } from '@ledger/platform';
-import type { RateLimit } from '../../ports/rate-limit.js';
-import { clientErrorOf, INTERNAL_ERROR } from '../error-codes.js';
-import type { ClientError } from '../error-codes.js';
+import { INTERNAL_ERROR } from '../error-codes.js';
 import { restRouter } from '../rest/routes.js';
 import type { RestOptions } from '../rest/routes.js';
 import { CONSOLE_PATH, consoleRouter } from './console.js';
 import { PLAYGROUND_PATH, playgroundRouter, sendPlayground, wantsPlayground } from './playground.js';
-import { RateLimitedError, rateLimitMiddleware } from './rate-limit.js';
+import { rateLimitMiddleware } from './rate-limit.js';
+import type { RequestBudget } from './rate-limit.js';
+import { clientErrorOfRequest, setRefusalHeaders } from './request-errors.js';
 
 export interface AppOptions extends RestOptions {
   /** Attaches the caller to each request (or refuses it) before any route reads it. */
   readonly authenticate: RequestHandler;
-  /** /graphql: Apollo's Express middleware and what runs before it. */
-  readonly graphql: readonly RequestHandler[];
+  /** GraphQL over HTTP (graphql-http.ts); here for GET /graphql, which may ask for the playground. */
+  readonly graphql: (request: IncomingMessage, response: ServerResponse) => void;
   readonly ready: () => Promise<boolean>;
   /** The Prometheus exposition for GET /metrics (no route without it). */
   readonly metrics?: () => Promise<Exposition>;
@@ -25,31 +25,13 @@ export interface AppOptions extends RestOptions {
   /** Serve the Altair playground (default true). */
   readonly playground?: boolean;
   /** Every GraphQL and REST request spends one request of its subject's budget. */
-  readonly rateLimit?: { readonly limit: RateLimit; readonly subjectOf: (request: IncomingMessage) => string };
+  readonly rateLimit?: RequestBudget;
 }
 
-/** Errors the JSON body parser raises carry an HTTP status and a type. */
-const isBodyParserError = (error: unknown): error is { status: number; type: string; message: string } =>
-  typeof error === 'object' &&
-  error !== null &&
-  'type' in error &&
-  'status' in error &&
-  typeof error.status === 'number';
-
-function clientErrorOfRequest(error: unknown): ClientError | null {
-  if (error instanceof RateLimitedError) return { code: error.code, status: 429, message: error.message };
-  if (isBodyParserError(error) && error.status < 500) {
-    const tooLarge = error.type === 'entity.too.large';
-    return {
-      code: tooLarge ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST',
-      status: error.status,
-      message: tooLarge ? 'the request body is too large' : 'the request body is not valid JSON',
-    };
-  }
-  return clientErrorOf(error);
-}
-
-/** The gateway's HTTP surface: GraphQL, the offline playground and console, seed REST, health probes. */
+/**
+ * The gateway's HTTP surface besides POST /graphql (which the server hands straight to graphql-http.ts):
+ * the offline playground and console, seed REST, health probes and metrics.
+ */
 export function createApp(options: AppOptions): Express {
   const { logger } = options;
   const app = express();
@@ -72,20 +54,20 @@ export function createApp(options: AppOptions): Express {
     });
   }
 
-  if (options.playground ?? true) {
-    app.use(PLAYGROUND_PATH, playgroundRouter());
-    app.get('/graphql', (request, response, next) =>
-      wantsPlayground(request) ? sendPlayground(request, response) : next(),
-    );
-  }
+  if (options.playground ?? true) app.use(PLAYGROUND_PATH, playgroundRouter());
+  // GraphQL authenticates its callers itself.
+  app.get('/graphql', (request, response) =>
+    (options.playground ?? true) && wantsPlayground(request)
+      ? sendPlayground(request, response)
+      : options.graphql(request, response),
+  );
   app.use(CONSOLE_PATH, consoleRouter());
 
   // Everything below needs a caller; health probes, the playground and the console pages above do not.
   app.use(options.authenticate);
   // After authentication, so that a caller's budget is their subject's.
-  if (options.rateLimit) app.use(rateLimitMiddleware(options.rateLimit.limit, options.rateLimit.subjectOf));
+  if (options.rateLimit) app.use(rateLimitMiddleware(options.rateLimit));
   app.use(express.json({ limit: options.bodyLimit ?? '64kb' }));
-  app.use('/graphql', ...options.graphql);
   app.use(restRouter(options));
 
   app.use((request, response) => {
@@ -102,10 +84,8 @@ export function createApp(options: AppOptions): Express {
       client = INTERNAL_ERROR;
     }
     const { code, message, status } = client;
-    if (error instanceof RateLimitedError) response.set('Retry-After', String(Math.ceil(error.retryAfterMs / 1000)));
-    // GraphQL clients read `errors`; REST clients read `error`.
-    if (request.path === '/graphql') response.status(status).json({ errors: [{ message, extensions: { code } }] });
-    else response.status(status).json({ error: { code, message } });
+    setRefusalHeaders(response, error);
+    response.status(status).json({ error: { code, message } });
   };
   app.use(handleError);
   return app;
