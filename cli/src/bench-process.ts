@@ -29,8 +29,11 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-/** Starts a baseline server (`hello`: node:http; `apollo`: bare Apollo Server standalone) in its own process. */
-export async function startTarget(kind: 'hello' | 'apollo'): Promise<Target> {
+/**
+ * Starts a baseline server (`hello`: node:http; `apollo`: bare Apollo Server standalone; `otlp`: a
+ * trace receiver that counts and drops) in its own process.
+ */
+export async function startTarget(kind: 'hello' | 'apollo' | 'otlp'): Promise<Target> {
   const script = fileURLToPath(new URL('./bench-targets.js', import.meta.url));
   const child = spawn(process.execPath, [script, kind], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {

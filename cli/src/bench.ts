@@ -1,4 +1,4 @@
-// `npm run bench [-- --profile] [-- --memory] [-- --distributed]`: throughput and latency of the
+// `npm run bench [-- --profile] [-- --memory] [-- --distributed] [-- --tracing]`: throughput and latency of the
 // ledger beside its own baselines (node:http, a bare Apollo Server, the store's raw read rate), all
 // measured in this run on this machine. The servers run in their own processes; this process only
 // drives them over loopback HTTP and websockets. Prints a table, then one JSON line of ratios.
@@ -21,12 +21,15 @@ import { cpuMsOf, processStats, startTarget, topSelfTime } from './bench-process
 import { startLedgerProcess } from './testing/processes.js';
 import type { LedgerProcess } from './testing/processes.js';
 import { startBenchCluster } from './bench-cluster.js';
+import { compareTracing } from './bench-tracing.js';
+import type { TracingSample } from './bench-tracing.js';
 
 const { values: flags } = parseArgs({
   options: {
     profile: { type: 'boolean', default: false },
     memory: { type: 'boolean', default: false },
     distributed: { type: 'boolean', default: false },
+    tracing: { type: 'boolean', default: false },
     seconds: { type: 'string', default: process.env.BENCH_SECONDS ?? '5' },
     subscribers: { type: 'string', default: '1000' },
   },
@@ -70,7 +73,10 @@ export interface Deployment {
   stop(): Promise<void>;
 }
 
-async function startEmbedded(profileDir: string | undefined): Promise<Deployment & { process: LedgerProcess }> {
+async function startEmbedded(
+  profileDir: string | undefined,
+  env: Record<string, string> = {},
+): Promise<Deployment & { process: LedgerProcess }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
   const proc = startLedgerProcess(
     'ledger-all',
@@ -83,6 +89,7 @@ async function startEmbedded(profileDir: string | undefined): Promise<Deployment
       LEDGER_PARTITIONS: String(PARTITIONS),
       LOG_LEVEL: 'info',
       ...GATEWAY_LIMITS,
+      ...env,
     },
     profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   );
@@ -156,13 +163,30 @@ async function settle(http: HttpTarget, deployment: Deployment, timeoutMs = 180_
   return false;
 }
 
-/** Measures one phase of deposits or transfers, with the server CPU they cost until settled. */
+interface CommandPhase {
+  readonly throughput: Throughput;
+  readonly cpuMsPerOp: number;
+  readonly settledPerSecond: number;
+}
+
+/** Measures one phase of deposits or transfers, with the server CPU they cost until settled; prints a row. */
 async function commandPhase(
   name: string,
   http: HttpTarget,
   deployment: Deployment,
   run: (i: number) => Promise<unknown>,
-): Promise<{ throughput: Throughput; cpuMsPerOp: number; settledPerSecond: number }> {
+): Promise<CommandPhase> {
+  const measured = await measureCommands(name, http, deployment, run);
+  row(name, rate(measured.throughput, 'ops/s'), `server CPU ${measured.cpuMsPerOp.toFixed(2)} ms/op until settled`);
+  return measured;
+}
+
+async function measureCommands(
+  name: string,
+  http: HttpTarget,
+  deployment: Deployment,
+  run: (i: number) => Promise<unknown>,
+): Promise<CommandPhase> {
   const cpuBefore = cpuMsOf(deployment.pids());
   const started = performance.now();
   let done = 0;
@@ -173,7 +197,6 @@ async function commandPhase(
   if (!(await settle(http, deployment))) throw new Error(`${name}: the system did not settle`);
   const settledSeconds = (performance.now() - started) / 1000;
   const cpuMsPerOp = (cpuMsOf(deployment.pids()) - cpuBefore) / done;
-  row(name, rate(throughput, 'ops/s'), `server CPU ${cpuMsPerOp.toFixed(2)} ms/op until settled`);
   return { throughput, cpuMsPerOp, settledPerSecond: done / settledSeconds };
 }
 
@@ -438,6 +461,60 @@ async function memoryRun(http: HttpTarget, deployment: Deployment): Promise<void
   ratios.rss_mb_after_100k_deposits = Number(samples.at(-1));
 }
 
+/**
+ * Issue 7: tracing off costs next to nothing, on it costs what these rows say. Each mode runs the
+ * gateway's trivial query and EVENTUAL deposits on a fresh `ledger all` (see bench-tracing.ts).
+ */
+async function benchTracing(): Promise<void> {
+  const measure = async (env: Record<string, string>): Promise<TracingSample> => {
+    const deployment = await startEmbedded(undefined, env);
+    acknowledgedCents = 0;
+    const http = httpTarget(deployment.origin, CLIENTS * 2);
+    try {
+      const typename = await closedLoop({ concurrency: CLIENTS, ...WINDOW }, async () =>
+        dataOf(await http.post('/graphql', QUERY_TYPENAME)),
+      );
+      const ids = await openAccounts(http, ACCOUNTS, 'bench-tracing');
+      // Settling includes the exporter's work for the phase: its CPU counts.
+      const deposits = await measureCommands('tracing deposit EVENTUAL', http, deployment, (i) =>
+        deposit(http, ids[i % ACCOUNTS]!, 'EVENTUAL'),
+      );
+      return { typename, deposit: deposits.throughput, cpuMsPerDeposit: deposits.cpuMsPerOp };
+    } finally {
+      await http.close();
+      await deployment.stop();
+    }
+  };
+  const load = loadavg()[0]!.toFixed(2);
+  const { off, on, received } = await compareTracing({ measure });
+  const times = (a: number, b: number): string => `${(a / b).toFixed(2)} x off`;
+  row(
+    'tracing off { __typename }',
+    rate(off.typename),
+    `mean of 2 runs, no OTEL_EXPORTER_OTLP_ENDPOINT; load ${load} before`,
+  );
+  row('tracing on { __typename }', rate(on.typename), times(on.typename.perSecond, off.typename.perSecond));
+  row('tracing off deposit EVENTUAL', rate(off.deposit, 'ops/s'), `server CPU ${off.cpuMsPerDeposit.toFixed(2)} ms/op`);
+  row(
+    'tracing on deposit EVENTUAL',
+    rate(on.deposit, 'ops/s'),
+    `${times(on.deposit.perSecond, off.deposit.perSecond)}, server CPU ${on.cpuMsPerDeposit.toFixed(2)} ms/op (${times(on.cpuMsPerDeposit, off.cpuMsPerDeposit)})`,
+  );
+  row(
+    'tracing on: spans received',
+    String(received.spans),
+    `${received.requests} OTLP/HTTP posts, ${(received.bytes / 2 ** 20).toFixed(1)} MiB`,
+  );
+  ratios.tracing_on_vs_off_typename = round(on.typename.perSecond / off.typename.perSecond);
+  ratios.tracing_on_vs_off_deposit = round(on.deposit.perSecond / off.deposit.perSecond);
+  ratios.tracing_on_vs_off_cpu_per_deposit = round(on.cpuMsPerDeposit / off.cpuMsPerDeposit);
+  ratios.tracing_spans_received = received.spans;
+}
+
+/** Self time of the tracing code (ours and the OpenTelemetry API) in a profile of `ledger all` run without an exporter. */
+const TRACING_CODE =
+  /(platform\/dist\/tracing|gateway\/dist\/api\/http\/tracing|schema\/dist\/grpc-trace)\.js|@opentelemetry/;
+
 function printTable(): void {
   const width = Math.max(...rows.map((r) => r.what.length));
   const valueWidth = Math.max(...rows.map((r) => r.value.length));
@@ -479,8 +556,18 @@ async function main(): Promise<void> {
         );
       }
       console.log('');
+      const tracing = topSelfTime(join(profileDir, file), Infinity, ROOT).top.filter((e) => TRACING_CODE.test(e.name));
+      const share = tracing.reduce((sum, entry) => sum + entry.share, 0);
+      row(
+        'tracing off: its code in the profile',
+        `${(share * 100).toFixed(2)}% of busy server CPU`,
+        `self time of ${tracing.length} tracing functions (platform tracing.js, the gateway's and gRPC's hooks, @opentelemetry/api)`,
+      );
+      ratios.tracing_off_profile_share = round(share, 4);
     } else console.error(`no CPU profile written in ${profileDir}`);
   }
+
+  if (flags.tracing) await benchTracing();
 
   if (flags.distributed) {
     const cluster = await startBenchCluster({ partitions: PARTITIONS, env: GATEWAY_LIMITS });
