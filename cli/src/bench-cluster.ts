@@ -6,13 +6,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, startLedgerProcess } from './testing/processes.js';
 import type { LedgerProcess, LogLine } from './testing/processes.js';
+import { scrape } from './testing/scrape.js';
+
+/** What one write-service's /metrics say about conflicts with the other. */
+export interface WriterConflicts {
+  readonly writer: string;
+  /** Appends committed (ledger_append_batch_size_sum). */
+  readonly appends: number;
+  /** Store transactions run again (ledger_store_transaction_retries_total): MongoDB's write conflicts. */
+  readonly transactionRetries: number;
+  /** Commands decided again on fresh state after a version conflict (ledger_command_concurrency_retries_total). */
+  readonly commandRetries: number;
+}
 
 export interface BenchCluster {
   readonly origin: string;
   readonly dataDir: string;
   readonly pids: () => number[];
-  /** Append conflicts the MongoDB store counted (when the store is MongoDB and reports them). */
-  appendConflicts(): Promise<number | undefined>;
+  /** The event store both write-services share. */
+  readonly store: 'MongoDB' | 'SQLite';
+  /** Conflicts each write-service counted so far, read from its /metrics. */
+  conflicts(): Promise<WriterConflicts[]>;
   stop(): Promise<void>;
 }
 
@@ -26,6 +40,8 @@ export async function startBenchCluster(options: {
   if (!natsUrl || !redisUrl) throw new Error('the distributed bench needs NATS_URL and REDIS_URL');
   const dataDir = mkdtempSync(join(tmpdir(), 'ledger-bench-cluster-'));
   const grpcPorts = await freePorts(2);
+  // Health and metrics ports of their own (the defaults, 8081 and 8082, would be taken twice).
+  const httpPorts = await freePorts(4);
   const env: Record<string, string> = {
     NATS_URL: natsUrl,
     REDIS_URL: redisUrl,
@@ -52,9 +68,13 @@ export async function startBenchCluster(options: {
   };
   try {
     const listening = (line: LogLine) => line.msg === 'write-service gRPC listening';
-    const writers = grpcPorts.map((port, i) => start(`ws-${i + 1}`, 'write-service', { GRPC_PORT: String(port) }));
+    const writers = grpcPorts.map((port, i) =>
+      start(`ws-${i + 1}`, 'write-service', { GRPC_PORT: String(port), HTTP_PORT: String(httpPorts[i]) }),
+    );
     await Promise.all(writers.map((proc) => proc.waitForLog(listening, 90_000)));
-    const projectors = ['proj-1', 'proj-2'].map((name) => start(name, 'projector'));
+    const projectors = ['proj-1', 'proj-2'].map((name, i) =>
+      start(name, 'projector', { HTTP_PORT: String(httpPorts[2 + i]) }),
+    );
     const gateway = start('gateway', 'gateway', { PORT: '0' });
     const up = await gateway.waitForLog((line) => String(line.msg).startsWith('GraphQL gateway'), 90_000);
     // Every partition has its workers before the measurement starts.
@@ -71,9 +91,19 @@ export async function startBenchCluster(options: {
       origin: `http://127.0.0.1:${Number(up.port)}`,
       dataDir,
       pids: () => processes.map((proc) => proc.child.pid!),
-      async appendConflicts() {
-        return undefined;
-      },
+      store: process.env.MONGO_URL ? 'MongoDB' : 'SQLite',
+      conflicts: () =>
+        Promise.all(
+          writers.map(async (proc, i) => {
+            const metrics = await scrape(`http://127.0.0.1:${httpPorts[i]}`);
+            return {
+              writer: proc.name,
+              appends: metrics.sum('ledger_append_batch_size_sum'),
+              transactionRetries: metrics.sum('ledger_store_transaction_retries_total'),
+              commandRetries: metrics.sum('ledger_command_concurrency_retries_total'),
+            };
+          }),
+        ),
       stop,
     };
   } catch (error) {

@@ -37,7 +37,7 @@ export interface Engines {
 
 export interface EngineOptions {
   /** Hears the event store's commits. */
-  readonly storeMetrics?: () => Pick<WriteMetrics, 'appendsCommitted'>;
+  readonly storeMetrics?: () => Pick<WriteMetrics, 'appendsCommitted' | 'storeTransactionRetried'>;
 }
 
 export function createEngines(config: LedgerConfig, logger: Logger, options: EngineOptions = {}): Engines {

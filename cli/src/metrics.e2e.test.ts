@@ -43,6 +43,9 @@ describe('GET /metrics of `ledger all` (one registry, the gateway port)', () => 
     assert.equal(moved('ledger_command_duration_seconds_count', { command: 'Deposit', outcome: 'OK' }), 1);
     assert.ok(moved('ledger_append_batch_size_sum') >= 3, 'requested, deposited, succeeded');
     assert.ok(moved('ledger_append_commit_duration_seconds_count') >= 1);
+    // SQLite waits for its write lock: its transactions are never run again (MongoDB's conflicts are).
+    assert.ok(now.has('ledger_store_transaction_retries_total'));
+    assert.equal(now.sum('ledger_store_transaction_retries_total'), 0);
     // Per partition: the heads add up to the store, forwarder and projector have all of it, no lag.
     assert.equal(now.sum('ledger_store_head'), head);
     assert.equal(now.sum('ledger_forwarder_position'), head);

@@ -11,6 +11,11 @@ export interface WriteMetrics {
   idempotentReplayed(aggregateType: string): void;
   /** A store commit of `appends` appends (one group commit in SQLite, one transaction in MongoDB). */
   appendsCommitted(appends: number, seconds: number): void;
+  /**
+   * A store transaction run again after a transient error: in MongoDB nearly always a write conflict
+   * with another write-service appending to the same partition. SQLite waits for its write lock instead.
+   */
+  storeTransactionRetried(): void;
   /** A forwarder batch of one partition published and checkpointed. */
   eventsForwarded(partition: number, events: number, seconds: number): void;
 }
@@ -21,5 +26,6 @@ export const noWriteMetrics: WriteMetrics = {
   concurrencyRetried: () => undefined,
   idempotentReplayed: () => undefined,
   appendsCommitted: () => undefined,
+  storeTransactionRetried: () => undefined,
   eventsForwarded: () => undefined,
 };

@@ -4,6 +4,7 @@ import type { ClientSession, Collection, MongoClient, TransactionOptions } from 
 import { ConcurrencyError, UnavailableError } from '@ledger/platform';
 import type { RecordedEvent } from '@ledger/platform';
 import type { AppendRequest, AppendResult } from '../../ports/event-store.js';
+import type { WriteMetrics } from '../../ports/metrics.js';
 import { buildEnvelopes } from '../envelopes.js';
 import { toEventDocument, toIdempotencyRecord } from './documents.js';
 import type { AggregateDocument, EventDocument, IdempotencyDocument, PartitionDocument } from './documents.js';
@@ -48,6 +49,7 @@ export async function appendInTransaction(
   partition: number,
   limits: AppendLimits,
   counters: AppendCounters,
+  metrics?: Pick<WriteMetrics, 'storeTransactionRetried'>,
 ): Promise<AppendResult> {
   const transactionOptions: TransactionOptions = {
     // Snapshot reads see one consistent state; majority commit makes an acknowledged append survive failover.
@@ -64,7 +66,10 @@ export async function appendInTransaction(
   try {
     return await client.withSession((session) =>
       session.withTransaction((s) => {
-        if (++runs > 1) counters.transactionRetries++;
+        if (++runs > 1) {
+          counters.transactionRetries++;
+          metrics?.storeTransactionRetried();
+        }
         // The driver retries transient errors for up to 120 s; past our own limit, stop (a non-driver
         // error aborts the transaction and is not retried).
         if (runs > 1 && performance.now() > deadline) {

@@ -35,8 +35,10 @@ async function append(
   mongo: RecordingMongo,
   appendRequest: AppendRequest,
   timeoutMs = 10_000,
-): Promise<{ result?: AppendResult; error?: unknown; counters: AppendCounters }> {
+): Promise<{ result?: AppendResult; error?: unknown; counters: AppendCounters; retriesMetered: number }> {
   const counters: AppendCounters = { appends: 0, transactionRetries: 0 };
+  let retriesMetered = 0;
+  const metrics = { storeTransactionRetried: () => void retriesMetered++ };
   try {
     const result = await appendInTransaction(
       mongo.client,
@@ -45,10 +47,11 @@ async function append(
       PARTITION,
       { timeoutMs },
       counters,
+      metrics,
     );
-    return { result, counters };
+    return { result, counters, retriesMetered };
   } catch (error) {
-    return { error: translateError(error), counters };
+    return { error: translateError(error), counters, retriesMetered };
   }
 }
 
@@ -73,9 +76,13 @@ const lastRun = (mongo: RecordingMongo): string[] => {
 describe('mongo append transaction (recording fake)', () => {
   test('a new aggregate: every call carries the session, and the partition counter is written last', async () => {
     const mongo = store(7);
-    const { result } = await append(mongo, request({ idempotency: { key: 'k', fingerprint: 'f', result: 'r' } }));
+    const { result, retriesMetered } = await append(
+      mongo,
+      request({ idempotency: { key: 'k', fingerprint: 'f', result: 'r' } }),
+    );
     assert.equal(result?.status, 'appended');
     assert.deepEqual(result.status === 'appended' && result.events.map((event) => event.position.sequence), [8]);
+    assert.equal(retriesMetered, 0);
     assertOneSessionPerTransaction(mongo);
     assert.deepEqual(lastRun(mongo), [
       'idempotency.findOne',
@@ -125,10 +132,11 @@ describe('mongo append transaction (recording fake)', () => {
         version: 1,
       });
     });
-    const { result, counters } = await append(mongo, request());
+    const { result, counters, retriesMetered } = await append(mongo, request());
     assert.equal(result?.status, 'appended');
     assert.deepEqual(result.status === 'appended' && result.events.map((event) => event.position.sequence), [7]);
     assert.deepEqual(counters, { appends: 1, transactionRetries: 1 });
+    assert.equal(retriesMetered, 1, 'the retry reaches the metrics (ledger_store_transaction_retries_total)');
     assert.equal(mongo.sessions.length, 1);
     assertOneSessionPerTransaction(mongo);
     assert.equal(lastRun(mongo)[0], 'aggregates.findOne', 'the retry starts from the beginning');

@@ -43,7 +43,7 @@ export interface MongoEventStoreOptions {
   /** How long an operation waits for a usable server before failing as unavailable. */
   readonly serverSelectionTimeoutMs?: number;
   /** Hears each append transaction (batch size 1 here) and how long it took. */
-  readonly metrics?: Pick<WriteMetrics, 'appendsCommitted'>;
+  readonly metrics?: Pick<WriteMetrics, 'appendsCommitted' | 'storeTransactionRetried'>;
 }
 
 // Workers only ever see majority-committed events, so nothing they forward can be rolled back.
@@ -138,7 +138,15 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
       const result = await guarded(() =>
         lanes.run(partition, async () => {
           const started = performance.now();
-          const appended = await appendInTransaction(client, collections, request, partition, { timeoutMs }, counters);
+          const appended = await appendInTransaction(
+            client,
+            collections,
+            request,
+            partition,
+            { timeoutMs },
+            counters,
+            options.metrics,
+          );
           options.metrics?.appendsCommitted(1, (performance.now() - started) / 1_000);
           return appended;
         }),

@@ -53,6 +53,11 @@ export function createPrometheusWriteMetrics(registry: Registry): WriteMetrics {
     buckets: SECONDS,
     registers,
   });
+  const storeRetries = new Counter({
+    name: 'ledger_store_transaction_retries_total',
+    help: 'Store transactions run again after a transient error (MongoDB: write conflicts between write-services)',
+    registers,
+  });
   const forwarded = new Histogram({
     name: 'ledger_forwarder_batch_duration_seconds',
     help: 'Duration of a forwarder batch (publish and checkpoint), by partition',
@@ -84,6 +89,7 @@ export function createPrometheusWriteMetrics(registry: Registry): WriteMetrics {
       batchSize.observe(appends);
       commit.observe(seconds);
     },
+    storeTransactionRetried: () => storeRetries.inc(),
     eventsForwarded(p, events, seconds) {
       const child = partition(p);
       child.duration.observe(seconds);
