@@ -44,10 +44,14 @@ const UPCASTERS: Partial<Record<LedgerEventData['type'], Readonly<Record<number,
   MoneyWithdrawn: { 1: (data) => ({ ...data, kind: null, counterparty: null }) },
 };
 
+// Every field of EventMetadata: an object schema drops keys it does not list, and a replay that lost
+// `actor` would rebuild transactions without who asked for them.
 const metadataSchema = z.object({
   correlationId: z.string().optional(),
   causationId: z.string().optional(),
   idempotencyKey: z.string().optional(),
+  actor: z.string().optional(),
+  requestId: z.string().optional(),
   traceparent: z.string().optional(),
   tracestate: z.string().optional(),
 });

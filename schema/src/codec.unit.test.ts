@@ -46,6 +46,23 @@ describe('event codec', () => {
     assert.deepEqual(decodeEvent(encodeEvent(event)), event);
   });
 
+  test('metadata keeps every field events record (who asked, the request, the trace)', () => {
+    const metadata = {
+      correlationId: 'c',
+      causationId: 'd',
+      idempotencyKey: 'k',
+      actor: 'user-1',
+      requestId: 'r-1',
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      tracestate: 'x=1',
+    };
+    const event = decodeEvent({
+      ...wire('AccountOpened', 1, { owner: 'Ada' }),
+      metadataJson: JSON.stringify(metadata),
+    });
+    assert.deepEqual(event.metadata, metadata);
+  });
+
   test('upcastEvent leaves current and unknown types alone', () => {
     const current = decodeEvent(wire('AccountOpened', 1, { owner: 'Ada' }));
     assert.equal(upcastEvent(current), current);
