@@ -30,6 +30,8 @@ export { assignPartitions } from './lease/assignment.js';
 export { sleep, startWait, untilAborted } from './wait.js';
 export type { Wait } from './wait.js';
 export { createSerialQueues } from './serial-queues.js';
+export { createTurnBatch } from './turn-batch.js';
+export type { Outcome, TurnBatch } from './turn-batch.js';
 export type { SerialQueues } from './serial-queues.js';
 export type {
   LeaseBalancer,

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { IllegalStateError, NotFoundError, UnavailableError } from '@ledger/platform';
+import { createTurnBatch, IllegalStateError, NotFoundError, UnavailableError } from '@ledger/platform';
+import type { Outcome } from '@ledger/platform';
 import type { AccountView, TransactionView } from '@ledger/schema';
-import type { AccountPage, ReadModel, TransactionPage } from '../../ports/read-model.js';
+import type { AccountPage, CommitResult, ReadModel, TransactionPage } from '../../ports/read-model.js';
 import { sequenceOf } from '../../domain/balance-projection.js';
 import { HISTORY_SCHEMA, createHistoryTable } from './history.js';
 import type { AccountRow, TransactionRow } from './rows.js';
@@ -158,6 +159,27 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
     },
   );
 
+  // Commits made in one turn of the event loop (every partition's projector) share one transaction,
+  // each in its own savepoint (commit nests), so a failing one undoes only itself.
+  interface Commit {
+    readonly generation: string;
+    readonly batch: Parameters<ReadModel['commit']>[1];
+    readonly requireActive: boolean;
+  }
+  const commits = createTurnBatch<Commit, CommitResult>(
+    db.transaction((items: readonly Commit[]): Outcome<CommitResult>[] =>
+      items.map(({ generation, batch, requireActive }) => {
+        try {
+          return { result: commit(generation, batch, requireActive) };
+        } catch (error) {
+          // SQLite ends the whole transaction on an I/O error or a full disk: then none of it holds.
+          if (!db.inTransaction) throw error;
+          return { error };
+        }
+      }),
+    ).immediate,
+  );
+
   // Both run in IMMEDIATE transactions, as commits do: a commit either lands before the lock is
   // taken or sees it, so the active generation's checkpoints stay put while the lock is held.
   const beginSwap = db.transaction((generation: string, ttlMs: number): boolean => {
@@ -274,7 +296,7 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
       );
     },
     commit: async (generation, batch, { requireActive }) =>
-      guard(() => commit.immediate(generation, batch, requireActive)),
+      guard(() => commits.submit({ generation, batch, requireActive })),
     async getAccount(id) {
       return guard(() =>
         db.transaction(() => {
@@ -302,6 +324,7 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
     balanceChanges: async (query) =>
       guard(() => db.transaction(() => history.balanceChanges(activeGeneration(), query))()),
     async close() {
+      commits.flush();
       if (db.open) db.close();
     },
   };

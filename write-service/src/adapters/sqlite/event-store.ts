@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { ConcurrencyError, partitionOf } from '@ledger/platform';
-import type { Logger, RecordedEvent } from '@ledger/platform';
+import { ConcurrencyError, createTurnBatch, partitionOf } from '@ledger/platform';
+import type { Logger, Outcome, RecordedEvent } from '@ledger/platform';
 import { upcastEvent, validateEventData } from '@ledger/schema';
 import { buildEnvelopes } from '../envelopes.js';
 import type { AppendRequest, AppendResult, EventStore, IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
@@ -140,17 +140,14 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     return { status: 'appended', events };
   });
 
-  interface Queued {
+  interface Append {
     readonly request: AppendRequest;
     readonly partition: number;
-    resolve(result: AppendResult): void;
-    reject(error: unknown): void;
   }
-  type Outcome = { readonly result: AppendResult } | { readonly error: unknown };
 
   // Appends queued in one turn of the event loop share a transaction and so one fsync. Each runs in
   // its own savepoint (appendNow nests), so a conflict or a bad row undoes only that append.
-  const commitGroup = db.transaction((group: readonly Queued[]): Outcome[] =>
+  const commitGroup = db.transaction((group: readonly Append[]): Outcome<AppendResult>[] =>
     group.map((item) => {
       try {
         return { result: appendNow(item.request, item.partition) };
@@ -173,29 +170,39 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     }
   };
 
-  let queue: Queued[] = [];
-  const flush = (): void => {
-    const group = queue;
-    queue = [];
-    if (group.length === 0) return;
-    let outcomes: Outcome[];
-    const started = performance.now();
-    try {
-      outcomes = commitGroup.immediate(group);
-    } catch (error) {
-      for (const item of group) item.reject(error);
-      return;
-    }
-    options.metrics?.appendsCommitted(group.length, (performance.now() - started) / 1_000);
-    const appended = new Set<number>();
-    group.forEach((item, i) => {
-      const outcome = outcomes[i]!;
-      if ('error' in outcome) return item.reject(outcome.error);
-      item.resolve(outcome.result);
-      if (outcome.result.status === 'appended' && outcome.result.events.length > 0) appended.add(item.partition);
-    });
-    for (const partition of appended) notify(partition);
-  };
+  const appends = createTurnBatch<Append, AppendResult>(
+    (group) => {
+      const started = performance.now();
+      const outcomes = commitGroup.immediate(group);
+      options.metrics?.appendsCommitted(group.length, (performance.now() - started) / 1_000);
+      return outcomes;
+    },
+    (group, outcomes) => {
+      const appended = new Set<number>();
+      group.forEach((item, i) => {
+        const outcome = outcomes[i]!;
+        if ('result' in outcome && outcome.result.status === 'appended' && outcome.result.events.length > 0) {
+          appended.add(item.partition);
+        }
+      });
+      for (const partition of appended) notify(partition);
+    },
+  );
+
+  // Checkpoints written in one turn (every partition's saga and forwarder) share one transaction too.
+  interface CheckpointWrite {
+    readonly worker: string;
+    readonly partition: number;
+    readonly sequence: number;
+    readonly token: number;
+  }
+  const checkpoints = createTurnBatch<CheckpointWrite, boolean>(
+    noFsyncCheckpoints.transaction((writes: readonly CheckpointWrite[]): Outcome<boolean>[] =>
+      writes.map(({ worker, partition, sequence, token }) => ({
+        result: sql.setCheckpoint.run(worker, partition, sequence, token).changes > 0,
+      })),
+    ).immediate,
+  );
 
   return {
     partitions,
@@ -203,9 +210,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     async append(request) {
       for (const event of request.events) validateEventData(event.type, event.data, event.schemaVersion);
       const partition = partitionOf(request.aggregateId, partitions);
-      return new Promise<AppendResult>((resolve, reject) => {
-        if (queue.push({ request, partition, resolve, reject }) === 1) setImmediate(flush);
-      });
+      return appends.submit({ request, partition });
     },
 
     async readAggregate(aggregateId, afterVersion = 0) {
@@ -249,9 +254,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
       return (sql.getCheckpoint.get(worker, partition) as number | undefined) ?? 0;
     },
 
-    async setCheckpoint(worker, partition, sequence, token) {
-      return sql.setCheckpoint.run(worker, partition, sequence, token).changes > 0;
-    },
+    setCheckpoint: (worker, partition, sequence, token) => checkpoints.submit({ worker, partition, sequence, token }),
 
     onAppend(listener) {
       listeners.add(listener);
@@ -259,7 +262,8 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     },
 
     async close() {
-      flush();
+      appends.flush();
+      checkpoints.flush();
       listeners.clear();
       if (noFsyncCheckpoints.open) noFsyncCheckpoints.close();
       if (db.open) db.close();
