@@ -7,6 +7,7 @@ import {
   createForwarderTask,
   createGrpcServer,
   createSettlementSagaTask,
+  createStateCaches,
   timedCommands,
 } from '@ledger/write-service';
 import { createGrpcEventSource, createProjectorTask, readPartitionProgress, rebuildBalance } from '@ledger/projector';
@@ -16,6 +17,9 @@ import type { LedgerCommands } from '@ledger/schema';
 import { persistedDocuments } from '@ledger/client';
 import { createEngines } from './engines.js';
 import { createObservability } from './observability.js';
+
+/** Aggregate states kept in memory per aggregate type (accounts, transactions), a few hundred bytes each. */
+const STATE_CACHE_SIZE = 10_000;
 
 export type Role = 'gateway' | 'write-service' | 'projector';
 
@@ -111,9 +115,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     if (roles.has('write-service')) {
       const store = await engines.eventStore();
       const metrics = observability.write();
+      // The command service and the saga start from the state the other left.
+      const caches = createStateCaches(STATE_CACHE_SIZE);
       const commands = timedCommands(
         createCommandService({
           store,
+          caches,
           logger,
           snapshotEvery: config.LEDGER_SNAPSHOT_EVERY,
           metrics,
@@ -133,7 +140,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       const bus = engines.eventBus();
       const sagas = balancer(
         'saga',
-        createSettlementSagaTask({ store, logger, snapshotEvery: config.LEDGER_SNAPSHOT_EVERY, metrics }),
+        createSettlementSagaTask({ store, caches, logger, snapshotEvery: config.LEDGER_SNAPSHOT_EVERY, metrics }),
       );
       const forwarders = balancer('forwarder', createForwarderTask({ store, bus, logger, metrics }));
       observability.watchStore(store);

@@ -31,6 +31,8 @@ export { createCommandService } from './application/command-service.js';
 export { timedCommands } from './application/timed-commands.js';
 export type { CommandServiceOptions } from './application/command-service.js';
 export { createCommandHandler } from './application/command-handler.js';
+export { createStateCaches } from './application/state-cache.js';
+export type { StateCaches } from './application/state-cache.js';
 export type {
   CommandHandler,
   CommandHandlerOptions,

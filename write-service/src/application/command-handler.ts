@@ -12,7 +12,7 @@ import type { EventStore, IdempotencyRecord } from '../ports/event-store.js';
 import type { WriteMetrics } from '../ports/metrics.js';
 import type { Aggregate } from './aggregates.js';
 import { createStateCache } from './state-cache.js';
-import type { Loaded } from './state-cache.js';
+import type { Loaded, StateCaches } from './state-cache.js';
 
 export type { Loaded } from './state-cache.js';
 
@@ -26,6 +26,8 @@ export interface CommandHandlerOptions {
   readonly maxAttempts?: number;
   /** Aggregates whose last state is kept in memory, so a load reads only the events after it (0: none). */
   readonly cacheSize?: number;
+  /** Caches shared with the process's other handlers (then `cacheSize` is theirs); one per handler by default. */
+  readonly caches?: StateCaches;
   readonly logger?: Logger;
   /** Hears concurrency retries and idempotent replays. */
   readonly metrics?: Pick<WriteMetrics, 'concurrencyRetried' | 'idempotentReplayed'>;
@@ -74,7 +76,7 @@ export function createCommandHandler<Command, State, Event>(
   const newId = options.newId ?? randomUUID;
   const snapshotEvery = options.snapshotEvery ?? 100;
   const maxAttempts = options.maxAttempts ?? 20;
-  const cache = createStateCache<State>(options.cacheSize ?? 5_000);
+  const cache = options.caches?.of<State>(aggregate.type) ?? createStateCache<State>(options.cacheSize ?? 5_000);
   // Commands on one aggregate take turns: run together they would load the same version and all but
   // one would fail at append (appends of one event-loop turn commit together) and retry after a
   // backoff; queued, each decides on the state the previous one left.

@@ -37,3 +37,22 @@ export function createStateCache<State>(capacity: number): StateCache<State> {
     },
   };
 }
+
+/**
+ * One state cache per aggregate type, for every command handler of a process (the command service's
+ * and the saga's): the state one of them leaves is where the other starts, instead of a re-read.
+ */
+export interface StateCaches {
+  of<State>(aggregateType: string): StateCache<State>;
+}
+
+export function createStateCaches(capacity: number): StateCaches {
+  const caches = new Map<string, StateCache<unknown>>();
+  return {
+    of<State>(aggregateType: string): StateCache<State> {
+      let cache = caches.get(aggregateType);
+      if (!cache) caches.set(aggregateType, (cache = createStateCache<unknown>(capacity)));
+      return cache as StateCache<State>;
+    },
+  };
+}

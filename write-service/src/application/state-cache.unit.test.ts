@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createStateCache } from './state-cache.js';
+import { createStateCache, createStateCaches } from './state-cache.js';
 
 test('keeps the most recently used states up to its capacity', () => {
   const cache = createStateCache<string>(2);
@@ -26,4 +26,11 @@ test('a capacity of zero keeps nothing', () => {
   const cache = createStateCache<string>(0);
   cache.remember('a', { state: 'a1', version: 1 });
   assert.equal(cache.get('a'), undefined);
+});
+
+test('handlers of one aggregate type share its cache; other types have their own', () => {
+  const caches = createStateCaches(10);
+  caches.of<string>('Account').remember('a', { state: 'opened', version: 1 });
+  assert.deepEqual(caches.of<string>('Account').get('a'), { state: 'opened', version: 1 });
+  assert.equal(caches.of<string>('Transaction').get('a'), undefined);
 });
