@@ -3,7 +3,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { complexityLimit } from './api/graphql/complexity.js';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { Exposition, LeaseStore, Logger, NotificationBus } from '@ledger/platform';
 import type { LedgerQueries } from '@ledger/schema';
@@ -161,6 +164,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         // In-flight mutations may wait up to the read-your-writes timeout before they answer.
         ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: rywTimeoutMs + 5_000 }),
         ApolloServerPluginLandingPageDisabled(),
+        // Answers are never cached over HTTP (balances move), so no cache hints are computed per field.
+        ApolloServerPluginCacheControlDisabled(),
         complexityLimit(schema),
         operationMetrics<GatewayContext>(metrics),
         operationSpanName(),
