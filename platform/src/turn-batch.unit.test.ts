@@ -49,3 +49,40 @@ describe('createTurnBatch', () => {
     assert.equal(runs, 1, 'an empty queue runs nothing');
   });
 });
+
+describe('createTurnBatch with a batch that runs elsewhere', () => {
+  test('one batch at a time: what comes while it runs makes the next batch', async () => {
+    const batches: number[][] = [];
+    const release: Array<() => void> = [];
+    const batch = createTurnBatch<number, number>(async (items) => {
+      batches.push([...items]);
+      await new Promise<void>((resolve) => release.push(resolve));
+      return items.map((result) => ({ result }));
+    });
+    const first = batch.submit(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [batch.submit(2), batch.submit(3)];
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(batches, [[1]], 'the second batch waits for the first');
+    release.shift()!();
+    assert.equal(await first, 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(batches, [[1], [2, 3]]);
+    release.shift()!();
+    assert.deepEqual(await Promise.all(later), [2, 3]);
+    await batch.idle();
+  });
+
+  test('a rejected batch fails its items only; idle waits for the queue to empty', async () => {
+    let calls = 0;
+    const batch = createTurnBatch<number, number>(async (items) => {
+      if (calls++ === 0) throw new Error('thread gone');
+      return items.map((result) => ({ result }));
+    });
+    const failed = batch.submit(1);
+    await assert.rejects(failed, /thread gone/);
+    const next = batch.submit(2);
+    await batch.idle();
+    assert.equal(await next, 2);
+  });
+});
