@@ -11,19 +11,19 @@ const db = openStoreConnection(options.path, options.synchronous, options.busyTi
 const noFsyncCheckpoints = openStoreConnection(options.path, 'NORMAL', options.busyTimeoutMs);
 const writer = createStoreWriter(db, noFsyncCheckpoints);
 
-parentPort!.on('message', (request: WriterRequest | 'close') => {
-  if (request === 'close') {
+parentPort!.on('message', (message: string) => {
+  if (message === 'close') {
     noFsyncCheckpoints.close();
     db.close();
     parentPort!.close();
     return;
   }
-  const { id, batch } = request;
+  const { id, batch } = JSON.parse(message) as WriterRequest;
   let reply: WriterReply;
   try {
     reply = { id, outcomes: encodeOutcomes(writer.write(batch)) };
   } catch (error) {
     reply = { id, failed: encodeError(error) };
   }
-  parentPort!.postMessage(reply);
+  parentPort!.postMessage(JSON.stringify(reply));
 });
