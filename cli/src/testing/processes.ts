@@ -30,8 +30,10 @@ export function startLedgerProcess(
   env: Record<string, string>,
   /** Options for node itself, e.g. `--cpu-prof`. */
   nodeArgs: readonly string[] = [],
+  /** The `ledger` entry to run (another checkout's, to compare builds). */
+  main = MAIN,
 ): LedgerProcess {
-  const child = spawn(process.execPath, [...nodeArgs, MAIN, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, main, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
