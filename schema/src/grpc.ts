@@ -7,6 +7,10 @@ export type { ProtoGrpcType } from './generated/ledger.js';
 export type { CommandServiceClient, CommandServiceHandlers } from './generated/ledger/v1/CommandService.js';
 export type { EventStoreClient, EventStoreHandlers } from './generated/ledger/v1/EventStore.js';
 export type { Event as GrpcEvent, Event__Output as GrpcEventOutput } from './generated/ledger/v1/Event.js';
+export type {
+  EventPage as GrpcEventPage,
+  EventPage__Output as GrpcEventPageOutput,
+} from './generated/ledger/v1/EventPage.js';
 export type { ReplayRequest__Output as GrpcReplayRequest } from './generated/ledger/v1/ReplayRequest.js';
 export type { TransactionReply__Output as GrpcTransactionReply } from './generated/ledger/v1/TransactionReply.js';
 

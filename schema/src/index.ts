@@ -28,6 +28,8 @@ export type {
   EventStoreHandlers,
   GrpcEvent,
   GrpcEventOutput,
+  GrpcEventPage,
+  GrpcEventPageOutput,
   GrpcReplayRequest,
   GrpcTransactionReply,
 } from './grpc.js';

@@ -91,7 +91,7 @@ async function readStore(writeServices: string): Promise<LedgerEvent[]> {
   const source = createGrpcEventSource({ address: writeServices });
   try {
     const events: LedgerEvent[] = [];
-    for await (const event of source.replay({})) events.push(event);
+    for await (const page of source.replay({})) events.push(...page);
     return events;
   } finally {
     await source.close();

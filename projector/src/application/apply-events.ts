@@ -2,8 +2,8 @@ import type { RecordedEvent } from '@ledger/platform';
 import type { LedgerEvent } from '@ledger/schema';
 import { isKnownEventType, upcastEvent } from '@ledger/schema';
 import { documentIds, projectBalance } from '../domain/balance-projection.js';
-import type { ProjectionNotification } from '../domain/balance-projection.js';
-import type { CommitResult, ReadModel } from '../ports/read-model.js';
+import type { ProjectionNotification, ProjectionState } from '../domain/balance-projection.js';
+import type { CommitResult, ProjectionBatch, ReadModel } from '../ports/read-model.js';
 
 export interface AppliedEvents {
   readonly result: CommitResult;
@@ -24,23 +24,53 @@ export async function applyEvents(
   options: { requireActive: boolean },
 ): Promise<AppliedEvents> {
   if (events.length === 0) return { result: 'committed', notifications: [] };
-  // The bus may still hold events an older version published: upcast them like the store does.
-  const known = events
-    .filter((event) => isKnownEventType(event.type))
-    .map((event) => upcastEvent(event) as LedgerEvent);
+  const known = currentShapes(events);
   const { accountIds, transactionIds } = documentIds(known);
   const state = await readModel.load(generation, accountIds, transactionIds);
+  const { batch, notifications } = project(state, partition, events, known);
+  const result = await readModel.commit(generation, batch, options);
+  return { result, notifications: result === 'committed' ? notifications : [] };
+}
+
+/**
+ * Projects runs of several partitions (each as `applyEvents` takes it) onto a generation nobody
+ * writes live, a rebuild's candidate, with one load and one commit for them all. A document
+ * belongs to one partition, so the runs touch distinct documents.
+ */
+export async function applyRuns(
+  readModel: ReadModel,
+  generation: string,
+  runs: readonly (readonly RecordedEvent[])[],
+): Promise<void> {
+  const nonEmpty = runs.filter((run) => run.length > 0);
+  if (nonEmpty.length === 0) return;
+  const known = nonEmpty.map(currentShapes);
+  const { accountIds, transactionIds } = documentIds(known.flat());
+  const state = await readModel.load(generation, accountIds, transactionIds);
+  const batches = nonEmpty.map((run, i) => project(state, run[0]!.position.partition, run, known[i]!).batch);
+  await readModel.commitBatches(generation, batches);
+}
+
+/** The events this version knows, as their current shapes (the bus may still hold older ones, as the store may). */
+function currentShapes(events: readonly RecordedEvent[]): LedgerEvent[] {
+  return events.filter((event) => isKnownEventType(event.type)).map((event) => upcastEvent(event) as LedgerEvent);
+}
+
+function project(
+  state: ProjectionState,
+  partition: number,
+  events: readonly RecordedEvent[],
+  known: readonly LedgerEvent[],
+): { batch: ProjectionBatch; notifications: readonly ProjectionNotification[] } {
   const projected = projectBalance(state, known);
-  const result = await readModel.commit(
-    generation,
-    {
+  return {
+    batch: {
       partition,
       accounts: projected.accounts,
       transactions: projected.transactions,
       history: projected.history,
       checkpoint: events.at(-1)!.position.sequence,
     },
-    options,
-  );
-  return { result, notifications: result === 'committed' ? projected.notifications : [] };
+    notifications: projected.notifications,
+  };
 }

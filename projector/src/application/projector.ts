@@ -48,11 +48,13 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
         if (upTo < expected) return;
         log?.info({ from: expected, to: upTo }, 'reading missing events from the store');
         const request = { partitions: [partition], from: { [partition]: expected - 1 }, to: { [partition]: upTo } };
-        for await (const event of source.replay(request, signal)) {
-          if (event.position.sequence < expected) continue;
-          if (event.position.sequence > expected) break;
-          expected++;
-          yield event;
+        pages: for await (const page of source.replay(request, signal)) {
+          for (const event of page) {
+            if (event.position.sequence < expected) continue;
+            if (event.position.sequence > expected) break pages;
+            expected++;
+            yield event;
+          }
         }
         if (expected <= upTo) {
           throw new UnavailableError(`partition ${partition}: events ${expected}..${upTo} are missing from the store`);

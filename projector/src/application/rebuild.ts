@@ -2,7 +2,7 @@ import { UnavailableError, sleep } from '@ledger/platform';
 import type { Logger, RecordedEvent } from '@ledger/platform';
 import type { EventSource, ReplayRequest } from '../ports/event-source.js';
 import type { ReadModel } from '../ports/read-model.js';
-import { applyEvents } from './apply-events.js';
+import { applyRuns } from './apply-events.js';
 
 export type RebuildPhase = 'replaying' | 'catching-up' | 'swapping' | 'done';
 
@@ -28,7 +28,7 @@ export interface RebuildOptions {
    * rebuild stall or die. The lock is normally held for a few milliseconds.
    */
   readonly swapLockTtlMs?: number;
-  /** Most events per read-model commit. */
+  /** Events per read-model commit, about (a page of the source is never split). */
   readonly batchSize?: number;
 }
 
@@ -61,7 +61,7 @@ const LOCK_BUSY_WAIT_MS = 50;
  */
 export async function rebuildBalance(options: RebuildOptions): Promise<RebuildResult> {
   const { readModel, source, signal, logger } = options;
-  const batchSize = options.batchSize ?? 1_000;
+  const batchSize = options.batchSize ?? 5_000;
   const maxSwapAttempts = options.maxSwapAttempts ?? 10;
   const swapLockTtlMs = options.swapLockTtlMs ?? 5_000;
   const started = Date.now();
@@ -70,26 +70,30 @@ export async function rebuildBalance(options: RebuildOptions): Promise<RebuildRe
   const progress = async (phase: RebuildPhase) => options.onProgress?.({ phase, events, heads: [...heads] });
 
   /**
-   * Replays `request` into `generation`, a commit per partition run of at most `batchSize` events,
-   * reporting progress after each commit unless `phase` is undefined (under the swap lock, where a
-   * slow reporter would lengthen the live projection's pause).
+   * Replays `request` into `generation`, a commit per `batchSize` events or so (runs of several
+   * partitions together), reporting progress after each commit unless `phase` is undefined (under
+   * the swap lock, where a slow reporter would lengthen the live projection's pause).
    */
   const copy = async (generation: string, request: ReplayRequest, phase?: RebuildPhase): Promise<number> => {
     let copied = 0;
-    let run: RecordedEvent[] = [];
+    let runs: RecordedEvent[][] = [];
+    let pending = 0;
     const flush = async () => {
-      if (run.length === 0) return;
-      await applyEvents(readModel, generation, run[0]!.position.partition, run, { requireActive: false });
-      copied += run.length;
-      events += run.length;
-      run = [];
+      if (pending === 0) return;
+      await applyRuns(readModel, generation, runs);
+      copied += pending;
+      events += pending;
+      runs = [];
+      pending = 0;
       if (phase) await progress(phase);
     };
-    for await (const event of source.replay(request, signal)) {
-      if (run.length >= batchSize || (run.length > 0 && run[0]!.position.partition !== event.position.partition)) {
-        await flush();
-      }
-      run.push(event);
+    for await (const page of source.replay(request, signal)) {
+      if (page.length === 0) continue;
+      if (pending > 0 && pending + page.length > batchSize) await flush();
+      const run = runs.at(-1);
+      if (run && run[0]!.position.partition === page[0]!.position.partition) run.push(...page);
+      else runs.push([...page]);
+      pending += page.length;
     }
     await flush();
     return copied;

@@ -25,8 +25,11 @@ export interface LogProgress {
 
 /** The write side's event log as the projector reads it (over gRPC in every mode). */
 export interface EventSource {
-  /** Committed events, per partition by sequence, partitions in ascending order. */
-  replay(request: ReplayRequest, signal?: AbortSignal): AsyncIterable<LedgerEvent>;
+  /**
+   * Committed events, per partition by sequence, partitions in ascending order, in pages: each page
+   * holds events of one partition (a replay is long, and one step per page costs less than per event).
+   */
+  replay(request: ReplayRequest, signal?: AbortSignal): AsyncIterable<readonly LedgerEvent[]>;
   /** Last committed sequence of every partition. */
   heads(): Promise<number[]>;
   /** Every partition's progress; `checkpoints` (a reader's, by partition) ask for nextOccurredAt. */

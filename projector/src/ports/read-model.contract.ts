@@ -109,6 +109,30 @@ export function defineReadModelContract(
       assert.deepEqual(await rm.checkpoints(), [13, 0, 0, 0], 'a stale checkpoint never moves back');
     });
 
+    test('commitBatches writes several partitions as commits one after the other would', async () => {
+      const rm = await fresh();
+      const candidate = await rm.createGeneration();
+      const newer = account('a', { balance: '90', version: 3, position: '1:12' });
+      await commitTo(rm, candidate, { partition: 1, accounts: [newer], checkpoint: 12 });
+      const b = account('b', { position: '2:3' });
+      const tx = transaction('tx', { status: 'SUCCEEDED', position: '3:9' });
+      await rm.commitBatches(candidate, [
+        {
+          partition: 1,
+          accounts: [account('a', { balance: '10', version: 2, position: '1:5' })],
+          transactions: [],
+          checkpoint: 5,
+        },
+        { partition: 2, accounts: [b], transactions: [], checkpoint: 3 },
+        { partition: 3, accounts: [], transactions: [tx], checkpoint: 9 },
+      ]);
+      assert.deepEqual(await rm.checkpoints(candidate), [0, 12, 3, 9], 'checkpoints only move forward');
+      const loaded = await rm.load(candidate, ['a', 'b'], ['tx']);
+      assert.deepEqual([...loaded.accounts.values()], [newer, b], 'an older document never overwrites a newer one');
+      assert.deepEqual([...loaded.transactions.values()], [tx]);
+      assert.deepEqual(await rm.checkpoints(), [0, 0, 0, 0], 'the active generation is untouched');
+    });
+
     test('documents and checkpoints of one generation are invisible in another', async () => {
       const rm = await fresh();
       const active = await rm.activeGeneration();

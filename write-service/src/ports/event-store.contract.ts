@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError, partitionOf } from '@ledger/platform';
+import { decodeEvent } from '@ledger/schema';
 import type { AppendRequest, EventStore, NewEvent } from './event-store.js';
 
 export interface EventStoreUnderTest {
@@ -149,6 +150,30 @@ export function defineEventStoreContract(name: string, make: () => Promise<Event
           data: { amount: 'x', balance: '1', transactionId: 't' },
         };
         await assert.rejects(store.append(account(id, 2, [broken])));
+      }),
+    );
+
+    test(
+      'reads a partition in wire form as the events readPartition gives, once decoded',
+      withStore(async (store) => {
+        const id = randomUUID();
+        const v1: NewEvent = {
+          ...deposited(1),
+          schemaVersion: 1,
+          data: { amount: '1', balance: '1', transactionId: 'tx-1' },
+        };
+        await store.append(account(id, 0, [{ ...opened(), metadata: { correlationId: 'c-1', actor: 'ada' } }, v1]));
+        await store.append(account(id, 2, [deposited(2), deposited(3)]));
+        const partition = partitionOf(id, store.partitions);
+        for (const [after, limit] of [
+          [0, 100],
+          [1, 2],
+          [4, 100],
+        ] as const) {
+          const wire = await store.readPartitionWire(partition, after, limit);
+          assert.deepEqual(wire.map(decodeEvent), await store.readPartition(partition, after, limit));
+        }
+        assert.deepEqual(await store.readPartitionWire(partition, 0, 0), []);
       }),
     );
 

@@ -1,4 +1,5 @@
 import type { EventMetadata, RecordedEvent } from '@ledger/platform';
+import type { WireEvent } from '@ledger/schema';
 
 /** An event a command produced, before the store gives it a version and a position. */
 export interface NewEvent {
@@ -54,6 +55,12 @@ export interface EventStore {
   readAggregate(aggregateId: string, afterVersion?: number): Promise<RecordedEvent[]>;
   /** Events of one partition with a sequence above `afterSequence`, at most `limit`, by sequence. */
   readPartition(partition: number, afterSequence: number, limit: number): Promise<RecordedEvent[]>;
+  /**
+   * The events of `readPartition` in wire form, data and metadata as JSON text, as an adapter holds
+   * them at least cost (not upcast: the reader's decodeEvent does that). What a replay streams: it
+   * would otherwise parse every event only to serialise it again.
+   */
+  readPartitionWire(partition: number, afterSequence: number, limit: number): Promise<WireEvent[]>;
   /** Last sequence committed per partition (index = partition, 0 when empty). */
   heads(): Promise<number[]>;
   findIdempotency(key: string): Promise<IdempotencyRecord | null>;

@@ -141,11 +141,12 @@ export async function openElasticReadModel(
   let knownActive: string | undefined;
   const activeNow = async (): Promise<string> => (knownActive = await activeGeneration());
 
-  const writeBatch = async (generation: string, batch: ProjectionBatch): Promise<void> => {
+  /** Several partitions' batches in one bulk request for their histories and one for their documents. */
+  const writeBatches = async (generation: string, batches: readonly ProjectionBatch[]): Promise<void> => {
     // No refresh by default: reads by id are real-time (mget); searches see the batch within the
     // index's refresh interval, and a candidate is refreshed once, before its swap.
     const visibility = refresh !== false ? { refresh } : {};
-    const history = historyOperations(names, generation, batch.history ?? []);
+    const history = batches.flatMap((batch) => historyOperations(names, generation, batch.history ?? []));
     if (history.length > 0) {
       // Before the documents, in a request of its own: an account document that landed means its
       // history up to there did, even when the batch fails half-way and is redone.
@@ -153,15 +154,16 @@ export async function openElasticReadModel(
       const failures = bulkFailures(response);
       if (failures.length > 0) throw bulkError(generation, failures);
     }
-    const operations = documentOperations(names, generation, batch);
+    const operations = batches.flatMap((batch) => documentOperations(names, generation, batch));
     if (operations.length > 0) {
       const response = await client.bulk({ operations, require_alias: true, ...visibility }, bulkOptions);
       const failures = bulkFailures(response);
       if (failures.length > 0) throw bulkError(generation, failures);
     }
     // After the documents only: a checkpoint must never cover a document that did not land.
-    await writeCheckpoint(generation, batch.partition, batch.checkpoint);
+    await Promise.all(batches.map((batch) => writeCheckpoint(generation, batch.partition, batch.checkpoint)));
   };
+  const writeBatch = (generation: string, batch: ProjectionBatch): Promise<void> => writeBatches(generation, [batch]);
 
   /**
    * A live commit. Elasticsearch has no transaction around checks and writes, so the swap lock is
@@ -351,6 +353,11 @@ export async function openElasticReadModel(
         };
       }),
     commit: (generation, batch, commitOptions) => guard(() => commit(generation, batch, commitOptions)),
+    commitBatches: (generation, batches) =>
+      guard(async () => {
+        requireGenerationId(generation);
+        await writeBatches(generation, batches);
+      }),
     getAccount: (id) =>
       guard(async () => {
         const source = (await sources<AccountDocument>(names.alias('accounts'), [id])).get(id);

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { decodeEvent, grpcChannel, ledgerErrorFromGrpc, loadLedgerProto } from '@ledger/schema';
-import type { EventStoreClient, GrpcEventOutput, LedgerEvent } from '@ledger/schema';
+import type { EventStoreClient, GrpcEventPageOutput, LedgerEvent } from '@ledger/schema';
 import type { EventSource, ReplayRequest } from '../../ports/event-source.js';
 
 export interface GrpcEventSourceOptions {
@@ -45,9 +45,9 @@ async function* replay(
   client: EventStoreClient,
   request: ReplayRequest,
   signal?: AbortSignal,
-): AsyncGenerator<LedgerEvent> {
+): AsyncGenerator<LedgerEvent[]> {
   signal?.throwIfAborted();
-  const call = client.replay({
+  const call = client.replayPages({
     fromPositions: { ...request.from },
     toPositions: { ...request.to },
     partitions: [...(request.partitions ?? [])],
@@ -59,7 +59,7 @@ async function* replay(
   signal?.addEventListener('abort', cancel, { once: true });
   let complete = false;
   try {
-    for await (const wire of call as AsyncIterable<GrpcEventOutput>) yield decodeEvent(wire);
+    for await (const page of call as AsyncIterable<GrpcEventPageOutput>) yield page.events.map(decodeEvent);
     complete = true;
   } catch (error) {
     signal?.throwIfAborted();

@@ -7,6 +7,8 @@ export interface MemoryEventSource extends EventSource {
   append(events: readonly LedgerEvent[]): void;
 }
 
+const PAGE_SIZE = 100;
+
 /**
  * An event log held in memory: the EventSource port over an array of recorded events. The array
  * is read live, so events pushed to it later (or through `append`) are replayed too.
@@ -50,19 +52,18 @@ export function createMemoryEventSource(
       const startHeads = heads();
       const partitions = [...(request.partitions ?? startHeads.keys())].sort((a, b) => a - b);
       const types = request.aggregateTypes && new Set(request.aggregateTypes);
-      let sent = 0;
       for (const partition of partitions) {
         const from = request.from?.[partition] ?? 0;
         const to = request.to?.[partition] ?? startHeads[partition] ?? 0;
         const selected = events
           .filter(({ position: { partition: p, sequence } }) => p === partition && sequence > from && sequence <= to)
+          .filter((event) => !types || types.has(event.aggregateType))
           .sort((a, b) => a.position.sequence - b.position.sequence);
-        for (const event of selected) {
+        for (let start = 0; start < selected.length; start += PAGE_SIZE) {
           signal?.throwIfAborted();
-          if (types && !types.has(event.aggregateType)) continue;
-          yield event;
-          // Give other work a turn now and then, as a network stream would.
-          if (++sent % 100 === 0) await yieldToLoop();
+          yield selected.slice(start, start + PAGE_SIZE);
+          // Give other work a turn between pages, as a network stream would.
+          await yieldToLoop();
         }
       }
     },

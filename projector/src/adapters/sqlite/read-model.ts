@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { createTurnBatch, IllegalStateError, NotFoundError, UnavailableError } from '@ledger/platform';
 import type { Outcome } from '@ledger/platform';
 import type { AccountView, TransactionView } from '@ledger/schema';
-import type { AccountPage, CommitResult, ReadModel, TransactionPage } from '../../ports/read-model.js';
+import type { AccountPage, CommitResult, ProjectionBatch, ReadModel, TransactionPage } from '../../ports/read-model.js';
 import { sequenceOf } from '../../domain/balance-projection.js';
 import { HISTORY_SCHEMA, createHistoryTable } from './history.js';
 import type { AccountRow, TransactionRow } from './rows.js';
@@ -142,28 +142,36 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
     if (sql.active.get(ALIAS) === undefined) sql.setActive.run(ALIAS, newGeneration());
   }).immediate();
 
-  const commit = db.transaction(
-    (generation: string, batch: Parameters<ReadModel['commit']>[1], requireActive: boolean) => {
-      if (requireActive && activeGeneration() !== generation) return 'inactive-generation' as const;
-      if (requireActive && swapping() !== undefined) return 'swap-pending' as const;
-      requireGeneration(generation);
-      for (const account of batch.accounts) {
-        sql.upsertAccount.run(accountParams(generation, account, sequenceOf(account.position)));
-      }
-      for (const transaction of batch.transactions) {
-        sql.upsertTransaction.run(transactionParams(generation, transaction, sequenceOf(transaction.position)));
-      }
-      history.insert(generation, batch.history ?? []);
-      sql.advanceCheckpoint.run(generation, batch.partition, batch.checkpoint);
-      return 'committed' as const;
-    },
-  );
+  /** Inside the caller's transaction. */
+  const write = (generation: string, batch: ProjectionBatch): void => {
+    for (const account of batch.accounts) {
+      sql.upsertAccount.run(accountParams(generation, account, sequenceOf(account.position)));
+    }
+    for (const transaction of batch.transactions) {
+      sql.upsertTransaction.run(transactionParams(generation, transaction, sequenceOf(transaction.position)));
+    }
+    history.insert(generation, batch.history ?? []);
+    sql.advanceCheckpoint.run(generation, batch.partition, batch.checkpoint);
+  };
+
+  const commit = db.transaction((generation: string, batch: ProjectionBatch, requireActive: boolean) => {
+    if (requireActive && activeGeneration() !== generation) return 'inactive-generation' as const;
+    if (requireActive && swapping() !== undefined) return 'swap-pending' as const;
+    requireGeneration(generation);
+    write(generation, batch);
+    return 'committed' as const;
+  });
+
+  const commitBatches = db.transaction((generation: string, batches: readonly ProjectionBatch[]) => {
+    requireGeneration(generation);
+    for (const batch of batches) write(generation, batch);
+  });
 
   // Commits made in one turn of the event loop (every partition's projector) share one transaction,
   // each in its own savepoint (commit nests), so a failing one undoes only itself.
   interface Commit {
     readonly generation: string;
-    readonly batch: Parameters<ReadModel['commit']>[1];
+    readonly batch: ProjectionBatch;
     readonly requireActive: boolean;
   }
   const commits = createTurnBatch<Commit, CommitResult>(
@@ -297,6 +305,7 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
     },
     commit: async (generation, batch, { requireActive }) =>
       guard(() => commits.submit({ generation, batch, requireActive })),
+    commitBatches: async (generation, batches) => guard(() => commitBatches.immediate(generation, batches)),
     async getAccount(id) {
       return guard(() =>
         db.transaction(() => {

@@ -2,7 +2,7 @@ import { MongoClient, ReadConcern } from 'mongodb';
 import type { Timestamp } from 'mongodb';
 import { createSerialQueues, partitionOf } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
-import { validateEventData } from '@ledger/schema';
+import { encodeEvent, validateEventData } from '@ledger/schema';
 import type { EventStore } from '../../ports/event-store.js';
 import { appendInTransaction } from './append.js';
 import type { AppendCounters } from './append.js';
@@ -129,6 +129,19 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     logger,
   });
 
+  const readPartition: EventStore['readPartition'] = (partition, afterSequence, limit) => {
+    // A limit of 0 means "no limit" to MongoDB; here it means no events.
+    if (limit < 1) return Promise.resolve([]);
+    return guarded(async () => {
+      const found = await collections.events
+        .find({ partition, sequence: { $gt: afterSequence } }, committed)
+        .sort({ sequence: 1 })
+        .limit(limit)
+        .toArray();
+      return found.map(toRecordedEvent);
+    });
+  };
+
   return {
     partitions,
 
@@ -166,17 +179,10 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
       });
     },
 
-    readPartition(partition, afterSequence, limit) {
-      // A limit of 0 means "no limit" to MongoDB; here it means no events.
-      if (limit < 1) return Promise.resolve([]);
-      return guarded(async () => {
-        const found = await collections.events
-          .find({ partition, sequence: { $gt: afterSequence } }, committed)
-          .sort({ sequence: 1 })
-          .limit(limit)
-          .toArray();
-        return found.map(toRecordedEvent);
-      });
+    readPartition,
+
+    async readPartitionWire(partition, afterSequence, limit) {
+      return (await readPartition(partition, afterSequence, limit)).map(encodeEvent);
     },
 
     heads,

@@ -4,12 +4,13 @@ import { encodeEvent } from '@ledger/schema';
 import type { EventStoreHandlers } from '@ledger/schema';
 import type { EventStore } from '../../ports/event-store.js';
 import { readStoreProgress } from '../../application/store-progress.js';
-import { replayHandler } from './replay.js';
+import { replayHandler, replayPagesHandler } from './replay.js';
 import { unary } from './status.js';
 
 export function eventStoreHandlers(store: EventStore, logger: Logger, replayPageSize: number): EventStoreHandlers {
   return {
     Replay: replayHandler({ store, logger, pageSize: replayPageSize }),
+    ReplayPages: replayPagesHandler({ store, logger, pageSize: replayPageSize }),
     Checkpoint: unary(logger, async () => ({ heads: await store.heads() })),
     GetEvents: unary(logger, async (request) => {
       if (!request.aggregateId) throw new ValidationError('aggregate_id is required');

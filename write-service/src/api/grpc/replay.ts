@@ -1,18 +1,31 @@
 import type * as grpc from '@grpc/grpc-js';
 import { ValidationError } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
-import { encodeEvent } from '@ledger/schema';
-import type { GrpcEvent, GrpcReplayRequest } from '@ledger/schema';
+import type { GrpcEvent, GrpcEventPage, GrpcReplayRequest, WireEvent } from '@ledger/schema';
 import type { EventStore } from '../../ports/event-store.js';
 import { toGrpcStatus } from './status.js';
-
-type ReplayCall = grpc.ServerWritableStream<GrpcReplayRequest, GrpcEvent>;
 
 export interface ReplayOptions {
   readonly store: EventStore;
   readonly logger: Logger;
-  /** Events read from the store per query. */
+  /** Events read from the store per query (and at most per page). */
   readonly pageSize: number;
+}
+
+type Handler<Message> = grpc.handleServerStreamingCall<GrpcReplayRequest, Message>;
+
+/** Replay: the committed events, a message per event. */
+export function replayHandler(options: ReplayOptions): Handler<GrpcEvent> {
+  return streaming(options, (call, page) => {
+    let ready = true;
+    for (const event of page) ready = call.write(event);
+    return ready;
+  });
+}
+
+/** ReplayPages: the events of Replay, a message per page of the store (one partition's run). */
+export function replayPagesHandler(options: ReplayOptions): Handler<GrpcEventPage> {
+  return streaming(options, (call, events) => call.write({ events }));
 }
 
 /**
@@ -20,9 +33,19 @@ export interface ReplayOptions {
  * fixed when the call starts. Reads the store a page at a time and waits for the stream to drain,
  * so a slow reader never makes the server buffer the whole log.
  */
-export function replayHandler(options: ReplayOptions): grpc.handleServerStreamingCall<GrpcReplayRequest, GrpcEvent> {
+function streaming<Message>(
+  options: ReplayOptions,
+  /** Writes one page; returns false when the stream wants the writer to wait for 'drain'. */
+  write: (call: grpc.ServerWritableStream<GrpcReplayRequest, Message>, page: WireEvent[]) => boolean,
+): Handler<Message> {
   return (call) => {
-    streamEvents(call, options).then(
+    const stream = async () => {
+      for await (const page of pages(call.request, options.store, options.pageSize, () => call.cancelled)) {
+        if (!write(call, page)) await drained(call);
+        if (call.cancelled) return;
+      }
+    };
+    stream().then(
       () => {
         if (!call.cancelled) call.end();
       },
@@ -33,24 +56,25 @@ export function replayHandler(options: ReplayOptions): grpc.handleServerStreamin
   };
 }
 
-async function streamEvents(call: ReplayCall, { store, pageSize }: ReplayOptions): Promise<void> {
-  const request = call.request;
+/** The requested events in wire form, a page per store query (pages the type filter empties are left out). */
+async function* pages(
+  request: GrpcReplayRequest,
+  store: EventStore,
+  pageSize: number,
+  cancelled: () => boolean,
+): AsyncGenerator<WireEvent[]> {
   const partitions = selectPartitions(request.partitions, store.partitions);
   const types = new Set(request.aggregateTypes);
   const heads = await store.heads();
-  nextPartition: for (const partition of partitions) {
+  for (const partition of partitions) {
     let after = request.fromPositions[partition] ?? 0;
     const last = request.toPositions[partition] ?? heads[partition] ?? 0;
-    while (after < last && !call.cancelled) {
-      const page = await store.readPartition(partition, after, Math.min(pageSize, last - after));
-      if (page.length === 0) break;
-      for (const event of page) {
-        if (event.position.sequence > last) continue nextPartition;
-        after = event.position.sequence;
-        if (types.size > 0 && !types.has(event.aggregateType)) continue;
-        if (!call.write(encodeEvent(event))) await drained(call);
-        if (call.cancelled) return;
-      }
+    while (after < last && !cancelled()) {
+      const read = await store.readPartitionWire(partition, after, Math.min(pageSize, last - after));
+      if (read.length === 0) break;
+      const page = types.size === 0 ? read : read.filter((event) => types.has(event.aggregateType));
+      if (page.length > 0) yield page;
+      after = read.at(-1)!.sequence;
     }
   }
 }
@@ -66,7 +90,7 @@ function selectPartitions(requested: readonly number[], count: number): number[]
 }
 
 /** Resolves when the stream can take more, or when the client went away (nothing left to wait for). */
-function drained(call: ReplayCall): Promise<void> {
+function drained(call: grpc.ServerWritableStream<GrpcReplayRequest, unknown>): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       call.off('drain', done);

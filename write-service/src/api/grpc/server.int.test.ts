@@ -40,9 +40,9 @@ async function start(options: { pageSize?: number; shutdownTimeoutMs?: number } 
   let reads = 0;
   const counted: EventStore = {
     ...store,
-    readPartition: (...args) => {
+    readPartitionWire: (...args) => {
       reads++;
-      return store.readPartition(...args);
+      return store.readPartitionWire(...args);
     },
   };
   const server = createGrpcServer({
