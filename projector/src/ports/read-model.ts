@@ -59,7 +59,10 @@ export interface ReadModel extends LedgerQueries {
    * swap lock either way. Swapping to the active generation is a no-op that returns true.
    */
   swap(generation: string): Promise<boolean>;
-  /** Deletes an inactive generation's data (and its swap lock). */
+  /**
+   * Deletes an inactive generation (and its swap lock): once this resolves, nothing reads or writes
+   * it. An adapter may reclaim the space its data took afterwards, in the background.
+   */
   dropGeneration(generation: string): Promise<void>;
 
   /** Checkpoint (last applied sequence) of every partition in a generation (the active one by default). */

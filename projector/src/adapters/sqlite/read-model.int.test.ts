@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { defineReadModelContract } from '../../ports/read-model.contract.js';
 import { createSqliteReadModel } from './read-model.js';
 
@@ -74,5 +75,59 @@ test('a swap lock taken through one handle holds the live commits of another', a
     assert.equal(await projector.commit(candidate, { ...batch, checkpoint: 2 }, { requireActive: true }), 'committed');
   } finally {
     await Promise.all([projector, rebuild].map((readModel) => readModel.close()));
+  }
+});
+
+test("a dropped generation's rows are purged in the background, and a purge cut short finishes at the next open", async () => {
+  const file = path.join(dir, 'purged.db');
+  const rowsOf = (generation: string): number => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return ['accounts', 'transactions', 'balance_history', 'checkpoints']
+        .map(
+          (table) => db.prepare(`SELECT count(*) FROM ${table} WHERE generation = ?`).pluck().get(generation) as number,
+        )
+        .reduce((sum, rows) => sum + rows, 0);
+    } finally {
+      db.close();
+    }
+  };
+  const fill = async (readModel: ReturnType<typeof createSqliteReadModel>, generation: string) => {
+    const account = (id: string) => ({
+      id,
+      owner: id,
+      balance: '1',
+      status: 'OPEN' as const,
+      version: 1,
+      updatedAt: '2024-01-01T00:00:00.000Z',
+      position: '0:1',
+    });
+    const accounts = Array.from({ length: 12_000 }, (_, i) => account(`a-${i}`));
+    await readModel.commitBatches(generation, [{ partition: 0, accounts, transactions: [], checkpoint: 1 }]);
+  };
+  const eventually = async (check: () => boolean) => {
+    for (const deadline = Date.now() + 5_000; !check();) {
+      assert.ok(Date.now() < deadline, 'in time');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  const readModel = createSqliteReadModel({ path: file, partitions: 2 });
+  const doomed = await readModel.createGeneration();
+  await fill(readModel, doomed);
+  await readModel.dropGeneration(doomed);
+  await assert.rejects(readModel.checkpoints(doomed), 'gone at once');
+  await eventually(() => rowsOf(doomed) === 0);
+
+  const cut = await readModel.createGeneration();
+  await fill(readModel, cut);
+  await readModel.dropGeneration(cut);
+  await readModel.close(); // before the purge is through: 12,000 rows take three chunks
+  assert.ok(rowsOf(cut) > 0);
+  const reopened = createSqliteReadModel({ path: file, partitions: 2 });
+  try {
+    await eventually(() => rowsOf(cut) === 0);
+  } finally {
+    await reopened.close();
   }
 });

@@ -95,6 +95,11 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
     transaction: db.prepare<[string, string], TransactionRow>(
       'SELECT * FROM transactions WHERE generation = ? AND id = ?',
     ),
+    dropped: db
+      .prepare<[], string>(
+        'SELECT DISTINCT generation FROM checkpoints WHERE generation NOT IN (SELECT id FROM generations)',
+      )
+      .pluck(),
     dropChunk: ['accounts', 'transactions', 'balance_history', 'checkpoints'].map((table) =>
       db.prepare(
         `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE generation = ? LIMIT ${DROP_CHUNK})`,
@@ -264,7 +269,7 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
     },
   );
 
-  const dropGeneration = async (generation: string): Promise<void> => {
+  const dropGeneration = (generation: string): void => {
     db.transaction(() => {
       if (activeGeneration() === generation) {
         throw new IllegalStateError(`generation "${generation}" is active and cannot be dropped`);
@@ -272,12 +277,41 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
       sql.deleteGeneration.run(generation);
       sql.clearSwapLock.run(ALIAS, generation);
     }).immediate();
-    for (const statement of sql.dropChunk) {
-      while (db.transaction(() => statement.run(generation).changes).immediate() > 0) {
-        await new Promise((resolve) => setImmediate(resolve)); // let readers and writers in between chunks
-      }
-    }
+    purgeDropped();
   };
+
+  /**
+   * Deletes the rows of generations no longer registered, a chunk per transaction with the event
+   * loop free in between, in the background: a dropped generation is gone for every caller at once
+   * (nothing reads or writes a generation that is not registered), so a rebuild does not wait for
+   * its predecessor's rows. Checkpoint rows go last, so a purge cut short (the process stopped, the
+   * file was busy) leaves the generation findable, and the next drop or open finishes it.
+   */
+  let purging = false;
+  let purgeAgain = false;
+  const purgeDropped = (): void => {
+    if (purging) {
+      purgeAgain = true;
+      return;
+    }
+    purging = true;
+    const purge = async () => {
+      do {
+        purgeAgain = false;
+        for (const generation of sql.dropped.all()) {
+          for (const statement of sql.dropChunk) {
+            do {
+              await new Promise((resolve) => setImmediate(resolve)); // readers and writers go first
+            } while (db.open && db.transaction(() => statement.run(generation).changes).immediate() > 0);
+          }
+        }
+      } while (purgeAgain && db.open);
+    };
+    purge()
+      .catch(() => undefined) // left for the next drop or open
+      .finally(() => (purging = false));
+  };
+  purgeDropped();
 
   return {
     activeGeneration: async () => guard(() => db.transaction(activeGeneration)()),
