@@ -95,6 +95,8 @@ export function createSystemStatus(options: SystemStatusOptions): SystemStatus {
   };
 
   const readView = async (): Promise<SystemStatusView> => {
+    // When the view was asked for: views a watcher gets are an interval apart, however long a read takes.
+    const at = new Date(now());
     const progress = await options.progress();
     const owners = await readWorkers(progress.length);
     const partitions = progress.map((p) => ({
@@ -104,7 +106,7 @@ export function createSystemStatus(options: SystemStatusOptions): SystemStatus {
     const workers = leases
       ? await Promise.all(WORKER_KINDS.map((kind) => groupOf(kind, progress.length, owners.get(kind)!)))
       : [];
-    return { at: new Date(now()), partitions, workers, rebuild: options.rebuild() };
+    return { at, partitions, workers, rebuild: options.rebuild() };
   };
 
   return {
