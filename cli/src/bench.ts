@@ -168,6 +168,8 @@ interface CommandPhase {
   readonly throughput: Throughput;
   readonly cpuMsPerOp: number;
   readonly settledPerSecond: number;
+  /** Server CPU time over wall time while the clients ran: above 1, more than one core worked. */
+  readonly cores: number;
 }
 
 /** Measures one phase of deposits or transfers, with the server CPU they cost until settled; prints a row. */
@@ -178,7 +180,11 @@ async function commandPhase(
   run: (i: number) => Promise<unknown>,
 ): Promise<CommandPhase> {
   const measured = await measureCommands(name, http, deployment, run);
-  row(name, rate(measured.throughput, 'ops/s'), `server CPU ${measured.cpuMsPerOp.toFixed(2)} ms/op until settled`);
+  row(
+    name,
+    rate(measured.throughput, 'ops/s'),
+    `server CPU ${measured.cpuMsPerOp.toFixed(2)} ms/op until settled, ${measured.cores.toFixed(2)} cores busy under load`,
+  );
   return measured;
 }
 
@@ -195,10 +201,11 @@ async function measureCommands(
     await run(i);
     done++;
   });
+  const cores = (cpuMsOf(deployment.pids()) - cpuBefore) / (performance.now() - started);
   if (!(await settle(http, deployment))) throw new Error(`${name}: the system did not settle`);
   const settledSeconds = (performance.now() - started) / 1000;
   const cpuMsPerOp = (cpuMsOf(deployment.pids()) - cpuBefore) / done;
-  return { throughput, cpuMsPerOp, settledPerSecond: done / settledSeconds };
+  return { throughput, cpuMsPerOp, settledPerSecond: done / settledSeconds, cores };
 }
 
 /** Latency from sending a deposit to its balanceChanged on a websocket, at a fixed rate. */
@@ -372,6 +379,7 @@ async function benchLedger(deployment: Deployment, apollo: Throughput, label: st
     ratios[`${label}_deposit_ryw_vs_apollo`] = round(ryw.throughput.perSecond / apollo.perSecond);
     ratios[`${label}_transfer_eventual_vs_apollo`] = round(transfers.throughput.perSecond / apollo.perSecond);
     ratios[`${label}_cpu_ms_per_deposit`] = round(eventual.cpuMsPerOp, 2);
+    ratios[`${label}_cores_busy_deposits`] = round(eventual.cores, 2);
     ratios[`${label}_deposits_per_s`] = Math.round(eventual.throughput.perSecond);
 
     const capacity = eventual.throughput.perSecond;
@@ -560,7 +568,11 @@ async function main(): Promise<void> {
   const profileDir = flags.profile ? mkdtempSync(join(tmpdir(), 'ledger-profile-')) : undefined;
   const embedded = await startEmbedded(profileDir);
   try {
-    row('server', '`ledger all`, one process', `${PARTITIONS} partitions, SQLite store and read model`);
+    row(
+      'server',
+      '`ledger all`, one process',
+      `${PARTITIONS} partitions, SQLite store and read model; the store's writes run on a second thread`,
+    );
     await benchLedger(embedded, apollo, 'embedded');
   } finally {
     await embedded.stop();
