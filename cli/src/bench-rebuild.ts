@@ -53,8 +53,9 @@ async function startLedger(dataDir: string, nodeArgs: string[] = [], main = HERE
   );
   const up = await proc
     .waitForLog((line) => String(line.msg).startsWith('GraphQL gateway'), 90_000)
-    .catch(() => {
-      throw new Error(proc.stderr().slice(-3000));
+    .catch((error: unknown) => {
+      proc.child.kill('SIGKILL'); // a process that never came up must not outlive the bench
+      throw error;
     });
   const origin = `http://127.0.0.1:${Number(up.port)}`;
   return {
