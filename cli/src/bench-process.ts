@@ -3,9 +3,11 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { silentLogger } from '@ledger/platform';
+import { createSqliteEventStore } from '@ledger/write-service';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -90,4 +92,25 @@ export function topSelfTime(file: string, count: number, root: string): { busyMs
     .slice(0, count)
     .map(([name, micros]) => ({ name, ms: micros / 1000, share: micros / busy }));
   return { busyMs: busy / 1000, top };
+}
+
+/** The store's raw sequential read rate: every partition of `<dataDir>/events.db`, page by page. */
+export async function rawReadRate(dataDir: string, partitions: number): Promise<{ events: number; perSecond: number }> {
+  const store = createSqliteEventStore({ path: join(dataDir, 'events.db'), partitions, logger: silentLogger() });
+  try {
+    const started = performance.now();
+    let events = 0;
+    for (let partition = 0; partition < partitions; partition++) {
+      let after = 0;
+      for (;;) {
+        const page = await store.readPartition(partition, after, 1_000);
+        if (page.length === 0) break;
+        events += page.length;
+        after = page.at(-1)!.position.sequence;
+      }
+    }
+    return { events, perSecond: events / ((performance.now() - started) / 1000) };
+  } finally {
+    await store.close();
+  }
 }

@@ -12,11 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { print } from 'graphql';
 import { DepositDocument, OpenAccountDocument } from '@ledger/client';
-import { silentLogger } from '@ledger/platform';
-import { createSqliteEventStore } from '@ledger/write-service';
 import { dataOf, httpTarget } from './bench-load.js';
 import type { HttpTarget } from './bench-load.js';
-import { cpuMsOf, topSelfTime } from './bench-process.js';
+import { cpuMsOf, rawReadRate, topSelfTime } from './bench-process.js';
 import { startLedgerProcess } from './testing/processes.js';
 
 const { values: flags } = parseArgs({
@@ -113,30 +111,6 @@ async function post(http: HttpTarget, query: string, variables: Record<string, u
   return dataOf(await http.post('/graphql', JSON.stringify({ query, variables })));
 }
 
-async function rawReadRate(dataDir: string): Promise<{ events: number; perSecond: number }> {
-  const store = createSqliteEventStore({
-    path: join(dataDir, 'events.db'),
-    partitions: PARTITIONS,
-    logger: silentLogger(),
-  });
-  try {
-    const started = performance.now();
-    let events = 0;
-    for (let partition = 0; partition < PARTITIONS; partition++) {
-      let after = 0;
-      for (;;) {
-        const page = await store.readPartition(partition, after, 1_000);
-        if (page.length === 0) break;
-        events += page.length;
-        after = page.at(-1)!.position.sequence;
-      }
-    }
-    return { events, perSecond: events / ((performance.now() - started) / 1000) };
-  } finally {
-    await store.close();
-  }
-}
-
 interface Measured {
   readonly build: string;
   readonly events: number;
@@ -153,7 +127,7 @@ async function run(seedDir: string, build: string, main: string): Promise<Measur
   let measured: Measured;
   try {
     await idle(ledger.proc.child.pid!);
-    const raw = await rawReadRate(dataDir);
+    const raw = await rawReadRate(dataDir, PARTITIONS);
     const cpuBefore = cpuMsOf([ledger.proc.child.pid!]);
     const started = performance.now();
     const rebuilt = (await ledger.http.get('/rebuild/balance')) as { events: number };

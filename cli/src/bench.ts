@@ -13,11 +13,9 @@ import { createClient } from 'graphql-ws';
 import type { Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { BalanceChangedDocument, DepositDocument, OpenAccountDocument, TransferDocument } from '@ledger/client';
-import { silentLogger } from '@ledger/platform';
-import { createSqliteEventStore } from '@ledger/write-service';
 import { closedLoop, dataOf, httpTarget, openLoop, percentile } from './bench-load.js';
 import type { HttpTarget, Throughput } from './bench-load.js';
-import { cpuMsOf, processStats, startTarget, topSelfTime } from './bench-process.js';
+import { cpuMsOf, processStats, rawReadRate, startTarget, topSelfTime } from './bench-process.js';
 import { startLedgerProcess } from './testing/processes.js';
 import type { LedgerProcess } from './testing/processes.js';
 import { startBenchCluster } from './bench-cluster.js';
@@ -331,30 +329,6 @@ async function deliveryLatency(
   };
 }
 
-async function rawReadRate(dataDir: string): Promise<{ events: number; perSecond: number }> {
-  const store = createSqliteEventStore({
-    path: join(dataDir, 'events.db'),
-    partitions: PARTITIONS,
-    logger: silentLogger(),
-  });
-  try {
-    const started = performance.now();
-    let events = 0;
-    for (let partition = 0; partition < PARTITIONS; partition++) {
-      let after = 0;
-      for (;;) {
-        const page = await store.readPartition(partition, after, 1_000);
-        if (page.length === 0) break;
-        events += page.length;
-        after = page.at(-1)!.position.sequence;
-      }
-    }
-    return { events, perSecond: events / ((performance.now() - started) / 1000) };
-  } finally {
-    await store.close();
-  }
-}
-
 async function baseline(kind: 'hello' | 'apollo'): Promise<Throughput> {
   const target = await startTarget(kind);
   const http = httpTarget(`http://127.0.0.1:${target.port}`, CLIENTS);
@@ -434,7 +408,7 @@ async function benchLedger(deployment: Deployment, apollo: Throughput, label: st
     }
 
     const sqlite = existsSync(join(deployment.dataDir, 'events.db'));
-    const store = sqlite ? await rawReadRate(deployment.dataDir) : undefined;
+    const store = sqlite ? await rawReadRate(deployment.dataDir, PARTITIONS) : undefined;
     const started = performance.now();
     const rebuilt = (await http.get('/rebuild/balance')) as { events: number };
     const rebuildRate = rebuilt.events / ((performance.now() - started) / 1000);

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 export type { Registry } from 'prom-client';
 
@@ -30,4 +30,29 @@ export async function expose(registry: Registry): Promise<Exposition> {
 export function sharedRead<T>(read: () => Promise<T>): () => Promise<T> {
   let pending: Promise<T> | undefined;
   return () => (pending ??= read().finally(() => (pending = undefined)));
+}
+
+/** A gauge per partition: its name, help text, and the value it takes from a partition's progress. */
+export type PartitionGauge<Progress> = readonly [name: string, help: string, pick: (progress: Progress) => number];
+
+/**
+ * Gauges labelled by partition, set at each scrape from one read of every partition's progress
+ * (pass a sharedRead so the gauges of one scrape share it).
+ */
+export function registerPartitionGauges<Progress extends { readonly partition: number }>(
+  registry: Registry,
+  read: () => Promise<readonly Progress[]>,
+  gauges: readonly PartitionGauge<Progress>[],
+): void {
+  for (const [name, help, pick] of gauges) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['partition'],
+      registers: [registry],
+      async collect() {
+        for (const progress of await read()) this.set({ partition: String(progress.partition) }, pick(progress));
+      },
+    });
+  }
 }

@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { registerPartitionGauges } from '@ledger/platform';
 import type { PartitionProgress } from '../../application/partition-progress.js';
 import type { ProjectorMetrics } from '../../ports/metrics.js';
 
@@ -40,25 +41,17 @@ export function createPrometheusProjectorMetrics(registry: Registry): ProjectorM
  * the store, in events and in seconds. Every projector replica reports the same read model.
  */
 export function registerProjectionGauges(registry: Registry, read: () => Promise<readonly PartitionProgress[]>): void {
-  const gauge = (name: string, help: string, pick: (p: PartitionProgress) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['partition'],
-      registers: [registry],
-      async collect() {
-        for (const progress of await read()) this.set({ partition: String(progress.partition) }, pick(progress));
-      },
-    });
-  gauge('ledger_projector_checkpoint', 'Last sequence the read model applied, by partition', (p) => p.checkpoint);
-  gauge(
-    'ledger_projection_lag_events',
-    'Events committed but not yet in the read model, by partition',
-    (p) => p.lagEvents,
-  );
-  gauge(
-    'ledger_projection_lag_seconds',
-    'Age of the oldest event not yet in the read model (0 when caught up), by partition',
-    (p) => p.lagSeconds,
-  );
+  registerPartitionGauges(registry, read, [
+    ['ledger_projector_checkpoint', 'Last sequence the read model applied, by partition', (p) => p.checkpoint],
+    [
+      'ledger_projection_lag_events',
+      'Events committed but not yet in the read model, by partition',
+      (p) => p.lagEvents,
+    ],
+    [
+      'ledger_projection_lag_seconds',
+      'Age of the oldest event not yet in the read model (0 when caught up), by partition',
+      (p) => p.lagSeconds,
+    ],
+  ]);
 }

@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { registerPartitionGauges } from '@ledger/platform';
 import type { WriteMetrics } from '../../ports/metrics.js';
 import type { StorePartitionProgress } from '../../application/store-progress.js';
 
@@ -103,21 +104,9 @@ export function createPrometheusWriteMetrics(registry: Registry): WriteMetrics {
  * and the saga stand. Every replica reports the same store, so take the max over instances.
  */
 export function registerStoreGauges(registry: Registry, read: () => Promise<readonly StorePartitionProgress[]>): void {
-  const gauge = (name: string, help: string, pick: (p: StorePartitionProgress) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['partition'],
-      registers: [registry],
-      async collect() {
-        for (const progress of await read()) this.set({ partition: String(progress.partition) }, pick(progress));
-      },
-    });
-  gauge('ledger_store_head', 'Last sequence committed in the event store, by partition', (p) => p.head);
-  gauge(
-    'ledger_forwarder_position',
-    'Last sequence the forwarder published on the bus, by partition',
-    (p) => p.forwarder,
-  );
-  gauge('ledger_saga_position', 'Last sequence the transfer saga went past, by partition', (p) => p.saga);
+  registerPartitionGauges(registry, read, [
+    ['ledger_store_head', 'Last sequence committed in the event store, by partition', (p) => p.head],
+    ['ledger_forwarder_position', 'Last sequence the forwarder published on the bus, by partition', (p) => p.forwarder],
+    ['ledger_saga_position', 'Last sequence the transfer saga went past, by partition', (p) => p.saga],
+  ]);
 }
