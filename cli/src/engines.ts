@@ -96,7 +96,11 @@ export function createEngines(config: LedgerConfig, logger: Logger, options: Eng
             logger,
           });
         }
-        return createSqliteReadModel({ path: join(dataDir(), 'read-model.db'), partitions: config.LEDGER_PARTITIONS });
+        return createSqliteReadModel({
+          path: join(dataDir(), 'read-model.db'),
+          partitions: config.LEDGER_PARTITIONS,
+          commitThread: true,
+        });
       },
       (model) => model.close(),
     ),

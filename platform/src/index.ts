@@ -64,3 +64,12 @@ export {
   tracingEnabled,
 } from './tracing.js';
 export type { SpanOptions, TraceCarrier, Tracing, TracingOptions } from './tracing.js';
+export {
+  decodeError,
+  decodeOutcomes,
+  encodeError,
+  encodeOutcomes,
+  serveRequests,
+  startRequestThread,
+} from './request-thread.js';
+export type { EncodedOutcome, RequestThread, ThreadError } from './request-thread.js';

@@ -1,4 +1,4 @@
-import { formatPosition, parseMoney } from '@ledger/platform';
+import { formatPosition, parseMoney } from '@ledger/platform/core';
 import type {
   AccountView,
   BalanceChange,

@@ -14,6 +14,10 @@ let count = 0;
 defineReadModelContract('sqlite', async ({ partitions }) =>
   createSqliteReadModel({ path: path.join(dir, `read-${++count}.db`), partitions }),
 );
+// The same behaviour with live commits on the commit thread, as `ledger all` and projectors run them.
+defineReadModelContract('sqlite, commits on a thread', async ({ partitions }) =>
+  createSqliteReadModel({ path: path.join(dir, `read-${++count}.db`), partitions, commitThread: true }),
+);
 
 test('handles on one file (gateway, projector, rebuild) share generations, commits and swaps', async () => {
   const file = path.join(dir, 'shared.db');

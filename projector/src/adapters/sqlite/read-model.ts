@@ -2,8 +2,15 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { createTurnBatch, IllegalStateError, NotFoundError, UnavailableError } from '@ledger/platform';
-import type { Outcome } from '@ledger/platform';
+import {
+  createTurnBatch,
+  decodeOutcomes,
+  IllegalStateError,
+  NotFoundError,
+  startRequestThread,
+  UnavailableError,
+} from '@ledger/platform/core';
+import type { EncodedOutcome, Outcome } from '@ledger/platform/core';
 import type { AccountView, TransactionView } from '@ledger/schema';
 import type { AccountPage, CommitResult, ProjectionBatch, ReadModel, TransactionPage } from '../../ports/read-model.js';
 import { sequenceOf } from '../../domain/balance-projection.js';
@@ -17,6 +24,18 @@ export interface SqliteReadModelOptions {
   readonly partitions: number;
   /** How long a writer waits for another process's write lock. */
   readonly busyTimeoutMs?: number;
+  /**
+   * Live commits run on a thread of their own (a file only), so the event loop, which also serves
+   * queries and pushes in `ledger all`, never runs their statements. Off by default.
+   */
+  readonly commitThread?: boolean;
+}
+
+/** A live commit as it crosses to the commit thread. */
+export interface LiveCommit {
+  readonly generation: string;
+  readonly batch: ProjectionBatch;
+  readonly requireActive: boolean;
 }
 
 const ALIAS = 'balance';
@@ -25,6 +44,18 @@ const DROP_CHUNK = 5_000;
 
 /** The embedded read model: one SQLite file in WAL mode, generations as a column, an alias row. */
 export function createSqliteReadModel(options: SqliteReadModelOptions): ReadModel {
+  return openSqliteReadModel(options, { committer: false }).readModel;
+}
+
+/**
+ * The read model and the function that runs a turn's live commits in one transaction. The commit
+ * thread (commit-worker.ts) opens its own with `committer: true`: it commits only, and leaves the
+ * purge of dropped generations to the read model that serves.
+ */
+export function openSqliteReadModel(
+  options: SqliteReadModelOptions,
+  { committer }: { committer: boolean },
+): { readModel: ReadModel; commitTurn(items: readonly LiveCommit[]): Outcome<CommitResult>[] } {
   fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
   const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5_000 });
   db.pragma('journal_mode = WAL');
@@ -174,23 +205,29 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
 
   // Commits made in one turn of the event loop (every partition's projector) share one transaction,
   // each in its own savepoint (commit nests), so a failing one undoes only itself.
-  interface Commit {
-    readonly generation: string;
-    readonly batch: ProjectionBatch;
-    readonly requireActive: boolean;
-  }
-  const commits = createTurnBatch<Commit, CommitResult>(
-    db.transaction((items: readonly Commit[]): Outcome<CommitResult>[] =>
-      items.map(({ generation, batch, requireActive }) => {
-        try {
-          return { result: commit(generation, batch, requireActive) };
-        } catch (error) {
-          // SQLite ends the whole transaction on an I/O error or a full disk: then none of it holds.
-          if (!db.inTransaction) throw error;
-          return { error };
-        }
-      }),
-    ).immediate,
+  const commitTurn = db.transaction((items: readonly LiveCommit[]): Outcome<CommitResult>[] =>
+    items.map(({ generation, batch, requireActive }) => {
+      try {
+        return { result: commit(generation, batch, requireActive) };
+      } catch (error) {
+        // SQLite ends the whole transaction on an I/O error or a full disk: then none of it holds.
+        if (!db.inTransaction) throw error;
+        return { error };
+      }
+    }),
+  ).immediate;
+  const inMemory = options.path === ':memory:' || options.path === '';
+  const thread =
+    options.commitThread && !committer && !inMemory
+      ? startRequestThread<readonly LiveCommit[], EncodedOutcome<CommitResult>[]>(
+          new URL('./commit-worker.js', import.meta.url),
+          { ...options, commitThread: false } satisfies SqliteReadModelOptions,
+          "the read model's commit thread",
+        )
+      : undefined;
+  thread?.start();
+  const commits = createTurnBatch<LiveCommit, CommitResult>(
+    thread ? async (items) => decodeOutcomes(await thread.request(items)) : commitTurn,
   );
 
   // Both run in IMMEDIATE transactions, as commits do: a commit either lands before the lock is
@@ -311,9 +348,9 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
       .catch(() => undefined) // left for the next drop or open
       .finally(() => (purging = false));
   };
-  purgeDropped();
+  if (!committer) purgeDropped();
 
-  return {
+  const readModel: ReadModel = {
     activeGeneration: async () => guard(() => db.transaction(activeGeneration)()),
     createGeneration: async () => guard(() => db.transaction(newGeneration).immediate()),
     beginSwap: async (generation, ttlMs) => guard(() => beginSwap.immediate(generation, ttlMs)),
@@ -367,10 +404,12 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
     balanceChanges: async (query) =>
       guard(() => db.transaction(() => history.balanceChanges(activeGeneration(), query))()),
     async close() {
-      commits.flush();
+      await commits.idle();
+      await thread?.close();
       if (db.open) db.close();
     },
   };
+  return { readModel, commitTurn };
 }
 
 /** SQLite rejects named parameters that the statement does not use. */

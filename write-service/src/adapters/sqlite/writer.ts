@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { ConcurrencyError } from '@ledger/platform';
-import type { Outcome } from '@ledger/platform';
+import { ConcurrencyError } from '@ledger/platform/core';
+import type { Outcome } from '@ledger/platform/core';
 import { buildEnvelopes } from '../envelopes.js';
 import type { AppendRequest, AppendResult, IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
 

@@ -1,0 +1,31 @@
+// What adapters and their worker threads need without loading the engines' clients, the logger or
+// tracing (`@ledger/platform` loads them all, about half a second): errors, money, positions, turn
+// batches and request threads.
+export {
+  LedgerError,
+  ValidationError,
+  NotFoundError,
+  ConcurrencyError,
+  IllegalStateError,
+  IdempotencyMismatchError,
+  UnavailableError,
+  UnauthenticatedError,
+  ForbiddenError,
+  isLedgerError,
+} from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { MAX_MONEY, MIN_MONEY, parseMoney } from './money.js';
+export { partitionOf, formatPosition, parsePosition } from './partition.js';
+export type { Position } from './partition.js';
+export type { EventMetadata, RecordedEvent } from './envelope.js';
+export { createTurnBatch } from './turn-batch.js';
+export type { Outcome, TurnBatch } from './turn-batch.js';
+export {
+  decodeError,
+  decodeOutcomes,
+  encodeError,
+  encodeOutcomes,
+  serveRequests,
+  startRequestThread,
+} from './request-thread.js';
+export type { EncodedOutcome, RequestThread, ThreadError } from './request-thread.js';
