@@ -150,6 +150,46 @@ describe('command handler', () => {
     }
   });
 
+  test('a command on a cached aggregate decides without reading the store; a stale cache costs one retry', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
+    const file = path.join(dir, 'events.db');
+    const here = createSqliteEventStore({ path: file, partitions: 2 });
+    const there = createSqliteEventStore({ path: file, partitions: 2 });
+    let reads = 0;
+    const counted: EventStore = {
+      ...here,
+      readAggregate: (...args) => (reads++, here.readAggregate(...args)),
+    };
+    const withdraw = (amount: bigint) => ({
+      type: 'Withdraw' as const,
+      amount,
+      transactionId: randomUUID(),
+      kind: 'WITHDRAWAL' as const,
+      counterparty: null,
+    });
+    try {
+      const accounts = createCommandHandler(accountAggregate, { store: counted });
+      const elsewhere = createCommandHandler(accountAggregate, { store: there });
+      const id = randomUUID();
+      await accounts.handle(id, { type: 'Open', owner: 'Ada' });
+      reads = 0;
+      await accounts.handle(id, deposit(12n));
+      assert.equal(reads, 0, 'the cached state was enough to decide and append');
+
+      // Another process takes 10 of the 12; this handler's cache still says 12.
+      await elsewhere.handle(id, withdraw(10n));
+      await assert.rejects(accounts.handle(id, withdraw(5n)), /insufficient|funds|balance/i);
+      assert.ok(reads > 0, 'the conflict sent it to the store');
+      const events = (await here.readAggregate(id)) as unknown as AccountEvent[];
+      assert.equal(evolveAll(accountDecider, events).balance, 2n, 'the stale decision wrote nothing');
+      assert.equal(events.length, 3);
+    } finally {
+      await here.close();
+      await there.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a cached state still sees what another store handle on the same file appended', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
     const file = path.join(dir, 'events.db');

@@ -46,8 +46,17 @@ export type HandleResult<State> =
 
 export type Duplicate = Extract<HandleResult<unknown>, { status: 'duplicate' }>;
 
+export interface LoadOptions {
+  /**
+   * Take a cached state as it is, without asking the store for later events: for what only ever
+   * moves one way (an account that exists, a transaction that is no longer pending), or what the
+   * caller checks again (a decision whose append carries the version).
+   */
+  readonly cached?: boolean;
+}
+
 export interface CommandHandler<Command, State> {
-  load(aggregateId: string): Promise<Loaded<State>>;
+  load(aggregateId: string, options?: LoadOptions): Promise<Loaded<State>>;
   /** The outcome of the command that recorded this idempotency key, or null if none did. */
   recorded(key: string): Promise<Duplicate | null>;
   handle(aggregateId: string, command: Command, options?: HandleOptions): Promise<HandleResult<State>>;
@@ -61,7 +70,7 @@ interface RecordedOutcome {
 }
 
 /**
- * Runs commands against one aggregate type: load (cached state or snapshot, + later events), decide,
+ * Runs commands against one aggregate type: load (cached state, or snapshot + later events), decide,
  * append at the loaded version. Commands on one aggregate take turns within the handler; a version
  * conflict means another writer (handler or process) got there first, so the command is decided
  * again on fresh state, a bounded number of times with jittered backoff.
@@ -90,8 +99,10 @@ export function createCommandHandler<Command, State, Event>(
     return { state: decider.initialState(), version: 0 };
   };
 
-  const load = async (aggregateId: string): Promise<Loaded<State>> => {
-    let { state, version } = cache.get(aggregateId) ?? (await fromSnapshot(aggregateId));
+  const load = async (aggregateId: string, loadOptions: LoadOptions = {}): Promise<Loaded<State>> => {
+    const cached = cache.get(aggregateId);
+    if (cached && loadOptions.cached) return cached;
+    let { state, version } = cached ?? (await fromSnapshot(aggregateId));
     for (const event of await store.readAggregate(aggregateId, version)) {
       // The store validated the data against the event type when it was appended.
       state = decider.evolve(state, event as unknown as Event);
@@ -142,8 +153,26 @@ export function createCommandHandler<Command, State, Event>(
       ...currentTraceCarrier(),
     };
     for (let attempt = 1; ; attempt++) {
-      const { state, version } = await load(aggregateId);
-      const decided = decider.decide(command, state);
+      // The first attempt decides on the cached state: if another handler or process appended
+      // since, the append's version check refuses it and the next attempt reads the store. A
+      // refusal or a no-op is only an answer once decided on what the store holds.
+      let { state, version } = await load(aggregateId, { cached: attempt === 1 });
+      let decided: readonly Event[];
+      try {
+        decided = decider.decide(command, state);
+      } catch (error) {
+        const fresh = await load(aggregateId);
+        if (fresh.version === version) throw error;
+        ({ state, version } = fresh);
+        decided = decider.decide(command, state);
+      }
+      if (decided.length === 0 && attempt === 1) {
+        const fresh = await load(aggregateId);
+        if (fresh.version !== version) {
+          ({ state, version } = fresh);
+          decided = decider.decide(command, state);
+        }
+      }
       if (decided.length === 0) return { status: 'appended', events: [], state };
       const occurredAt = now().toISOString();
       const outcome: RecordedOutcome = { aggregateId, fromVersion: version + 1, toVersion: version + decided.length };

@@ -54,7 +54,8 @@ export function createCommandService(options: CommandServiceOptions): LedgerComm
   };
 
   const requireAccount = async (id: string): Promise<void> => {
-    const { state } = await accounts.load(id);
+    // An account, once opened, always exists: a cached one answers (the saga checks it is open).
+    const { state } = await accounts.load(id, { cached: true });
     if (state.status === 'NONE') throw new NotFoundError(`account ${id} not found`);
   };
 

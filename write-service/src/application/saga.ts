@@ -64,7 +64,9 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
 
   const settle = async (requested: RecordedEvent): Promise<void> => {
     const txId = requested.aggregateId;
-    const { state } = await transactions.load(txId);
+    // Settled is final: a cached state that says so answers. One that says PENDING may be behind
+    // (another worker settled it): its steps then find their keys recorded, and settling again is refused.
+    const { state } = await transactions.load(txId, { cached: true });
     if (state.status !== 'PENDING') return;
     const { kind, from, to, amount } = state;
     if (kind === null) throw new Error(`pending transaction ${txId} has no kind`);

@@ -6,8 +6,10 @@ export interface Loaded<State> {
 
 /**
  * The last known state of recently used aggregates, the least recently used dropped first. An entry
- * is the fold of committed (so immutable) events, never ahead of the store: a reader still asks the
- * store for the events after its version, so appends by other handlers or processes are not missed.
+ * is the fold of committed (so immutable) events, never ahead of the store, but it may be behind it
+ * (another process appended): a command decides on it and its append's version check catches that;
+ * anything else that reads it either asks the store for the later events or only trusts what cannot
+ * go back (see `LoadOptions.cached`).
  */
 export interface StateCache<State> {
   get(aggregateId: string): Loaded<State> | undefined;
