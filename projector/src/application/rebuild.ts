@@ -61,7 +61,7 @@ const LOCK_BUSY_WAIT_MS = 50;
  */
 export async function rebuildBalance(options: RebuildOptions): Promise<RebuildResult> {
   const { readModel, source, signal, logger } = options;
-  const batchSize = options.batchSize ?? 5_000;
+  const batchSize = options.batchSize ?? 20_000;
   const maxSwapAttempts = options.maxSwapAttempts ?? 10;
   const swapLockTtlMs = options.swapLockTtlMs ?? 5_000;
   const started = Date.now();

@@ -65,7 +65,7 @@ export function createHistoryTable(db: Database.Database): HistoryTable {
     insert: db.prepare(
       `INSERT INTO balance_history (generation, account_id, seq, transaction_id, kind, amount, counterparty,
          balance_after, at, position)
-       VALUES (@generation, @accountId, @seq, @transactionId, @kind, @amount, @counterparty, @balanceAfter, @at, @position)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,
     ),
     balanceAt: db
@@ -87,7 +87,20 @@ export function createHistoryTable(db: Database.Database): HistoryTable {
   };
   return {
     insert(generation, entries) {
-      for (const entry of entries) sql.insert.run({ generation, ...entry, seq: sequenceOf(entry.position) });
+      for (const e of entries) {
+        sql.insert.run(
+          generation,
+          e.accountId,
+          sequenceOf(e.position),
+          e.transactionId,
+          e.kind,
+          e.amount,
+          e.counterparty,
+          e.balanceAfter,
+          e.at,
+          e.position,
+        );
+      }
     },
     balanceAt: (generation, accountId, at) => sql.balanceAt.get(generation, accountId, at) ?? '0',
     statementEntries(generation, accountId, query) {

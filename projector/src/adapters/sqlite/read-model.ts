@@ -97,7 +97,7 @@ export function openSqliteReadModel(
     ),
     upsertAccount: db.prepare(
       `INSERT INTO accounts (generation, id, owner, balance, status, version, updated_at, position, seq)
-       VALUES (@generation, @id, @owner, @balance, @status, @version, @updated_at, @position, @seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (generation, id) DO UPDATE SET owner = excluded.owner, balance = excluded.balance,
          status = excluded.status, version = excluded.version, updated_at = excluded.updated_at,
          position = excluded.position, seq = excluded.seq
@@ -106,8 +106,7 @@ export function openSqliteReadModel(
     upsertTransaction: db.prepare(
       `INSERT INTO transactions (generation, id, kind, from_account, to_account, amount, status, failure_reason,
          initiated_by, created_at, updated_at, account_positions, position, seq)
-       VALUES (@generation, @id, @kind, @from_account, @to_account, @amount, @status, @failure_reason,
-         @initiated_by, @created_at, @updated_at, @account_positions, @position, @seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (generation, id) DO UPDATE SET kind = excluded.kind, from_account = excluded.from_account,
          to_account = excluded.to_account, amount = excluded.amount, status = excluded.status,
          failure_reason = excluded.failure_reason, initiated_by = excluded.initiated_by,
