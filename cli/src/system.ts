@@ -8,9 +8,18 @@ import {
   createGrpcServer,
   createSettlementSagaTask,
   createStateCaches,
+  readStoreProgress,
+  replayPages,
   timedCommands,
 } from '@ledger/write-service';
-import { createGrpcEventSource, createProjectorTask, readPartitionProgress, rebuildBalance } from '@ledger/projector';
+import type { EventStore } from '@ledger/write-service';
+import {
+  createGrpcEventSource,
+  createInProcessEventSource,
+  createProjectorTask,
+  readPartitionProgress,
+  rebuildBalance,
+} from '@ledger/projector';
 import type { EventSource, ReadModel } from '@ledger/projector';
 import type { Authenticator, Commands } from '@ledger/gateway';
 import type { LedgerCommands } from '@ledger/schema';
@@ -20,6 +29,8 @@ import { createObservability } from './observability.js';
 
 /** Aggregate states kept in memory per aggregate type (accounts, transactions), a few hundred bytes each. */
 const STATE_CACHE_SIZE = 10_000;
+/** Events per store read when the projector reads the store in this process (as the gRPC server's pages). */
+const REPLAY_PAGE_SIZE = 500;
 
 export type Role = 'gateway' | 'write-service' | 'projector';
 
@@ -58,7 +69,8 @@ export interface RunningSystem {
 /**
  * The composition root of the services: builds each role's parts from the configuration and
  * starts them. `all` is the three roles in one process: the gateway calls the command service
- * directly; the projector still replays the store over the write service's gRPC API.
+ * directly, and the projector (its catch-up and rebuilds) reads the store directly; between
+ * processes both go over the write service's gRPC API.
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const { config, logger, roles } = options;
@@ -98,6 +110,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     let projectorWorkers: LeaseBalancer | undefined;
     let address = writeServiceAddress(config);
     let localCommands: LedgerCommands | undefined;
+    let localStore: EventStore | undefined;
     const all = roles.size > 1;
 
     if (!roles.has('gateway')) {
@@ -114,6 +127,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
     if (roles.has('write-service')) {
       const store = await engines.eventStore();
+      localStore = store;
       const metrics = observability.write();
       // The command service and the saga start from the state the other left.
       const caches = createStateCaches(STATE_CACHE_SIZE);
@@ -153,6 +167,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
     let source: EventSource | undefined;
     const eventSource = (): EventSource => {
+      if (!source && localStore) {
+        const store = localStore;
+        source = createInProcessEventSource({
+          replayPages: (request) => replayPages(store, request, REPLAY_PAGE_SIZE),
+          heads: () => store.heads(),
+          progress: (checkpoints) => readStoreProgress(store, checkpoints),
+        });
+      }
       if (!source) {
         source = createGrpcEventSource({ address });
         const opened = source;

@@ -25,4 +25,6 @@ export { rebuildBalance } from './application/rebuild.js';
 export type { RebuildOptions, RebuildPhase, RebuildProgress, RebuildResult } from './application/rebuild.js';
 export { createGrpcEventSource } from './adapters/grpc/event-source.js';
 export type { GrpcEventSourceOptions } from './adapters/grpc/event-source.js';
+export { createInProcessEventSource } from './adapters/in-process/event-source.js';
+export type { LocalEventLog } from './adapters/in-process/event-source.js';
 // The Elasticsearch adapter is the `@ledger/projector/elastic` entry, loaded only when configured.

@@ -46,6 +46,8 @@ export type { SettlementSagaOptions } from './application/saga.js';
 export { createForwarderTask, FORWARDER_WORKER } from './application/forwarder.js';
 export type { ForwarderOptions } from './application/forwarder.js';
 export { readStoreProgress } from './application/store-progress.js';
+export { replayPages } from './application/replay-pages.js';
+export type { ReplayPagesRequest } from './application/replay-pages.js';
 export type { StorePartitionProgress } from './application/store-progress.js';
 
 // API

@@ -23,7 +23,7 @@ export interface LogProgress {
   readonly nextOccurredAt: string | null;
 }
 
-/** The write side's event log as the projector reads it (over gRPC in every mode). */
+/** The write side's event log as the projector reads it (over gRPC; directly in `ledger all`). */
 export interface EventSource {
   /**
    * Committed events, per partition by sequence, partitions in ascending order, in pages: each page

@@ -1,8 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
-import { ValidationError } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
 import type { GrpcEvent, GrpcEventPage, GrpcReplayRequest, WireEvent } from '@ledger/schema';
 import type { EventStore } from '../../ports/event-store.js';
+import { replayPages } from '../../application/replay-pages.js';
 import { toGrpcStatus } from './status.js';
 
 export interface ReplayOptions {
@@ -29,9 +29,8 @@ export function replayPagesHandler(options: ReplayOptions): Handler<GrpcEventPag
 }
 
 /**
- * Streams committed events partition by partition (ascending), each by sequence, up to the bounds
- * fixed when the call starts. Reads the store a page at a time and waits for the stream to drain,
- * so a slow reader never makes the server buffer the whole log.
+ * Streams the pages of `replayPages`, waiting for the stream to drain, so a slow reader never makes
+ * the server buffer the whole log.
  */
 function streaming<Message>(
   options: ReplayOptions,
@@ -40,7 +39,9 @@ function streaming<Message>(
 ): Handler<Message> {
   return (call) => {
     const stream = async () => {
-      for await (const page of pages(call.request, options.store, options.pageSize, () => call.cancelled)) {
+      const { fromPositions: from, toPositions: to, partitions, aggregateTypes } = call.request;
+      const request = { from, to, partitions, aggregateTypes };
+      for await (const page of replayPages(options.store, request, options.pageSize, () => call.cancelled)) {
         if (!write(call, page)) await drained(call);
         if (call.cancelled) return;
       }
@@ -54,39 +55,6 @@ function streaming<Message>(
       },
     );
   };
-}
-
-/** The requested events in wire form, a page per store query (pages the type filter empties are left out). */
-async function* pages(
-  request: GrpcReplayRequest,
-  store: EventStore,
-  pageSize: number,
-  cancelled: () => boolean,
-): AsyncGenerator<WireEvent[]> {
-  const partitions = selectPartitions(request.partitions, store.partitions);
-  const types = new Set(request.aggregateTypes);
-  const heads = await store.heads();
-  for (const partition of partitions) {
-    let after = request.fromPositions[partition] ?? 0;
-    const last = request.toPositions[partition] ?? heads[partition] ?? 0;
-    while (after < last && !cancelled()) {
-      const read = await store.readPartitionWire(partition, after, Math.min(pageSize, last - after));
-      if (read.length === 0) break;
-      const page = types.size === 0 ? read : read.filter((event) => types.has(event.aggregateType));
-      if (page.length > 0) yield page;
-      after = read.at(-1)!.sequence;
-    }
-  }
-}
-
-function selectPartitions(requested: readonly number[], count: number): number[] {
-  if (requested.length === 0) return Array.from({ length: count }, (_, partition) => partition);
-  for (const partition of requested) {
-    if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
-      throw new ValidationError(`partition ${partition} is out of range 0..${count - 1}`);
-    }
-  }
-  return [...new Set(requested)].sort((a, b) => a - b);
 }
 
 /** Resolves when the stream can take more, or when the client went away (nothing left to wait for). */
