@@ -7,6 +7,7 @@ import type { EventSource } from '../ports/event-source.js';
 import type { ProjectorMetrics } from '../ports/metrics.js';
 import type { CommitResult, ReadModel } from '../ports/read-model.js';
 import { applyEvents } from './apply-events.js';
+import { createViewCache } from './view-cache.js';
 
 export interface ProjectorTaskOptions {
   readonly bus: EventBus;
@@ -27,6 +28,8 @@ const MAX_GENERATION_RETRIES = 5;
 // is short and expires by itself, so waits are not counted against the retries above.
 const SWAP_PENDING_WAIT_MS = 10;
 const SWAP_PENDING_JITTER_MS = 15;
+// Documents each partition's projector keeps of those it committed, per kind (see view-cache.ts).
+const VIEW_CACHE_SIZE = 1_000;
 
 /**
  * The balance projector of one partition, run by the lease balancer while it holds the lease.
@@ -40,6 +43,8 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
 
   return async ({ partition, signal }) => {
     const log = logger?.child({ worker: 'projector', partition });
+    // Lives as long as this lease: the next owner starts with an empty one.
+    const views = createViewCache(readModel, VIEW_CACHE_SIZE);
 
     /** Yields the events above `after` without holes, reading missing runs from the store. */
     async function* contiguous(events: readonly RecordedEvent[], after: number, until: number) {
@@ -126,7 +131,7 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
         projected += chunk.length;
         const started = performance.now();
         const startedAt = Date.now();
-        const applied = await applyEvents(readModel, generation, partition, chunk, { requireActive: true });
+        const applied = await applyEvents(views.readModel, generation, partition, chunk, { requireActive: true });
         if (applied.result === 'committed') {
           options.metrics?.batchApplied(partition, chunk.length, (performance.now() - started) / 1_000);
           await publish(applied.notifications, chunk.at(-1)!.position.sequence, tracesOf(chunk, startedAt));
@@ -154,6 +159,7 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
       while (!signal.aborted) {
         const generation = await readModel.activeGeneration();
         const checkpoint = (await readModel.checkpoints(generation))[partition] ?? 0;
+        views.begin(generation, checkpoint);
         const result = await projectOnto(generation, checkpoint, events, until);
         switch (result) {
           case 'committed':
