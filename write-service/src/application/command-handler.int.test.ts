@@ -190,6 +190,28 @@ describe('command handler', () => {
     }
   });
 
+  test('a created aggregate is decided without a read; an id already taken is still refused', async () => {
+    const store = createSqliteEventStore({ path: ':memory:', partitions: 2 });
+    let reads = 0;
+    const counted: EventStore = {
+      ...store,
+      readAggregate: (...args) => (reads++, store.readAggregate(...args)),
+      loadSnapshot: (...args) => (reads++, store.loadSnapshot(...args)),
+    };
+    try {
+      const accounts = createCommandHandler(accountAggregate, { store: counted, cacheSize: 0 });
+      const id = randomUUID();
+      await accounts.handle(id, { type: 'Open', owner: 'Ada' }, { created: true });
+      assert.equal(reads, 0);
+      await assert.rejects(accounts.handle(id, { type: 'Open', owner: 'Eve' }, { created: true }), /already/i);
+      const events = await store.readAggregate(id);
+      assert.equal(events.length, 1, 'the second open wrote nothing');
+      assert.equal((events[0]!.data as { owner: string }).owner, 'Ada');
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a cached state still sees what another store handle on the same file appended', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
     const file = path.join(dir, 'events.db');

@@ -37,6 +37,11 @@ export interface HandleOptions {
   /** Written atomically with the events; a recorded key returns the first outcome instead. */
   readonly idempotency?: { readonly key: string; readonly fingerprint: string };
   readonly metadata?: EventMetadata;
+  /**
+   * The aggregate's id was just made (a random id): the command is decided on the initial state
+   * without a read; the append, expecting version 0, checks that nothing is there.
+   */
+  readonly created?: boolean;
 }
 
 export type HandleResult<State> =
@@ -156,7 +161,10 @@ export function createCommandHandler<Command, State, Event>(
       // The first attempt decides on the cached state: if another handler or process appended
       // since, the append's version check refuses it and the next attempt reads the store. A
       // refusal or a no-op is only an answer once decided on what the store holds.
-      let { state, version } = await load(aggregateId, { cached: attempt === 1 });
+      let { state, version } =
+        attempt === 1 && handleOptions.created
+          ? { state: decider.initialState(), version: 0 }
+          : await load(aggregateId, { cached: attempt === 1 });
       let decided: readonly Event[];
       try {
         decided = decider.decide(command, state);

@@ -94,6 +94,7 @@ export function createCommandService(options: CommandServiceOptions): LedgerComm
       { type: 'Request', kind, from, to, amount },
       {
         idempotency,
+        created: true,
         metadata: {
           correlationId: input.correlationId || transactionId,
           ...(key === undefined ? {} : { idempotencyKey: key }),
@@ -112,7 +113,7 @@ export function createCommandService(options: CommandServiceOptions): LedgerComm
       const result = await accounts.handle(
         accountId,
         { type: 'Open', owner },
-        { metadata: { correlationId: correlationId || accountId, ...who } },
+        { created: true, metadata: { correlationId: correlationId || accountId, ...who } },
       );
       return { accountId, position: formatPosition(result.events[0]!.position) };
     },
