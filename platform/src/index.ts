@@ -1,20 +1,5 @@
-export {
-  LedgerError,
-  ValidationError,
-  NotFoundError,
-  ConcurrencyError,
-  IllegalStateError,
-  IdempotencyMismatchError,
-  UnavailableError,
-  UnauthenticatedError,
-  ForbiddenError,
-  isLedgerError,
-} from './errors.js';
-export type { ErrorCode } from './errors.js';
-export { MAX_MONEY, MIN_MONEY, parseMoney } from './money.js';
-export { partitionOf, formatPosition, parsePosition } from './partition.js';
-export type { Position } from './partition.js';
-export type { EventMetadata, RecordedEvent } from './envelope.js';
+// Errors, money, positions, turn batches and request threads (what worker threads load alone).
+export * from './core.js';
 export { loadConfig, ConfigError, DEFAULT_GRPC_PORT, isLoopback, writeServiceAddress } from './config.js';
 export type { LedgerConfig } from './config.js';
 export { createLogger, silentLogger } from './logger.js';
@@ -30,8 +15,6 @@ export { assignPartitions } from './lease/assignment.js';
 export { sleep, startWait, untilAborted } from './wait.js';
 export type { Wait } from './wait.js';
 export { createSerialQueues } from './serial-queues.js';
-export { createTurnBatch } from './turn-batch.js';
-export type { Outcome, TurnBatch } from './turn-batch.js';
 export type { SerialQueues } from './serial-queues.js';
 export type {
   LeaseBalancer,
@@ -64,12 +47,3 @@ export {
   tracingEnabled,
 } from './tracing.js';
 export type { SpanOptions, TraceCarrier, Tracing, TracingOptions } from './tracing.js';
-export {
-  decodeError,
-  decodeOutcomes,
-  encodeError,
-  encodeOutcomes,
-  serveRequests,
-  startRequestThread,
-} from './request-thread.js';
-export type { EncodedOutcome, RequestThread, ThreadError } from './request-thread.js';
