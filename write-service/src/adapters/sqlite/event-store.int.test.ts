@@ -197,3 +197,41 @@ test('checkpoints are shared by the handles on a file and outlive them', async (
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a partition read right after this handle's appends equals the file's, with another handle's appends in between", async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'events.db');
+  const here = createSqliteEventStore({ path: file, partitions: 1 });
+  const there = createSqliteEventStore({ path: file, partitions: 1 });
+  const fresh = () => createSqliteEventStore({ path: file, partitions: 1 });
+  try {
+    await here.append(openRequest(randomUUID()));
+    await here.append(openRequest(randomUUID()));
+    await there.append(openRequest(randomUUID()));
+    await here.append(openRequest(randomUUID()));
+    await here.append(openRequest(randomUUID()));
+    const reader = fresh();
+    try {
+      for (const after of [0, 1, 2, 3, 4]) {
+        for (const limit of [1, 2, 10]) {
+          assert.deepEqual(
+            await here.readPartition(0, after, limit),
+            await reader.readPartition(0, after, limit),
+            `after ${after}, limit ${limit}`,
+          );
+        }
+      }
+      assert.deepEqual(
+        (await here.readPartition(0, 0, 10)).map((e) => e.position.sequence),
+        [1, 2, 3, 4, 5],
+        "the other handle's append is not skipped",
+      );
+    } finally {
+      await reader.close();
+    }
+  } finally {
+    await here.close();
+    await there.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -39,6 +39,9 @@ const toRecorded = (row: EventRow): RecordedEvent =>
     position: { partition: row.partition, sequence: row.sequence },
   });
 
+// Events of each partition kept from this handle's own appends (up to twice as many between trims).
+const TAIL_EVENTS = 256;
+
 type WireRow = [string, string, string, number, string, number, string, string, string, number, number];
 
 const toWire = ([
@@ -167,13 +170,39 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     return outcomes instanceof Promise ? outcomes.then(inOrder) : inOrder(outcomes);
   };
 
+  // The latest run of each partition's events appended through this handle, without holes: what its
+  // partition workers (the forwarder, the saga) read next, right after the append woke them. An
+  // event appended by another process breaks the run, and a read it does not cover goes to the file.
+  const tails = Array.from({ length: partitions }, () => [] as RecordedEvent[]);
+  const remember = (partition: number, events: readonly RecordedEvent[]): void => {
+    let tail = tails[partition]!;
+    for (const appended of events) {
+      const event = upcastEvent(appended); // as a read from the file gives it
+      if (tail.length > 0 && event.position.sequence !== tail.at(-1)!.position.sequence + 1) {
+        tails[partition] = tail = [];
+      }
+      tail.push(event);
+    }
+    if (tail.length > 2 * TAIL_EVENTS) tails[partition] = tail.slice(-TAIL_EVENTS);
+  };
+  const fromTail = (partition: number, afterSequence: number, limit: number): RecordedEvent[] | undefined => {
+    const tail = tails[partition]!;
+    const first = tail[0]?.position.sequence;
+    if (first === undefined || afterSequence + 1 < first || afterSequence >= tail.at(-1)!.position.sequence) return;
+    const start = afterSequence + 1 - first;
+    return tail.slice(start, start + limit);
+  };
+
   const writes = createTurnBatch<Write, Written>(writeTurn, (done, outcomes) => {
     const appended = new Set<number>();
     done.forEach((w, i) => {
       const outcome = outcomes[i]!;
       if (w.kind === 'append' && 'result' in outcome) {
         const result = outcome.result as AppendResult;
-        if (result.status === 'appended' && result.events.length > 0) appended.add(w.partition);
+        if (result.status === 'appended' && result.events.length > 0) {
+          remember(w.partition, result.events);
+          appended.add(w.partition);
+        }
       }
     });
     for (const partition of appended) notify(partition);
@@ -193,7 +222,10 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     },
 
     async readPartition(partition, afterSequence, limit) {
-      return (sql.byPartition.all(partition, afterSequence, limit) as EventRow[]).map(toRecorded);
+      return (
+        fromTail(partition, afterSequence, limit) ??
+        (sql.byPartition.all(partition, afterSequence, limit) as EventRow[]).map(toRecorded)
+      );
     },
 
     async readPartitionWire(partition, afterSequence, limit) {
