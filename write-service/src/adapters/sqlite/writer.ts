@@ -58,9 +58,10 @@ export function openStoreConnection(
  * Every write of the SQLite event store, wherever it runs (on the event loop for an in-memory store,
  * on the writer thread for a file). Appends run inside one `BEGIN IMMEDIATE` transaction per batch:
  * each checks the aggregate version, takes the partition's next sequences from `heads` and records
- * the idempotency key, in its own savepoint, so a conflict undoes only that append. Checkpoints only
- * save work (losing one means an idempotent re-run), so they go through a connection that does not
- * fsync at commit: the next FULL append syncs the WAL they sit in.
+ * the idempotency key, in its own savepoint, so a conflict undoes only that append. A batch's
+ * checkpoints share that transaction when it has appends or snapshots (one commit for all); a batch
+ * of checkpoints alone, which only save work (losing one means an idempotent re-run), goes through a
+ * connection that does not fsync at commit: the next FULL append syncs the WAL they sit in.
  */
 export function createStoreWriter(db: Database.Database, noFsyncCheckpoints: Database.Database): StoreWriter {
   const sql = {
@@ -84,12 +85,15 @@ export function createStoreWriter(db: Database.Database, noFsyncCheckpoints: Dat
          version = excluded.version, state = excluded.state
        WHERE excluded.version > snapshots.version`,
     ),
-    // Fencing: the update only happens for a token at least as new and a sequence not going back.
-    setCheckpoint: noFsyncCheckpoints.prepare(
-      `INSERT INTO checkpoints (worker, partition, sequence, token) VALUES (?, ?, ?, ?)
-       ON CONFLICT (worker, partition) DO UPDATE SET sequence = excluded.sequence, token = excluded.token
-       WHERE excluded.token >= checkpoints.token AND excluded.sequence >= checkpoints.sequence`,
-    ),
+  };
+  // Fencing: the update only happens for a token at least as new and a sequence not going back.
+  const SET_CHECKPOINT = `INSERT INTO checkpoints (worker, partition, sequence, token) VALUES (?, ?, ?, ?)
+    ON CONFLICT (worker, partition) DO UPDATE SET sequence = excluded.sequence, token = excluded.token
+    WHERE excluded.token >= checkpoints.token AND excluded.sequence >= checkpoints.sequence`;
+  const checkpointOn = (connection: Database.Database) => {
+    const statement = connection.prepare(SET_CHECKPOINT);
+    return ({ worker, partition, sequence, token }: CheckpointWrite): boolean =>
+      statement.run(worker, partition, sequence, token).changes > 0;
   };
 
   const appendNow = db.transaction(({ request, partition }: Append): AppendResult => {
@@ -143,41 +147,32 @@ export function createStoreWriter(db: Database.Database, noFsyncCheckpoints: Dat
   const snapshotEach = eachAlone(db, (snapshot: Snapshot): void => {
     sql.saveSnapshot.run(snapshot.aggregateId, snapshot.aggregateType, snapshot.version, snapshot.state);
   });
-  // Appends and snapshots of a batch share one transaction, and so one fsync.
-  const appendAll = db.transaction(
-    (appends: readonly Append[], snapshots: readonly Snapshot[]): Omit<WriteOutcomes, 'checkpoints'> => ({
+  const checkpointEach = eachAlone(db, checkpointOn(db));
+  // Appends, snapshots and checkpoints of a batch share one transaction, and so one commit and fsync.
+  const writeAll = db.transaction(
+    (appends: readonly Append[], snapshots: readonly Snapshot[], checkpoints: readonly CheckpointWrite[]) => ({
       appends: appendEach(appends),
       snapshots: snapshotEach(snapshots),
+      checkpoints: checkpointEach(checkpoints),
     }),
   );
-  const checkpointAll = noFsyncCheckpoints.transaction(
-    eachAlone(noFsyncCheckpoints, ({ worker, partition, sequence, token }: CheckpointWrite) => {
-      return sql.setCheckpoint.run(worker, partition, sequence, token).changes > 0;
-    }),
-  );
+  const checkpointAll = noFsyncCheckpoints.transaction(eachAlone(noFsyncCheckpoints, checkpointOn(noFsyncCheckpoints)));
 
   const failed = (items: readonly unknown[], error: unknown): Outcome<never>[] => items.map(() => ({ error }));
 
   return {
     write({ appends, snapshots, checkpoints }) {
-      let written: Omit<WriteOutcomes, 'checkpoints'> = { appends: [], snapshots: [] };
-      if (appends.length + snapshots.length > 0) {
-        try {
-          written = appendAll.immediate(appends, snapshots);
-        } catch (error) {
-          // The transaction did not commit: none of it holds.
-          written = { appends: failed(appends, error), snapshots: failed(snapshots, error) };
-        }
+      try {
+        if (appends.length + snapshots.length > 0) return writeAll.immediate(appends, snapshots, checkpoints);
+        return { appends: [], snapshots: [], checkpoints: checkpointAll.immediate(checkpoints) };
+      } catch (error) {
+        // The transaction did not commit: none of it holds.
+        return {
+          appends: failed(appends, error),
+          snapshots: failed(snapshots, error),
+          checkpoints: failed(checkpoints, error),
+        };
       }
-      let checkpointed: Outcome<boolean>[] = [];
-      if (checkpoints.length > 0) {
-        try {
-          checkpointed = checkpointAll.immediate(checkpoints);
-        } catch (error) {
-          checkpointed = failed(checkpoints, error);
-        }
-      }
-      return { ...written, checkpoints: checkpointed };
     },
   };
 }
