@@ -32,27 +32,8 @@ export async function applyEvents(
   return { result, notifications: result === 'committed' ? notifications : [] };
 }
 
-/**
- * Projects runs of several partitions (each as `applyEvents` takes it) onto a generation nobody
- * writes live, a rebuild's candidate, with one load and one commit for them all. A document
- * belongs to one partition, so the runs touch distinct documents.
- */
-export async function applyRuns(
-  readModel: ReadModel,
-  generation: string,
-  runs: readonly (readonly RecordedEvent[])[],
-): Promise<void> {
-  const nonEmpty = runs.filter((run) => run.length > 0);
-  if (nonEmpty.length === 0) return;
-  const known = nonEmpty.map(currentShapes);
-  const { accountIds, transactionIds } = documentIds(known.flat());
-  const state = await readModel.load(generation, accountIds, transactionIds);
-  const batches = nonEmpty.map((run, i) => project(state, run[0]!.position.partition, run, known[i]!).batch);
-  await readModel.commitBatches(generation, batches);
-}
-
 /** The events this version knows, as their current shapes (the bus may still hold older ones, as the store may). */
-function currentShapes(events: readonly RecordedEvent[]): LedgerEvent[] {
+export function currentShapes(events: readonly RecordedEvent[]): LedgerEvent[] {
   return events.filter((event) => isKnownEventType(event.type)).map((event) => upcastEvent(event) as LedgerEvent);
 }
 

@@ -1,8 +1,8 @@
 import { UnavailableError, sleep } from '@ledger/platform';
-import type { Logger, RecordedEvent } from '@ledger/platform';
+import type { Logger } from '@ledger/platform';
 import type { EventSource, ReplayRequest } from '../ports/event-source.js';
 import type { ReadModel } from '../ports/read-model.js';
-import { applyRuns } from './apply-events.js';
+import { createRebuildBatch } from './rebuild-batch.js';
 
 export type RebuildPhase = 'replaying' | 'catching-up' | 'swapping' | 'done';
 
@@ -61,7 +61,7 @@ const LOCK_BUSY_WAIT_MS = 50;
  */
 export async function rebuildBalance(options: RebuildOptions): Promise<RebuildResult> {
   const { readModel, source, signal, logger } = options;
-  const batchSize = options.batchSize ?? 20_000;
+  const batchSize = options.batchSize ?? 50_000;
   const maxSwapAttempts = options.maxSwapAttempts ?? 10;
   const swapLockTtlMs = options.swapLockTtlMs ?? 5_000;
   const started = Date.now();
@@ -70,30 +70,25 @@ export async function rebuildBalance(options: RebuildOptions): Promise<RebuildRe
   const progress = async (phase: RebuildPhase) => options.onProgress?.({ phase, events, heads: [...heads] });
 
   /**
-   * Replays `request` into `generation`, a commit per `batchSize` events or so (runs of several
-   * partitions together), reporting progress after each commit unless `phase` is undefined (under
+   * Replays `request` into `generation`, a commit per `batchSize` events or so (pages of several
+   * partitions folded into one batch as they arrive), reporting progress after each commit unless `phase` is undefined (under
    * the swap lock, where a slow reporter would lengthen the live projection's pause).
    */
   const copy = async (generation: string, request: ReplayRequest, phase?: RebuildPhase): Promise<number> => {
     let copied = 0;
-    let runs: RecordedEvent[][] = [];
-    let pending = 0;
+    let batch = createRebuildBatch(readModel, generation);
     const flush = async () => {
-      if (pending === 0) return;
-      await applyRuns(readModel, generation, runs);
-      copied += pending;
-      events += pending;
-      runs = [];
-      pending = 0;
+      if (batch.events === 0) return;
+      await batch.commit();
+      copied += batch.events;
+      events += batch.events;
+      batch = createRebuildBatch(readModel, generation);
       if (phase) await progress(phase);
     };
     for await (const page of source.replay(request, signal)) {
       if (page.length === 0) continue;
-      if (pending > 0 && pending + page.length > batchSize) await flush();
-      const run = runs.at(-1);
-      if (run && run[0]!.position.partition === page[0]!.position.partition) run.push(...page);
-      else runs.push([...page]);
-      pending += page.length;
+      if (batch.events > 0 && batch.events + page.length > batchSize) await flush();
+      await batch.add(page);
     }
     await flush();
     return copied;
