@@ -122,6 +122,22 @@ describe('command handler', () => {
     }
   });
 
+  test('a repeated keyed command that would succeed again is answered with the first outcome, not applied twice', async () => {
+    const { store, accounts, id } = await openAccount();
+    try {
+      const key = { key: 'tx-9/deposit', fingerprint: 'f' };
+      const step = { ...deposit(10n), transactionId: 'tx-9' };
+      const first = await accounts.handle(id, step, { idempotency: key });
+      const again = await accounts.handle(id, step, { idempotency: key });
+      assert.equal(again.status, 'duplicate');
+      assert.deepEqual(again.events, first.events);
+      const { state, version } = await accounts.load(id);
+      assert.deepEqual([state.balance, version], [10n, 2], 'deposited once');
+    } finally {
+      await store.close();
+    }
+  });
+
   test('snapshots every N events and loads from the snapshot plus later events', async () => {
     const { store, accounts, id } = await openAccount({ snapshotEvery: 3 });
     try {

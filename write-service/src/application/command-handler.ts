@@ -146,12 +146,14 @@ export function createCommandHandler<Command, State, Event>(
     handleOptions: HandleOptions,
   ): Promise<HandleResult<State>> => {
     const { idempotency } = handleOptions;
-    // Checked before deciding: a repeated step must not be re-decided on the state it changed.
-    const earlier = idempotency && (await recorded(idempotency.key));
-    if (earlier) {
-      options.metrics?.idempotentReplayed(aggregate.type);
-      return earlier;
-    }
+    // A keyed command that was recorded before is answered with that outcome. Its append finds the
+    // key (the store checks it before anything else), and a refusal or a no-op, which never gets
+    // there, looks it up: decided again on the state it changed, a repeated step may well refuse.
+    const repeated = async (): Promise<Duplicate | null> => {
+      const found = idempotency ? await recorded(idempotency.key) : null;
+      if (found) options.metrics?.idempotentReplayed(aggregate.type);
+      return found;
+    };
     const metadata: EventMetadata = {
       ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
       ...handleOptions.metadata,
@@ -167,21 +169,27 @@ export function createCommandHandler<Command, State, Event>(
           : await load(aggregateId, { cached: attempt === 1 });
       let decided: readonly Event[];
       try {
-        decided = decider.decide(command, state);
-      } catch (error) {
-        const fresh = await load(aggregateId);
-        if (fresh.version === version) throw error;
-        ({ state, version } = fresh);
-        decided = decider.decide(command, state);
-      }
-      if (decided.length === 0 && attempt === 1) {
-        const fresh = await load(aggregateId);
-        if (fresh.version !== version) {
+        try {
+          decided = decider.decide(command, state);
+        } catch (error) {
+          const fresh = await load(aggregateId);
+          if (fresh.version === version) throw error;
           ({ state, version } = fresh);
           decided = decider.decide(command, state);
         }
+        if (decided.length === 0 && attempt === 1) {
+          const fresh = await load(aggregateId);
+          if (fresh.version !== version) {
+            ({ state, version } = fresh);
+            decided = decider.decide(command, state);
+          }
+        }
+      } catch (refusal) {
+        const earlier = await repeated();
+        if (earlier) return earlier;
+        throw refusal;
       }
-      if (decided.length === 0) return { status: 'appended', events: [], state };
+      if (decided.length === 0) return (await repeated()) ?? { status: 'appended', events: [], state };
       const occurredAt = now().toISOString();
       const outcome: RecordedOutcome = { aggregateId, fromVersion: version + 1, toVersion: version + decided.length };
       try {
