@@ -27,6 +27,7 @@ CREATE INDEX IF NOT EXISTS balance_history_by_time ON balance_history (generatio
 
 interface HistoryRow {
   account_id: string;
+  seq: number;
   transaction_id: string;
   kind: string | null;
   amount: string;
@@ -79,10 +80,10 @@ export function createHistoryTable(db: Database.Database): HistoryTable {
          AND at > @from AND at <= @to AND (at, seq) > (@afterAt, @afterSeq)
        ORDER BY at, seq LIMIT @limit`,
     ),
-    changes: db.prepare<Record<string, unknown>, HistoryRow>(
-      `SELECT * FROM balance_history WHERE generation = @generation
-         AND account_id IN (SELECT value FROM json_each(@accountIds)) AND seq > @after
-       ORDER BY seq LIMIT @limit`,
+    // One account at a time: a range of the primary key each. With the accounts as an IN list,
+    // SQLite sorts the matches in a temporary tree: five to ten times the cost of a live feed's look.
+    changes: db.prepare<[string, string, number, number], HistoryRow>(
+      `SELECT * FROM balance_history WHERE generation = ? AND account_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
     ),
   };
   return {
@@ -119,13 +120,10 @@ export function createHistoryTable(db: Database.Database): HistoryTable {
     },
     balanceChanges(generation, query) {
       const first = Math.max(0, query.first);
-      const rows = sql.changes.all({
-        generation,
-        accountIds: JSON.stringify(query.accountIds),
-        after: query.afterSequence,
-        limit: first + 1,
-      });
-      return page(rows, first);
+      const rows = [...new Set(query.accountIds)]
+        .flatMap((accountId) => sql.changes.all(generation, accountId, query.afterSequence, first + 1))
+        .sort((a, b) => a.seq - b.seq);
+      return page(rows.slice(0, first + 1), first);
     },
   };
 }
