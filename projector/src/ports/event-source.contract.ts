@@ -16,7 +16,7 @@ const event = (type: string, data: unknown): NewEvent => ({
 const deposit = { amount: '1', kind: 'DEPOSIT', counterparty: null };
 
 /** An account opened, then `deposits` deposits of 1, appended in one go. */
-async function seedAccount(store: EventStore, deposits: number): Promise<string> {
+export async function seedAccount(store: EventStore, deposits: number): Promise<string> {
   const id = randomUUID();
   const events = [event('AccountOpened', { owner: `owner-${id.slice(0, 4)}` })];
   for (let i = 1; i <= deposits; i++) {
@@ -51,10 +51,26 @@ async function expected(store: EventStore, request: ReplayRequest): Promise<stri
   return ids;
 }
 
-async function collect(source: EventSource, request: ReplayRequest): Promise<LedgerEvent[]> {
+/** Every event a replay yields, in order. */
+export async function collect(source: EventSource, request: ReplayRequest): Promise<LedgerEvent[]> {
   const events: LedgerEvent[] = [];
   for await (const page of source.replay(request)) events.push(...page);
   return events;
+}
+
+/** `store` with a count of its readPartitionWire calls (the reads a replay makes). */
+export function countingReads(store: EventStore): { store: EventStore; reads(): number } {
+  let reads = 0;
+  return {
+    store: {
+      ...store,
+      readPartitionWire: (partition, afterSequence, limit) => {
+        reads++;
+        return store.readPartitionWire(partition, afterSequence, limit);
+      },
+    },
+    reads: () => reads,
+  };
 }
 
 function assertPartitionOrder(events: readonly LedgerEvent[]): void {

@@ -1,42 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { UnavailableError } from '@ledger/platform';
-import type { LedgerEvent } from '@ledger/schema';
 import { createCommandService, createGrpcServer, createSqliteEventStore } from '@ledger/write-service';
-import type { EventStore, GrpcServer, NewEvent } from '@ledger/write-service';
-import type { EventSource, ReplayRequest } from '../../ports/event-source.js';
-import { defineEventSourceContract } from '../../ports/event-source.contract.js';
+import type { EventStore, GrpcServer } from '@ledger/write-service';
+import type { EventSource } from '../../ports/event-source.js';
+import { collect, countingReads, defineEventSourceContract, seedAccount } from '../../ports/event-source.contract.js';
 import { createGrpcEventSource } from './event-source.js';
 
 const PARTITIONS = 4;
-
-const event = (type: string, data: unknown): NewEvent => ({
-  eventId: randomUUID(),
-  type,
-  data,
-  metadata: { correlationId: 'c-1' },
-  occurredAt: new Date().toISOString(),
-});
-
-const deposit = { amount: '1', kind: 'DEPOSIT', counterparty: null };
-
-/** An account opened, then `deposits` deposits of 1, appended in one go. */
-async function seedAccount(store: EventStore, deposits: number): Promise<string> {
-  const id = randomUUID();
-  const events = [event('AccountOpened', { owner: `owner-${id.slice(0, 4)}` })];
-  for (let i = 1; i <= deposits; i++) {
-    events.push(event('MoneyDeposited', { ...deposit, balance: String(i), transactionId: randomUUID() }));
-  }
-  await store.append({ aggregateType: 'Account', aggregateId: id, expectedVersion: 0, events });
-  return id;
-}
-
-async function collect(source: EventSource, request: ReplayRequest): Promise<LedgerEvent[]> {
-  const events: LedgerEvent[] = [];
-  for await (const page of source.replay(request)) events.push(...page);
-  return events;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -50,19 +21,12 @@ interface Running {
 
 async function start(pageSize = 100, shutdownTimeoutMs = 500): Promise<Running> {
   const store = createSqliteEventStore({ path: ':memory:', partitions: PARTITIONS, synchronous: 'NORMAL' });
-  let reads = 0;
-  const counted: EventStore = {
-    ...store,
-    readPartitionWire: (p, afterSequence, limit) => {
-      reads++;
-      return store.readPartitionWire(p, afterSequence, limit);
-    },
-  };
+  const counted = countingReads(store);
   const commands = createCommandService({ store });
-  const server = createGrpcServer({ commands, store: counted, replayPageSize: pageSize, shutdownTimeoutMs });
+  const server = createGrpcServer({ commands, store: counted.store, replayPageSize: pageSize, shutdownTimeoutMs });
   const port = await server.listen('127.0.0.1:0');
   const source = createGrpcEventSource({ address: `127.0.0.1:${port}` });
-  return { store, server, source, reads: () => reads };
+  return { store, server, source, reads: counted.reads };
 }
 
 async function stop(running: Running): Promise<void> {
