@@ -68,9 +68,9 @@ export interface RequestThread<Payload, Answer> {
 }
 
 /**
- * A worker thread that answers requests one at a time, started on the first request: the work (a
- * SQLite commit and its sync, say) never holds up this event loop, which meanwhile gathers the next
- * request. Requests and answers cross as JSON text, cheaper to copy than the structured clone of many
+ * A worker thread that answers requests one at a time, started by `start` or else on the first
+ * request: the work (a SQLite commit and its sync, say) never holds up this event loop, which
+ * meanwhile gathers the next request. Requests and answers cross as JSON text, cheaper to copy than the structured clone of many
  * small objects. The thread keeps the process alive only while it has work: an idle one does not.
  * `what` names the thread in errors.
  */
