@@ -31,7 +31,8 @@ describe('the operator view (Query.system, Subscription.systemChanged)', () => {
     // The saga and forwarder checkpoints are written just after their batch: allow them a moment.
     let view = await system();
     const storeHead = await ledger.storeHead();
-    for (let i = 0; i < 50 && view.partitions.some((p) => p.forwarderPosition < p.storeHead); i++) {
+    const behind = (p: View['partitions'][number]) => p.forwarderPosition < p.storeHead || p.sagaPosition < p.storeHead;
+    for (let i = 0; i < 50 && view.partitions.some(behind); i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       view = await system();
     }
