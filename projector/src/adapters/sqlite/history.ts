@@ -3,14 +3,14 @@ import type { BalanceChangesQuery, BalanceEntry, BalanceEntryPage, StatementQuer
 import { sequenceOf } from '../../domain/balance-projection.js';
 
 /**
- * The balance history: one row per balance change, keyed by (generation, account, seq). Reading a
+ * The balance history: one row per balance change, keyed by (generation key, account, seq). Reading a
  * balance at a moment and a statement's opening are one seek each on (account, at, seq), a
  * statement page and a live feed's catch-up one range scan: the cost depends on the page, never on
  * how long the account's history is.
  */
 export const HISTORY_SCHEMA = `
 CREATE TABLE IF NOT EXISTS balance_history (
-  generation TEXT NOT NULL,
+  generation INTEGER NOT NULL,
   account_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
   transaction_id TEXT NOT NULL,
@@ -55,10 +55,10 @@ const page = (rows: HistoryRow[], first: number): BalanceEntryPage => ({
 
 export interface HistoryTable {
   /** Inside the caller's transaction; an entry already there is left as it is. */
-  insert(generation: string, entries: readonly BalanceEntry[]): void;
-  balanceAt(generation: string, accountId: string, at: string): string;
-  statementEntries(generation: string, accountId: string, query: StatementQuery): BalanceEntryPage;
-  balanceChanges(generation: string, query: BalanceChangesQuery): BalanceEntryPage;
+  insert(generation: number, entries: readonly BalanceEntry[]): void;
+  balanceAt(generation: number, accountId: string, at: string): string;
+  statementEntries(generation: number, accountId: string, query: StatementQuery): BalanceEntryPage;
+  balanceChanges(generation: number, query: BalanceChangesQuery): BalanceEntryPage;
 }
 
 export function createHistoryTable(db: Database.Database): HistoryTable {
@@ -70,7 +70,7 @@ export function createHistoryTable(db: Database.Database): HistoryTable {
        ON CONFLICT DO NOTHING`,
     ),
     balanceAt: db
-      .prepare<[string, string, string], string>(
+      .prepare<[number, string, string], string>(
         `SELECT balance_after FROM balance_history WHERE generation = ? AND account_id = ? AND at <= ?
          ORDER BY at DESC, seq DESC LIMIT 1`,
       )
@@ -82,7 +82,7 @@ export function createHistoryTable(db: Database.Database): HistoryTable {
     ),
     // One account at a time: a range of the primary key each. With the accounts as an IN list,
     // SQLite sorts the matches in a temporary tree: five to ten times the cost of a live feed's look.
-    changes: db.prepare<[string, string, number, number], HistoryRow>(
+    changes: db.prepare<[number, string, number, number], HistoryRow>(
       `SELECT * FROM balance_history WHERE generation = ? AND account_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
     ),
   };

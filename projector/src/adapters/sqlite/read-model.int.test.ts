@@ -84,18 +84,23 @@ test('a swap lock taken through one handle holds the live commits of another', a
 
 test("a dropped generation's rows are purged in the background, and a purge cut short finishes at the next open", async () => {
   const file = path.join(dir, 'purged.db');
-  const rowsOf = (generation: string): number => {
+  const inFile = <T>(read: (db: Database.Database) => T): T => {
     const db = new Database(file, { readonly: true });
     try {
-      return ['accounts', 'transactions', 'balance_history', 'checkpoints']
-        .map(
-          (table) => db.prepare(`SELECT count(*) FROM ${table} WHERE generation = ?`).pluck().get(generation) as number,
-        )
-        .reduce((sum, rows) => sum + rows, 0);
+      return read(db);
     } finally {
       db.close();
     }
   };
+  // Rows carry the generation's key, which is gone with the generation: it is read before the drop.
+  const keyOf = (generation: string): number =>
+    inFile((db) => db.prepare('SELECT key FROM generations WHERE id = ?').pluck().get(generation) as number);
+  const rowsOf = (key: number): number =>
+    inFile((db) =>
+      ['accounts', 'transactions', 'balance_history', 'checkpoints']
+        .map((table) => db.prepare(`SELECT count(*) FROM ${table} WHERE generation = ?`).pluck().get(key) as number)
+        .reduce((sum, rows) => sum + rows, 0),
+    );
   const fill = async (readModel: ReturnType<typeof createSqliteReadModel>, generation: string) => {
     const account = (id: string) => ({
       id,
@@ -119,19 +124,114 @@ test("a dropped generation's rows are purged in the background, and a purge cut 
   const readModel = createSqliteReadModel({ path: file, partitions: 2 });
   const doomed = await readModel.createGeneration();
   await fill(readModel, doomed);
+  const doomedKey = keyOf(doomed);
   await readModel.dropGeneration(doomed);
   await assert.rejects(readModel.checkpoints(doomed), 'gone at once');
-  await eventually(() => rowsOf(doomed) === 0);
+  await eventually(() => rowsOf(doomedKey) === 0);
 
   const cut = await readModel.createGeneration();
   await fill(readModel, cut);
+  const cutKey = keyOf(cut);
+  assert.ok(cutKey > doomedKey, "a dropped generation's key is not given again");
   await readModel.dropGeneration(cut);
   await readModel.close(); // before the purge is through: 12,000 rows take three chunks
-  assert.ok(rowsOf(cut) > 0);
+  assert.ok(rowsOf(cutKey) > 0);
   const reopened = createSqliteReadModel({ path: file, partitions: 2 });
   try {
-    await eventually(() => rowsOf(cut) === 0);
+    await eventually(() => rowsOf(cutKey) === 0);
   } finally {
     await reopened.close();
   }
+});
+
+test("a file of layout 1 moves to the current layout with its active generation's documents, history and checkpoints; a newer one is refused", async () => {
+  const file = path.join(dir, 'layout-1.db');
+  // Layout 1 (no user_version): generations as text in every row; `initiated_by` is missing, as in
+  // files made before transactions recorded who asked. 'g-old' is active, 'g-next' a rebuild under way.
+  const old = new Database(file);
+  old.exec(`
+    CREATE TABLE generations (id TEXT PRIMARY KEY, created_at TEXT NOT NULL);
+    CREATE TABLE alias (name TEXT PRIMARY KEY, generation TEXT NOT NULL);
+    CREATE TABLE swap_locks (name TEXT PRIMARY KEY, generation TEXT NOT NULL, expires_at INTEGER NOT NULL);
+    CREATE TABLE checkpoints (generation TEXT NOT NULL, partition INTEGER NOT NULL, sequence INTEGER NOT NULL,
+      PRIMARY KEY (generation, partition));
+    CREATE TABLE accounts (generation TEXT NOT NULL, id TEXT NOT NULL, owner TEXT NOT NULL, balance TEXT NOT NULL,
+      status TEXT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL, position TEXT NOT NULL,
+      seq INTEGER NOT NULL, PRIMARY KEY (generation, id));
+    CREATE INDEX accounts_by_owner ON accounts (generation, owner, id);
+    CREATE TABLE transactions (generation TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL, from_account TEXT,
+      to_account TEXT, amount TEXT NOT NULL, status TEXT NOT NULL, failure_reason TEXT, created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL, account_positions TEXT NOT NULL, position TEXT NOT NULL, seq INTEGER NOT NULL,
+      PRIMARY KEY (generation, id));
+    CREATE INDEX transactions_by_from ON transactions (generation, from_account, created_at, id);
+    CREATE INDEX transactions_by_to ON transactions (generation, to_account, created_at, id);
+    CREATE TABLE balance_history (generation TEXT NOT NULL, account_id TEXT NOT NULL, seq INTEGER NOT NULL,
+      transaction_id TEXT NOT NULL, kind TEXT, amount TEXT NOT NULL, counterparty TEXT, balance_after TEXT NOT NULL,
+      at TEXT NOT NULL, position TEXT NOT NULL, PRIMARY KEY (generation, account_id, seq));
+    CREATE INDEX balance_history_by_time ON balance_history (generation, account_id, at, seq);
+    INSERT INTO generations VALUES ('g-old', '2024-01-01T00:00:00.000Z'), ('g-next', '2024-01-02T00:00:00.000Z');
+    INSERT INTO alias VALUES ('balance', 'g-old');
+    INSERT INTO checkpoints VALUES ('g-old', 0, 7), ('g-old', 1, 3), ('g-next', 0, 2);
+    INSERT INTO accounts VALUES ('g-old', 'a', 'alice', '5', 'OPEN', 2, '2024-01-01T00:00:02.000Z', '0:2', 2),
+      ('g-next', 'a', 'alice', '0', 'OPEN', 1, '2024-01-01T00:00:00.000Z', '0:1', 1);
+    INSERT INTO transactions VALUES ('g-old', 't', 'DEPOSIT', NULL, 'a', '5', 'SUCCEEDED', NULL,
+      '2024-01-01T00:00:01.000Z', '2024-01-01T00:00:03.000Z', '["0:2"]', '1:3', 3);
+    INSERT INTO balance_history VALUES ('g-old', 'a', 2, 't', 'DEPOSIT', '5', NULL, '5', '2024-01-01T00:00:02.000Z', '0:2');
+  `);
+  old.close();
+
+  const readModel = createSqliteReadModel({ path: file, partitions: 2 });
+  try {
+    assert.equal(await readModel.activeGeneration(), 'g-old');
+    assert.deepEqual(await readModel.checkpoints(), [7, 3]);
+    await assert.rejects(readModel.checkpoints('g-next'), 'only the active generation is kept');
+    assert.equal((await readModel.getAccount('a'))?.balance, '5');
+    assert.deepEqual(await readModel.getTransaction('t'), {
+      id: 't',
+      kind: 'DEPOSIT',
+      from: null,
+      to: 'a',
+      amount: '5',
+      status: 'SUCCEEDED',
+      failureReason: null,
+      initiatedBy: null,
+      createdAt: '2024-01-01T00:00:01.000Z',
+      updatedAt: '2024-01-01T00:00:03.000Z',
+      accountPositions: ['0:2'],
+      position: '1:3',
+    });
+    assert.deepEqual(
+      (await readModel.listTransactions('a', { first: 5 })).transactions.map((t) => t.id),
+      ['t'],
+    );
+    assert.equal(await readModel.balanceAt('a', '2024-01-01T00:00:05.000Z'), '5');
+    assert.equal(await readModel.countAccounts({ owner: 'alice' }), 1);
+    const next = await readModel.createGeneration();
+    assert.deepEqual(await readModel.checkpoints(next), [0, 0]);
+  } finally {
+    await readModel.close();
+  }
+  const tables = (() => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return {
+        version: db.pragma('user_version', { simple: true }),
+        left: db.prepare("SELECT count(*) FROM sqlite_master WHERE name LIKE 'layout1_%'").pluck().get(),
+      };
+    } finally {
+      db.close();
+    }
+  })();
+  assert.deepEqual(tables, { version: 2, left: 0 });
+
+  const again = createSqliteReadModel({ path: file, partitions: 2 });
+  try {
+    assert.equal((await again.getAccount('a'))?.balance, '5', 'a file of the current layout is kept as it is');
+  } finally {
+    await again.close();
+  }
+  const newer = new Database(file);
+  newer.pragma('user_version = 99');
+  newer.close();
+  assert.throws(() => createSqliteReadModel({ path: file, partitions: 2 }), /layout 99/);
 });

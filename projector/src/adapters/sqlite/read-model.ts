@@ -14,9 +14,10 @@ import type { EncodedOutcome, Outcome } from '@ledger/platform/core';
 import type { AccountView, TransactionView } from '@ledger/schema';
 import type { AccountPage, CommitResult, ProjectionBatch, ReadModel, TransactionPage } from '../../ports/read-model.js';
 import { sequenceOf } from '../../domain/balance-projection.js';
-import { HISTORY_SCHEMA, createHistoryTable } from './history.js';
+import { createHistoryTable } from './history.js';
+import { prepareLayout } from './layout.js';
 import type { AccountRow, TransactionRow } from './rows.js';
-import { SCHEMA, accountFromRow, accountParams, transactionFromRow, transactionParams } from './rows.js';
+import { accountFromRow, accountParams, transactionFromRow, transactionParams } from './rows.js';
 
 export interface SqliteReadModelOptions {
   /** Database file; shared by the gateway (reads), the projectors and a rebuild (writes). */
@@ -60,24 +61,20 @@ export function openSqliteReadModel(
   const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5_000 });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  // Several processes may open the file at once: the schema and the first generation are created
-  // under the write lock, so exactly one of them creates them.
-  db.transaction(() => {
-    db.exec(SCHEMA + HISTORY_SCHEMA);
-    // Read models written before transactions recorded who asked get the column (null until a rebuild).
-    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(transactions)').all();
-    if (!columns.some((column) => column.name === 'initiated_by')) {
-      db.exec('ALTER TABLE transactions ADD COLUMN initiated_by TEXT');
-    }
-  }).immediate();
+  // Several processes may open the file at once: the tables (or the move from an older layout) and
+  // the first generation are made under the write lock, so exactly one of them makes them.
+  db.transaction(() => prepareLayout(db, options.path, ALIAS)).immediate();
   const history = createHistoryTable(db);
 
   const sql = {
-    active: db.prepare<[string], string>('SELECT generation FROM alias WHERE name = ?').pluck(),
+    active: db
+      .prepare<[string], string>('SELECT id FROM alias JOIN generations ON key = generation WHERE name = ?')
+      .pluck(),
+    activeKey: db.prepare<[string], number>('SELECT generation FROM alias WHERE name = ?').pluck(),
     setActive: db.prepare(
       'INSERT INTO alias (name, generation) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET generation = excluded.generation',
     ),
-    swapLock: db.prepare<[string], { generation: string; expires_at: number }>(
+    swapLock: db.prepare<[string], { generation: number; expires_at: number }>(
       'SELECT generation, expires_at FROM swap_locks WHERE name = ?',
     ),
     setSwapLock: db.prepare(
@@ -85,10 +82,10 @@ export function openSqliteReadModel(
        ON CONFLICT (name) DO UPDATE SET generation = excluded.generation, expires_at = excluded.expires_at`,
     ),
     clearSwapLock: db.prepare('DELETE FROM swap_locks WHERE name = ? AND generation = ?'),
-    generationExists: db.prepare<[string], number>('SELECT 1 FROM generations WHERE id = ?').pluck(),
+    keyOf: db.prepare<[string], number>('SELECT key FROM generations WHERE id = ?').pluck(),
     insertGeneration: db.prepare('INSERT INTO generations (id, created_at) VALUES (?, ?)'),
     deleteGeneration: db.prepare('DELETE FROM generations WHERE id = ?'),
-    checkpoints: db.prepare<[string], { partition: number; sequence: number }>(
+    checkpoints: db.prepare<[number], { partition: number; sequence: number }>(
       'SELECT partition, sequence FROM checkpoints WHERE generation = ?',
     ),
     advanceCheckpoint: db.prepare(
@@ -115,19 +112,19 @@ export function openSqliteReadModel(
          position = excluded.position, seq = excluded.seq
        WHERE excluded.seq > transactions.seq`,
     ),
-    loadAccounts: db.prepare<[string, string], AccountRow>(
+    loadAccounts: db.prepare<[number, string], AccountRow>(
       'SELECT * FROM accounts WHERE generation = ? AND id IN (SELECT value FROM json_each(?))',
     ),
-    loadTransactions: db.prepare<[string, string], TransactionRow>(
+    loadTransactions: db.prepare<[number, string], TransactionRow>(
       'SELECT * FROM transactions WHERE generation = ? AND id IN (SELECT value FROM json_each(?))',
     ),
-    account: db.prepare<[string, string], AccountRow>('SELECT * FROM accounts WHERE generation = ? AND id = ?'),
-    transaction: db.prepare<[string, string], TransactionRow>(
+    account: db.prepare<[number, string], AccountRow>('SELECT * FROM accounts WHERE generation = ? AND id = ?'),
+    transaction: db.prepare<[number, string], TransactionRow>(
       'SELECT * FROM transactions WHERE generation = ? AND id = ?',
     ),
     dropped: db
-      .prepare<[], string>(
-        'SELECT DISTINCT generation FROM checkpoints WHERE generation NOT IN (SELECT id FROM generations)',
+      .prepare<[], number>(
+        'SELECT DISTINCT generation FROM checkpoints WHERE generation NOT IN (SELECT key FROM generations)',
       )
       .pluck(),
     dropChunk: ['accounts', 'transactions', 'balance_history', 'checkpoints'].map((table) =>
@@ -148,23 +145,32 @@ export function openSqliteReadModel(
     if (generation === undefined) throw new IllegalStateError('read model has no active generation');
     return generation;
   };
-  const requireGeneration = (generation: string): void => {
-    if (sql.generationExists.get(generation) === undefined) {
-      throw new NotFoundError(`read model generation "${generation}" does not exist`);
-    }
+  /** The key of the active generation, which its rows carry. */
+  const activeKey = (): number => {
+    const key = sql.activeKey.get(ALIAS);
+    if (key === undefined) throw new IllegalStateError('read model has no active generation');
+    return key;
   };
-  const checkpointsOf = (generation: string): number[] => {
-    requireGeneration(generation);
+  const keyOf = (generation: string): number => {
+    const key = sql.keyOf.get(generation);
+    if (key === undefined) throw new NotFoundError(`read model generation "${generation}" does not exist`);
+    return key;
+  };
+  const checkpointsOf = (key: number): number[] => {
     const result = new Array<number>(options.partitions).fill(0);
-    for (const row of sql.checkpoints.all(generation)) {
+    for (const row of sql.checkpoints.all(key)) {
       if (row.partition < options.partitions) result[row.partition] = row.sequence;
     }
     return result;
   };
-  /** The generation holding an unexpired swap lock, if any. */
-  const swapping = (): string | undefined => {
+  /** The key of the generation holding an unexpired swap lock, if any. */
+  const swapping = (): number | undefined => {
     const lock = sql.swapLock.get(ALIAS);
     return lock && lock.expires_at > Date.now() ? lock.generation : undefined;
+  };
+  /** Releases the swap lock if `generation` (a key; a generation that no longer exists has none) holds it. */
+  const clearSwapLock = (key: number | undefined): void => {
+    if (key !== undefined) sql.clearSwapLock.run(ALIAS, key);
   };
   const newGeneration = (): string => {
     // Time-ordered ids make leftovers of old rebuilds easy to tell apart.
@@ -174,11 +180,11 @@ export function openSqliteReadModel(
   };
 
   db.transaction(() => {
-    if (sql.active.get(ALIAS) === undefined) sql.setActive.run(ALIAS, newGeneration());
+    if (sql.activeKey.get(ALIAS) === undefined) sql.setActive.run(ALIAS, keyOf(newGeneration()));
   }).immediate();
 
   /** Inside the caller's transaction. */
-  const write = (generation: string, batch: ProjectionBatch): void => {
+  const write = (generation: number, batch: ProjectionBatch): void => {
     for (const account of batch.accounts) {
       sql.upsertAccount.run(accountParams(generation, account, sequenceOf(account.position)));
     }
@@ -190,16 +196,16 @@ export function openSqliteReadModel(
   };
 
   const commit = db.transaction((generation: string, batch: ProjectionBatch, requireActive: boolean) => {
-    if (requireActive && activeGeneration() !== generation) return 'inactive-generation' as const;
+    const key = sql.keyOf.get(generation);
+    if (requireActive && (key === undefined || activeKey() !== key)) return 'inactive-generation' as const;
     if (requireActive && swapping() !== undefined) return 'swap-pending' as const;
-    requireGeneration(generation);
-    write(generation, batch);
+    write(key ?? keyOf(generation), batch);
     return 'committed' as const;
   });
 
   const commitBatches = db.transaction((generation: string, batches: readonly ProjectionBatch[]) => {
-    requireGeneration(generation);
-    for (const batch of batches) write(generation, batch);
+    const key = keyOf(generation);
+    for (const batch of batches) write(key, batch);
   });
 
   // Commits made in one turn of the event loop (every partition's projector) share one transaction,
@@ -232,29 +238,30 @@ export function openSqliteReadModel(
   // Both run in IMMEDIATE transactions, as commits do: a commit either lands before the lock is
   // taken or sees it, so the active generation's checkpoints stay put while the lock is held.
   const beginSwap = db.transaction((generation: string, ttlMs: number): boolean => {
-    requireGeneration(generation);
+    const key = keyOf(generation);
     const holder = swapping();
-    if (holder !== undefined && holder !== generation) return false;
-    sql.setSwapLock.run(ALIAS, generation, Date.now() + ttlMs);
+    if (holder !== undefined && holder !== key) return false;
+    sql.setSwapLock.run(ALIAS, key, Date.now() + ttlMs);
     return true;
   });
 
   const swap = db.transaction((generation: string): boolean => {
+    const key = sql.keyOf.get(generation);
     const holder = swapping();
-    sql.clearSwapLock.run(ALIAS, generation);
-    const active = activeGeneration();
-    if (active === generation) return true;
+    clearSwapLock(key);
+    const active = activeKey();
+    if (active === key) return true;
     // The port asks for the caller's own lock (see ReadModel.swap); one transaction would be enough here.
-    if (holder !== generation) return false;
-    const candidate = checkpointsOf(generation);
+    if (key === undefined || holder !== key) return false;
+    const candidate = checkpointsOf(key);
     const current = checkpointsOf(active);
     if (current.some((sequence, partition) => candidate[partition]! < sequence)) return false;
-    sql.setActive.run(ALIAS, generation);
+    sql.setActive.run(ALIAS, key);
     return true;
   });
 
   const listAccounts = db.transaction((query: Parameters<ReadModel['listAccounts']>[0]): AccountPage => {
-    const generation = activeGeneration();
+    const generation = activeKey();
     const first = Math.max(0, query.first);
     const owner = query.owner === undefined ? '' : 'AND owner = @owner';
     const after = query.after ? 'AND (owner, id) > (@afterOwner, @afterId)' : '';
@@ -275,12 +282,12 @@ export function openSqliteReadModel(
     const owner = query.owner === undefined ? '' : 'AND owner = @owner';
     return prepared(`SELECT count(*) FROM accounts WHERE generation = @generation ${owner}`)
       .pluck()
-      .get(definedOnly({ generation: activeGeneration(), owner: query.owner })) as number;
+      .get(definedOnly({ generation: activeKey(), owner: query.owner })) as number;
   });
 
   const listTransactions = db.transaction(
     (accountId: string, query: Parameters<ReadModel['listTransactions']>[1]): TransactionPage => {
-      const generation = activeGeneration();
+      const generation = activeKey();
       const first = Math.max(0, query.first);
       const after = query.after ? 'AND (created_at, id) < (@afterCreatedAt, @afterId)' : '';
       // One indexed scan per side (from, to) instead of an OR that would defeat both indexes.
@@ -307,11 +314,13 @@ export function openSqliteReadModel(
 
   const dropGeneration = (generation: string): void => {
     db.transaction(() => {
-      if (activeGeneration() === generation) {
+      const key = sql.keyOf.get(generation);
+      if (key === undefined) return;
+      if (activeKey() === key) {
         throw new IllegalStateError(`generation "${generation}" is active and cannot be dropped`);
       }
+      clearSwapLock(key);
       sql.deleteGeneration.run(generation);
-      sql.clearSwapLock.run(ALIAS, generation);
     }).immediate();
     purgeDropped();
   };
@@ -354,23 +363,27 @@ export function openSqliteReadModel(
     createGeneration: async () => guard(() => db.transaction(newGeneration).immediate()),
     beginSwap: async (generation, ttlMs) => guard(() => beginSwap.immediate(generation, ttlMs)),
     endSwap: async (generation) =>
-      guard(() => void db.transaction(() => sql.clearSwapLock.run(ALIAS, generation)).immediate()),
+      guard(() => db.transaction(() => clearSwapLock(sql.keyOf.get(generation))).immediate()),
     swap: async (generation) => guard(() => swap.immediate(generation)),
     dropGeneration: async (generation) => guard(() => dropGeneration(generation)),
     checkpoints: async (generation) =>
-      guard(() => db.transaction(() => checkpointsOf(generation ?? activeGeneration()))()),
+      guard(() => db.transaction(() => checkpointsOf(generation === undefined ? activeKey() : keyOf(generation)))()),
     async load(generation, accountIds, transactionIds) {
       return guard(() =>
-        db.transaction(() => ({
-          accounts: new Map<string, AccountView>(
-            sql.loadAccounts.all(generation, JSON.stringify(accountIds)).map((row) => [row.id, accountFromRow(row)]),
-          ),
-          transactions: new Map<string, TransactionView>(
-            sql.loadTransactions
-              .all(generation, JSON.stringify(transactionIds))
-              .map((row) => [row.id, transactionFromRow(row)]),
-          ),
-        }))(),
+        db.transaction(() => {
+          // A generation that does not exist holds no documents.
+          const key = sql.keyOf.get(generation) ?? 0;
+          return {
+            accounts: new Map<string, AccountView>(
+              sql.loadAccounts.all(key, JSON.stringify(accountIds)).map((row) => [row.id, accountFromRow(row)]),
+            ),
+            transactions: new Map<string, TransactionView>(
+              sql.loadTransactions
+                .all(key, JSON.stringify(transactionIds))
+                .map((row) => [row.id, transactionFromRow(row)]),
+            ),
+          };
+        })(),
       );
     },
     commit: async (generation, batch, { requireActive }) =>
@@ -379,7 +392,7 @@ export function openSqliteReadModel(
     async getAccount(id) {
       return guard(() =>
         db.transaction(() => {
-          const row = sql.account.get(activeGeneration(), id);
+          const row = sql.account.get(activeKey(), id);
           return row ? accountFromRow(row) : null;
         })(),
       );
@@ -389,7 +402,7 @@ export function openSqliteReadModel(
     async getTransaction(id) {
       return guard(() =>
         db.transaction(() => {
-          const row = sql.transaction.get(activeGeneration(), id);
+          const row = sql.transaction.get(activeKey(), id);
           return row ? transactionFromRow(row) : null;
         })(),
       );
@@ -397,11 +410,10 @@ export function openSqliteReadModel(
     listTransactions: async (accountId, query) => guard(() => listTransactions(accountId, query)),
     // Commits are atomic here, so whatever a read sees is below the partition's checkpoint already.
     balanceAt: async (accountId, at) =>
-      guard(() => db.transaction(() => history.balanceAt(activeGeneration(), accountId, at))()),
+      guard(() => db.transaction(() => history.balanceAt(activeKey(), accountId, at))()),
     statementEntries: async (accountId, query) =>
-      guard(() => db.transaction(() => history.statementEntries(activeGeneration(), accountId, query))()),
-    balanceChanges: async (query) =>
-      guard(() => db.transaction(() => history.balanceChanges(activeGeneration(), query))()),
+      guard(() => db.transaction(() => history.statementEntries(activeKey(), accountId, query))()),
+    balanceChanges: async (query) => guard(() => db.transaction(() => history.balanceChanges(activeKey(), query))()),
     async close() {
       await commits.idle();
       await thread?.close();
