@@ -82,6 +82,36 @@ test('a swap lock taken through one handle holds the live commits of another', a
   }
 });
 
+test("with a commit thread, a rebuild's bulk commit reaches the file (the thread runs its WAL checkpoint) and live commits go on", async () => {
+  const file = path.join(dir, 'bulk.db');
+  const readModel = createSqliteReadModel({ path: file, partitions: 2, commitThread: true });
+  try {
+    const generation = await readModel.createGeneration();
+    const accounts = Array.from({ length: 12_000 }, (_, i) => ({
+      id: `a-${i}`,
+      owner: `owner-${i}`,
+      balance: '1',
+      status: 'OPEN' as const,
+      version: 1,
+      updatedAt: '2024-01-01T00:00:00.000Z',
+      position: '0:1',
+    }));
+    const before = fs.statSync(file).size;
+    await readModel.commitBatches(generation, [{ partition: 0, accounts, transactions: [], checkpoint: 1 }]);
+    assert.equal((await readModel.load(generation, ['a-11999'], [])).accounts.get('a-11999')?.owner, 'owner-11999');
+    for (const deadline = Date.now() + 5_000; fs.statSync(file).size < before + 1_000_000;) {
+      assert.ok(Date.now() < deadline, 'the pages reach the file');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const next = { ...accounts[0]!, balance: '2', version: 2, position: '0:2' };
+    const live = { partition: 0, accounts: [next], transactions: [], checkpoint: 2 };
+    assert.equal(await readModel.commit(generation, live, { requireActive: false }), 'committed');
+    assert.equal((await readModel.load(generation, ['a-0'], [])).accounts.get('a-0')?.balance, '2');
+  } finally {
+    await readModel.close();
+  }
+});
+
 test("a dropped generation's rows are purged in the background, and a purge cut short finishes at the next open", async () => {
   const file = path.join(dir, 'purged.db');
   const inFile = <T>(read: (db: Database.Database) => T): T => {

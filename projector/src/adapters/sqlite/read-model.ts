@@ -39,7 +39,15 @@ export interface LiveCommit {
   readonly requireActive: boolean;
 }
 
+/** What the commit thread is asked: a turn's live commits, or a checkpoint of the WAL. */
+export type CommitRequest = { readonly live: readonly LiveCommit[] } | { readonly checkpoint: true };
+
+/** The commit thread's answer: the live commits' outcomes (none for a checkpoint). */
+export type CommitAnswer = EncodedOutcome<CommitResult>[];
+
 const ALIAS = 'balance';
+// SQLite's default: the WAL pages past which a commit checkpoints.
+const WAL_AUTOCHECKPOINT = 1_000;
 // Rows deleted per transaction when a generation is dropped, so live writers are not held up.
 const DROP_CHUNK = 5_000;
 
@@ -56,7 +64,7 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
 export function openSqliteReadModel(
   options: SqliteReadModelOptions,
   { committer }: { committer: boolean },
-): { readModel: ReadModel; commitTurn(items: readonly LiveCommit[]): Outcome<CommitResult>[] } {
+): { readModel: ReadModel; answer(request: CommitRequest): Outcome<CommitResult>[] } {
   fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
   const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5_000 });
   db.pragma('journal_mode = WAL');
@@ -224,7 +232,7 @@ export function openSqliteReadModel(
   const inMemory = options.path === ':memory:' || options.path === '';
   const thread =
     options.commitThread && !committer && !inMemory
-      ? startRequestThread<readonly LiveCommit[], EncodedOutcome<CommitResult>[]>(
+      ? startRequestThread<CommitRequest, CommitAnswer>(
           new URL('./commit-worker.js', import.meta.url),
           { ...options, commitThread: false } satisfies SqliteReadModelOptions,
           "the read model's commit thread",
@@ -232,8 +240,26 @@ export function openSqliteReadModel(
       : undefined;
   thread?.start();
   const commits = createTurnBatch<LiveCommit, CommitResult>(
-    thread ? async (items) => decodeOutcomes(await thread.request(items)) : commitTurn,
+    thread ? async (items) => decodeOutcomes(await thread.request({ live: items })) : commitTurn,
   );
+
+  /**
+   * A rebuild's commit writes thousands of pages to the WAL, and the connection that commits past
+   * `wal_autocheckpoint` pages copies them into the file before the commit returns. Where there is
+   * a commit thread, that copy runs there instead (a PASSIVE checkpoint: readers and writers go
+   * on) while this event loop goes on with the rebuild. Durability is as before: the commit is
+   * whole in the WAL either way, and the checkpoint's syncs come a moment later on the thread.
+   */
+  const bulkCommit = (generation: string, batches: readonly ProjectionBatch[]): void => {
+    if (!thread) return commitBatches.immediate(generation, batches);
+    db.pragma('wal_autocheckpoint = 0');
+    try {
+      commitBatches.immediate(generation, batches);
+    } finally {
+      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
+    }
+    thread.request({ checkpoint: true }).catch(() => undefined); // the next commit's checkpoint does it
+  };
 
   // Both run in IMMEDIATE transactions, as commits do: a commit either lands before the lock is
   // taken or sees it, so the active generation's checkpoints stay put while the lock is held.
@@ -388,7 +414,7 @@ export function openSqliteReadModel(
     },
     commit: async (generation, batch, { requireActive }) =>
       guard(() => commits.submit({ generation, batch, requireActive })),
-    commitBatches: async (generation, batches) => guard(() => commitBatches.immediate(generation, batches)),
+    commitBatches: async (generation, batches) => guard(() => bulkCommit(generation, batches)),
     async getAccount(id) {
       return guard(() =>
         db.transaction(() => {
@@ -420,7 +446,12 @@ export function openSqliteReadModel(
       if (db.open) db.close();
     },
   };
-  return { readModel, commitTurn };
+  const answer = (request: CommitRequest): Outcome<CommitResult>[] => {
+    if ('live' in request) return commitTurn(request.live);
+    db.pragma('wal_checkpoint(PASSIVE)');
+    return [];
+  };
+  return { readModel, answer };
 }
 
 /** SQLite rejects named parameters that the statement does not use. */
