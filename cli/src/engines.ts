@@ -1,34 +1,27 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  connectNats,
-  createInProcessEventBus,
-  createInProcessLeaseStore,
-  createInProcessNotificationBus,
-  createNatsEventBus,
-  createNatsNotificationBus,
-  createRedisLeaseStore,
-} from '@ledger/platform';
-import type { EventBus, LedgerConfig, LeaseStore, Logger, NatsClient, NotificationBus } from '@ledger/platform';
+import { createInProcessEventBus, createInProcessLeaseStore, createInProcessNotificationBus } from '@ledger/platform';
+import type { EventBus, LedgerConfig, LeaseStore, Logger, NotificationBus } from '@ledger/platform';
+import type { NatsClient } from '@ledger/platform/nats';
 import { createSqliteEventStore } from '@ledger/write-service';
 import type { EventStore, WriteMetrics } from '@ledger/write-service';
 import { createSqliteReadModel } from '@ledger/projector';
 import type { ReadModel } from '@ledger/projector';
-import { createMemoryRateLimit, createRedisRateLimit } from '@ledger/gateway';
 import type { RateLimit } from '@ledger/gateway';
 
 /**
  * Picks each port's adapter from the configuration: a URL switches that port to its real engine,
  * otherwise the embedded one (SQLite files under LEDGER_DATA_DIR, in-process bus and leases). The
- * MongoDB and Elasticsearch adapters are their packages' own entries, imported only when configured,
- * so an embedded process never loads their drivers.
+ * MongoDB, Elasticsearch, NATS and Redis adapters are their packages' own entries, imported only when
+ * configured, so an embedded process never loads their clients. The gateway package (the rate limit)
+ * is imported only by a process that asks for a rate limit, one that runs a gateway.
  */
 export interface Engines {
   eventStore(): Promise<EventStore>;
   readModel(): Promise<ReadModel>;
-  eventBus(): EventBus;
-  notifications(): NotificationBus;
-  leases(): LeaseStore;
+  eventBus(): Promise<EventBus>;
+  notifications(): Promise<NotificationBus>;
+  leases(): Promise<LeaseStore>;
   /** The gateway's per-subject request budget: in this process, or shared by every gateway through Redis. */
   rateLimit(): Promise<RateLimit>;
   /** Closes what was opened, in reverse order. */
@@ -53,8 +46,12 @@ export function createEngines(config: LedgerConfig, logger: Logger, options: Eng
     };
   };
   // One NATS connection per process, shared by the event bus and the notifications.
+  // A bus asks for it before its own first await, so the connection is closed after the buses.
   const nats = once(
-    (): NatsClient => connectNats({ servers: config.NATS_URL!, name: 'ledger', logger }),
+    async (): Promise<NatsClient> => {
+      const { connectNats } = await import('@ledger/platform/nats');
+      return connectNats({ servers: config.NATS_URL!, name: 'ledger', logger });
+    },
     (client) => client.close(),
   );
   const dataDir = (): string => {
@@ -105,42 +102,51 @@ export function createEngines(config: LedgerConfig, logger: Logger, options: Eng
       (model) => model.close(),
     ),
     eventBus: once(
-      () =>
-        config.NATS_URL
-          ? createNatsEventBus({
-              client: nats(),
-              partitions: config.LEDGER_PARTITIONS,
-              stream: `${config.LEDGER_NAMESPACE.toUpperCase().replace(/-/g, '_')}_EVENTS`,
-              subjectPrefix: config.LEDGER_NAMESPACE,
-              logger,
-            })
-          : createInProcessEventBus(),
+      async (): Promise<EventBus> => {
+        if (!config.NATS_URL) return createInProcessEventBus();
+        const client = nats();
+        const { createNatsEventBus } = await import('@ledger/platform/nats');
+        return createNatsEventBus({
+          client: await client,
+          partitions: config.LEDGER_PARTITIONS,
+          stream: `${config.LEDGER_NAMESPACE.toUpperCase().replace(/-/g, '_')}_EVENTS`,
+          subjectPrefix: config.LEDGER_NAMESPACE,
+          logger,
+        });
+      },
       (bus) => bus.close(),
     ),
     notifications: once(
-      () =>
-        config.NATS_URL
-          ? createNatsNotificationBus({ client: nats(), subjectPrefix: config.LEDGER_NAMESPACE, logger })
-          : createInProcessNotificationBus(),
+      async (): Promise<NotificationBus> => {
+        if (!config.NATS_URL) return createInProcessNotificationBus();
+        const client = nats();
+        const { createNatsNotificationBus } = await import('@ledger/platform/nats');
+        return createNatsNotificationBus({ client: await client, subjectPrefix: config.LEDGER_NAMESPACE, logger });
+      },
       (bus) => bus.close(),
     ),
     leases: once(
-      () =>
-        config.REDIS_URL
-          ? createRedisLeaseStore({ url: config.REDIS_URL, keyPrefix: config.LEDGER_NAMESPACE, logger })
-          : createInProcessLeaseStore(),
+      async (): Promise<LeaseStore> => {
+        if (!config.REDIS_URL) return createInProcessLeaseStore();
+        const { createRedisLeaseStore } = await import('@ledger/platform/redis');
+        return createRedisLeaseStore({ url: config.REDIS_URL, keyPrefix: config.LEDGER_NAMESPACE, logger });
+      },
       (leases) => leases.close(),
     ),
     rateLimit: once(
-      async () =>
-        config.REDIS_URL
-          ? createRedisRateLimit({
-              url: config.REDIS_URL,
-              perSecond: config.LEDGER_RATE_LIMIT,
-              keyPrefix: config.LEDGER_NAMESPACE,
-              logger,
-            })
-          : createMemoryRateLimit({ perSecond: config.LEDGER_RATE_LIMIT }),
+      async (): Promise<RateLimit> => {
+        if (!config.REDIS_URL) {
+          const { createMemoryRateLimit } = await import('@ledger/gateway');
+          return createMemoryRateLimit({ perSecond: config.LEDGER_RATE_LIMIT });
+        }
+        const { createRedisRateLimit } = await import('@ledger/gateway/redis');
+        return createRedisRateLimit({
+          url: config.REDIS_URL,
+          perSecond: config.LEDGER_RATE_LIMIT,
+          keyPrefix: config.LEDGER_NAMESPACE,
+          logger,
+        });
+      },
       (limit) => limit.close(),
     ),
     async close() {

@@ -80,11 +80,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const stops: Array<() => Promise<void>> = [];
   // Balancers start once every role is set up and the gateway (if here) listens.
   const balancers: LeaseBalancer[] = [];
-  const balancer = (name: string, task: Parameters<typeof createLeaseBalancer>[0]['task']): LeaseBalancer => {
+  const balancer = async (
+    name: string,
+    task: Parameters<typeof createLeaseBalancer>[0]['task'],
+  ): Promise<LeaseBalancer> => {
     const created = createLeaseBalancer({
       name,
       partitions: config.LEDGER_PARTITIONS,
-      leases: engines.leases(),
+      leases: await engines.leases(),
       memberId,
       ttlMs: config.LEASE_TTL_MS,
       logger,
@@ -151,16 +154,17 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       // In `all` the gRPC port is internal (loopback): the gateway's line is the one to read.
       logger[all ? 'debug' : 'info']({ port: grpcPort }, 'write-service gRPC listening');
 
-      const bus = engines.eventBus();
-      const sagas = balancer(
+      const bus = await engines.eventBus();
+      const sagas = await balancer(
         'saga',
         createSettlementSagaTask({ store, caches, logger, snapshotEvery: config.LEDGER_SNAPSHOT_EVERY, metrics }),
       );
-      const forwarders = balancer('forwarder', createForwarderTask({ store, bus, logger, metrics }));
+      const forwarders = await balancer('forwarder', createForwarderTask({ store, bus, logger, metrics }));
       observability.watchStore(store);
       observability.readyWhen(async () => {
         if (!sagas.running() || !forwarders.running()) return false;
-        await Promise.all([store.heads(), engines.leases().members('saga'), bus.lastSequence(0)]);
+        const leases = (await engines.leases()).members('saga');
+        await Promise.all([store.heads(), leases, bus.lastSequence(0)]);
         return true;
       });
     }
@@ -185,14 +189,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
     if (roles.has('projector')) {
       const readModel = await engines.readModel();
-      const bus = engines.eventBus();
-      const projectors = balancer(
+      const bus = await engines.eventBus();
+      const projectors = await balancer(
         'projector',
         createProjectorTask({
           bus,
           readModel,
           source: eventSource(),
-          notifications: engines.notifications(),
+          notifications: await engines.notifications(),
           logger,
           metrics: observability.projector(),
         }),
@@ -200,7 +204,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       observability.watchProjection(eventSource(), readModel);
       observability.readyWhen(async () => {
         if (!projectors.running()) return false;
-        const leases = engines.leases().members('projector');
+        const leases = (await engines.leases()).members('projector');
         await Promise.all([readModel.checkpoints(), eventSource().heads(), leases, bus.lastSequence(0)]);
         return true;
       });
@@ -221,9 +225,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       const gateway = createGateway({
         commands,
         readModel,
-        notifications: engines.notifications(),
+        notifications: await engines.notifications(),
         // A gateway alone sees the workers' leases only through Redis.
-        leases: config.REDIS_URL || roles.size > 1 ? engines.leases() : undefined,
+        leases: config.REDIS_URL || roles.size > 1 ? await engines.leases() : undefined,
         logger,
         partitions: config.LEDGER_PARTITIONS,
         rywTimeoutMs: config.LEDGER_RYW_TIMEOUT_MS,

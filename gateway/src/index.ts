@@ -14,8 +14,6 @@ export type { PartitionProgress, ReadProgress, RebuildOutcome, RebuildProgress, 
 export type { GrpcCommandsOptions } from './adapters/grpc/commands.js';
 export type { RateLimit, RateDecision } from './ports/rate-limit.js';
 export { createMemoryRateLimit } from './adapters/rate-limit/memory.js';
-export { createRedisRateLimit } from './adapters/rate-limit/redis.js';
-export type { RedisRateLimitOptions } from './adapters/rate-limit/redis.js';
 export type { TrustedDocumentsMode, TrustedDocumentsOptions } from './api/graphql/trusted-documents.js';
 export type { SocketLimits } from './api/graphql/websocket.js';
 export { createJwtAuthenticator, openAccess } from './auth/tokens.js';

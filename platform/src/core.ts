@@ -1,5 +1,5 @@
-// What adapters and their worker threads need without loading the engines' clients, the logger or
-// tracing (`@ledger/platform` loads them all, about half a second): errors, money, positions, turn
+// What adapters and their worker threads need without loading the logger, metrics or tracing
+// (`@ledger/platform` loads them all, about a third of a second): errors, money, positions, turn
 // batches and request threads.
 export {
   LedgerError,

@@ -23,14 +23,6 @@ export type {
   PartitionTaskContext,
   BalancerNotification,
 } from './lease/balancer.js';
-export { createRedisLeaseStore } from './lease/redis/redis-lease-store.js';
-export type { RedisLeaseStoreOptions } from './lease/redis/redis-lease-store.js';
-export { connectNats } from './bus/nats/connection.js';
-export type { NatsClient, NatsConnectOptions } from './bus/nats/connection.js';
-export { createNatsEventBus } from './bus/nats/event-bus.js';
-export type { NatsEventBus, NatsEventBusOptions } from './bus/nats/event-bus.js';
-export { createNatsNotificationBus } from './bus/nats/notification-bus.js';
-export type { NatsNotificationBusOptions } from './bus/nats/notification-bus.js';
 export { createMetricsRegistry, expose, registerPartitionGauges, sharedRead } from './metrics/registry.js';
 export type { Exposition, PartitionGauge, Registry } from './metrics/registry.js';
 export { createLeaseMetrics } from './metrics/lease-metrics.js';
