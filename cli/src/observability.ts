@@ -4,7 +4,6 @@ import { createPrometheusWriteMetrics, readStoreProgress, registerStoreGauges } 
 import type { EventStore, WriteMetrics } from '@ledger/write-service';
 import { createPrometheusProjectorMetrics, readPartitionProgress, registerProjectionGauges } from '@ledger/projector';
 import type { EventSource, ProjectorMetrics, ReadModel } from '@ledger/projector';
-import { createPrometheusGatewayMetrics } from '@ledger/gateway';
 import type { GatewayMetrics } from '@ledger/gateway';
 
 /**
@@ -15,7 +14,8 @@ export interface Observability {
   readonly leases: LeaseMetrics;
   write(): WriteMetrics;
   projector(): ProjectorMetrics;
-  gateway(): GatewayMetrics;
+  /** Imports the gateway package: only a process that runs a gateway asks. */
+  gateway(): Promise<GatewayMetrics>;
   /** Per-partition store positions (head, forwarder, saga), read at each scrape. */
   watchStore(store: EventStore): void;
   /** Per-partition read-model checkpoint and lag, read at each scrape. */
@@ -39,7 +39,7 @@ export function createObservability(): Observability {
     leases: createLeaseMetrics(registry),
     write: once(() => createPrometheusWriteMetrics(registry)),
     projector: once(() => createPrometheusProjectorMetrics(registry)),
-    gateway: once(() => createPrometheusGatewayMetrics(registry)),
+    gateway: once(async () => (await import('@ledger/gateway')).createPrometheusGatewayMetrics(registry)),
     watchStore: (store) =>
       registerStoreGauges(
         registry,

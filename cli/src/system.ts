@@ -241,7 +241,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
           socketsPerSubject: config.LEDGER_SOCKETS_PER_SUBJECT,
           subscriptionsPerSocket: config.LEDGER_SUBSCRIPTIONS_PER_SOCKET,
         },
-        metrics: observability.gateway(),
+        metrics: await observability.gateway(),
         exposeMetrics: observability.expose,
         ready: observability.ready,
         authenticator: await authenticatorOf(config, logger),
