@@ -1,6 +1,6 @@
 // What adapters and their worker threads need without loading the logger, metrics or tracing
 // (`@ledger/platform` loads them all, about a third of a second): errors, money, positions, turn
-// batches and request threads.
+// batches, request threads and the SQLite connections' page cache.
 export {
   LedgerError,
   ValidationError,
@@ -29,3 +29,4 @@ export {
   startRequestThread,
 } from './request-thread.js';
 export type { EncodedOutcome, RequestThread, ThreadError } from './request-thread.js';
+export { SQLITE_CACHE_SIZE } from './sqlite-cache.js';

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { ConcurrencyError } from '@ledger/platform/core';
+import { ConcurrencyError, SQLITE_CACHE_SIZE } from '@ledger/platform/core';
 import type { Outcome } from '@ledger/platform/core';
 import { buildEnvelopes } from '../envelopes.js';
 import type { AppendRequest, AppendResult, IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
@@ -51,6 +51,7 @@ export function openStoreConnection(
   const connection = new Database(path, { timeout: busyTimeoutMs });
   connection.pragma('journal_mode = WAL');
   connection.pragma(`synchronous = ${synchronous}`);
+  connection.pragma(`cache_size = ${SQLITE_CACHE_SIZE}`);
   return connection;
 }
 
