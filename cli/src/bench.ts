@@ -1,4 +1,4 @@
-// `npm run bench [-- --profile] [-- --memory] [-- --distributed] [-- --tracing]`: throughput and latency of the
+// `npm run bench [-- --profile] [-- --memory] [-- --distributed] [-- --tracing] [-- --rate N]`: throughput and latency of the
 // ledger beside its own baselines (node:http, a bare Apollo Server, the store's raw read rate), all
 // measured in this run on this machine. The servers run in their own processes; this process only
 // drives them over loopback HTTP and websockets. Prints a table, then one JSON line of ratios.
@@ -29,9 +29,15 @@ const { values: flags } = parseArgs({
     tracing: { type: 'boolean', default: false },
     seconds: { type: 'string', default: process.env.BENCH_SECONDS ?? '5' },
     subscribers: { type: 'string', default: '1000' },
+    rate: { type: 'string' },
   },
 });
 const SECONDS = Number(flags.seconds);
+const FIXED_RATE = flags.rate === undefined ? undefined : Number(flags.rate);
+if (FIXED_RATE !== undefined && !(Number.isInteger(FIXED_RATE) && FIXED_RATE > 0)) {
+  console.error(`bench: --rate takes deposits per second, a whole number above 0 (got "${flags.rate}")`);
+  process.exit(2);
+}
 const WINDOW = { warmupMs: 1_000, durationMs: SECONDS * 1_000 };
 const CLIENTS = 32;
 const ACCOUNTS = 100;
@@ -285,6 +291,21 @@ async function benchLedger(deployment: Deployment, apollo: Throughput, label: st
       ratios[`${label}_subscribers_in_order`] = fan.inOrder && fan.missing === 0;
       ratios[`${label}_kib_per_idle_subscriber`] = round((fan.bytesPerIdleSubscriber ?? 0) / 1024, 1);
       await settle(http, deployment);
+    }
+
+    // The phases above run at shares of this run's capacity, so a faster build is measured at higher
+    // rates; `--rate N` adds the same deliveries at a fixed rate, to compare builds at equal load.
+    if (FIXED_RATE !== undefined) {
+      for (const count of new Set([1, subscribers || 1])) {
+        const fixed = await deliveryLatency(deployment.origin, sendDeposit, ids, FIXED_RATE, count, WINDOW.durationMs);
+        row(
+          `${label} ${count} subscriber(s) / ${ACCOUNTS} accounts at a fixed ${FIXED_RATE}/s`,
+          `p50 ${fixed.p50.toFixed(1)} ms, p99 ${fixed.p99.toFixed(1)} ms, in order: ${fixed.inOrder}, missing: ${fixed.missing}`,
+        );
+        ratios[`${label}_fixed_rate_${count}_subscribers_p99_ms`] = round(fixed.p99, 1);
+        if (fixed.missing || !fixed.inOrder) ratios[`${label}_fixed_rate_in_order`] = false;
+        await settle(http, deployment);
+      }
     }
 
     const sqlite = existsSync(join(deployment.dataDir, 'events.db'));
