@@ -386,62 +386,69 @@ export function openSqliteReadModel(
   };
   if (!committer) purgeDropped();
 
+  // Reads run in a transaction each, so what they look at is one snapshot. The transaction functions
+  // are made once: better-sqlite3 builds four wrappers per `db.transaction(fn)` call, which cost about
+  // 7 us a read when made per call (8.6 against 1.5 us for a one-row read, measured alone).
+  const readActiveGeneration = db.transaction(activeGeneration);
+  const readCheckpoints = db.transaction((generation: string | undefined) =>
+    checkpointsOf(generation === undefined ? activeKey() : keyOf(generation)),
+  );
+  const readDocuments = db.transaction(
+    (generation: string, accountIds: readonly string[], transactionIds: readonly string[]) => {
+      // A generation that does not exist holds no documents.
+      const key = sql.keyOf.get(generation) ?? 0;
+      return {
+        accounts: new Map<string, AccountView>(
+          sql.loadAccounts.all(key, JSON.stringify(accountIds)).map((row) => [row.id, accountFromRow(row)]),
+        ),
+        transactions: new Map<string, TransactionView>(
+          sql.loadTransactions.all(key, JSON.stringify(transactionIds)).map((row) => [row.id, transactionFromRow(row)]),
+        ),
+      };
+    },
+  );
+  const readAccount = db.transaction((id: string): AccountView | null => {
+    const row = sql.account.get(activeKey(), id);
+    return row ? accountFromRow(row) : null;
+  });
+  const readTransaction = db.transaction((id: string): TransactionView | null => {
+    const row = sql.transaction.get(activeKey(), id);
+    return row ? transactionFromRow(row) : null;
+  });
+  // Commits are atomic here, so whatever a read sees is below the partition's checkpoint already.
+  const readBalanceAt = db.transaction((accountId: string, at: string) =>
+    history.balanceAt(activeKey(), accountId, at),
+  );
+  const readStatementEntries = db.transaction(
+    (accountId: string, query: Parameters<ReadModel['statementEntries']>[1]) =>
+      history.statementEntries(activeKey(), accountId, query),
+  );
+  const readBalanceChanges = db.transaction((query: Parameters<ReadModel['balanceChanges']>[0]) =>
+    history.balanceChanges(activeKey(), query),
+  );
+
   const readModel: ReadModel = {
-    activeGeneration: async () => guard(() => db.transaction(activeGeneration)()),
+    activeGeneration: async () => guard(() => readActiveGeneration()),
     createGeneration: async () => guard(() => db.transaction(newGeneration).immediate()),
     beginSwap: async (generation, ttlMs) => guard(() => beginSwap.immediate(generation, ttlMs)),
     endSwap: async (generation) =>
       guard(() => db.transaction(() => clearSwapLock(sql.keyOf.get(generation))).immediate()),
     swap: async (generation) => guard(() => swap.immediate(generation)),
     dropGeneration: async (generation) => guard(() => dropGeneration(generation)),
-    checkpoints: async (generation) =>
-      guard(() => db.transaction(() => checkpointsOf(generation === undefined ? activeKey() : keyOf(generation)))()),
-    async load(generation, accountIds, transactionIds) {
-      return guard(() =>
-        db.transaction(() => {
-          // A generation that does not exist holds no documents.
-          const key = sql.keyOf.get(generation) ?? 0;
-          return {
-            accounts: new Map<string, AccountView>(
-              sql.loadAccounts.all(key, JSON.stringify(accountIds)).map((row) => [row.id, accountFromRow(row)]),
-            ),
-            transactions: new Map<string, TransactionView>(
-              sql.loadTransactions
-                .all(key, JSON.stringify(transactionIds))
-                .map((row) => [row.id, transactionFromRow(row)]),
-            ),
-          };
-        })(),
-      );
-    },
+    checkpoints: async (generation) => guard(() => readCheckpoints(generation)),
+    load: async (generation, accountIds, transactionIds) =>
+      guard(() => readDocuments(generation, accountIds, transactionIds)),
     commit: async (generation, batch, { requireActive }) =>
       guard(() => commits.submit({ generation, batch, requireActive })),
     commitBatches: async (generation, batches) => guard(() => bulkCommit(generation, batches)),
-    async getAccount(id) {
-      return guard(() =>
-        db.transaction(() => {
-          const row = sql.account.get(activeKey(), id);
-          return row ? accountFromRow(row) : null;
-        })(),
-      );
-    },
+    getAccount: async (id) => guard(() => readAccount(id)),
     listAccounts: async (query) => guard(() => listAccounts(query)),
     countAccounts: async (query) => guard(() => countAccounts(query)),
-    async getTransaction(id) {
-      return guard(() =>
-        db.transaction(() => {
-          const row = sql.transaction.get(activeKey(), id);
-          return row ? transactionFromRow(row) : null;
-        })(),
-      );
-    },
+    getTransaction: async (id) => guard(() => readTransaction(id)),
     listTransactions: async (accountId, query) => guard(() => listTransactions(accountId, query)),
-    // Commits are atomic here, so whatever a read sees is below the partition's checkpoint already.
-    balanceAt: async (accountId, at) =>
-      guard(() => db.transaction(() => history.balanceAt(activeKey(), accountId, at))()),
-    statementEntries: async (accountId, query) =>
-      guard(() => db.transaction(() => history.statementEntries(activeKey(), accountId, query))()),
-    balanceChanges: async (query) => guard(() => db.transaction(() => history.balanceChanges(activeKey(), query))()),
+    balanceAt: async (accountId, at) => guard(() => readBalanceAt(accountId, at)),
+    statementEntries: async (accountId, query) => guard(() => readStatementEntries(accountId, query)),
+    balanceChanges: async (query) => guard(() => readBalanceChanges(query)),
     async close() {
       await commits.idle();
       await thread?.close();
