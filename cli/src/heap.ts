@@ -13,15 +13,12 @@ export const HEAP_GROWING_PERCENT = 50;
 
 /**
  * Bounds the heap's growth for a long-running server, unless the process was started with its own
- * `--heap-growing-percent` (on the command line or in NODE_OPTIONS). V8 reads the flag at each full
- * collection, so setting it at start-up takes effect for the main thread and the worker threads.
+ * `--heap-growing-percent` on the command line (Node refuses the flag in NODE_OPTIONS). V8 reads the
+ * flag at each full collection, so setting it at start-up takes effect for the main thread and the
+ * worker threads.
  */
-export function boundHeapGrowth(
-  execArgv: readonly string[] = process.execArgv,
-  nodeOptions = process.env.NODE_OPTIONS ?? '',
-): number | undefined {
-  const given = [...execArgv, ...nodeOptions.split(/\s+/)].some((flag) => flag.startsWith('--heap-growing-percent'));
-  if (given) return undefined;
+export function boundHeapGrowth(execArgv: readonly string[] = process.execArgv): number | undefined {
+  if (execArgv.some((flag) => flag.startsWith('--heap-growing-percent'))) return undefined;
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   return HEAP_GROWING_PERCENT;
 }
