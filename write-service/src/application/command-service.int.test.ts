@@ -29,6 +29,21 @@ describe('command service', () => {
     assert.equal(opened!.metadata.correlationId, accountId);
   });
 
+  test('transactions and their events get ids in the order they were made; accounts random ones', async () => {
+    const version = (id: string) => id[14];
+    const opened = await Promise.all(['P', 'Q', 'R'].map((owner) => ledger.commands.openAccount({ owner })));
+    for (const { accountId } of opened) assert.equal(version(accountId), '4', `account ${accountId} is a random UUID`);
+    const accountId = opened[0]!.accountId;
+    const made: string[] = [];
+    for (let i = 0; i < 20; i++) made.push((await ledger.commands.deposit({ accountId, amount: 1n })).transactionId);
+    assert.ok(made.every((id) => version(id) === '7'));
+    assert.deepEqual([...made].sort(), made, 'each id sorts after the one before');
+    for (const id of made) await ledger.settled(id);
+    const eventIds = (await ledger.store.readAggregate(accountId)).slice(1).map((event) => event.eventId);
+    assert.equal(eventIds.length, 20);
+    assert.deepEqual([...eventIds].sort(), eventIds, 'the saga appends events with ids in order too');
+  });
+
   test('rejects bad input and writes nothing', async () => {
     const a = await ledger.funded('A', 10n);
     const before = await total(ledger);
