@@ -1,4 +1,3 @@
-import { v7 as timeOrderedId } from 'uuid';
 import {
   ConcurrencyError,
   UnavailableError,
@@ -11,6 +10,7 @@ import type { EventMetadata, Logger, RecordedEvent } from '@ledger/platform';
 import type { EventStore, IdempotencyRecord } from '../ports/event-store.js';
 import type { WriteMetrics } from '../ports/metrics.js';
 import type { Aggregate } from './aggregates.js';
+import { timeOrderedId } from './ids.js';
 import { createStateCache } from './state-cache.js';
 import type { Loaded, StateCaches } from './state-cache.js';
 

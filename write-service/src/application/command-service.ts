@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { v7 as timeOrderedId } from 'uuid';
 import {
   IdempotencyMismatchError,
   NotFoundError,
@@ -12,6 +11,7 @@ import { commandInput, MAX_IDEMPOTENCY_KEY_LENGTH } from '@ledger/schema';
 import type { CommandAudit, TransactionKind } from '@ledger/schema';
 import { accountAggregate, transactionAggregate } from './aggregates.js';
 import { createCommandHandler } from './command-handler.js';
+import { timeOrderedId } from './ids.js';
 import type { CommandHandlerOptions, HandleResult } from './command-handler.js';
 import type { LedgerCommands, TransactionAccepted } from './ledger-commands.js';
 
