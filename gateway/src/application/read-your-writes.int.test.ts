@@ -132,6 +132,41 @@ describe('read-your-writes over the SQLite read model', () => {
     assert.equal((await readModel.getAccount(accountId))?.balance, '5');
   });
 
+  test("a transaction's notification is its document: the waiter reads the read model only on its first look", async () => {
+    let reads = 0;
+    const counting: ReadModel = {
+      ...readModel,
+      getTransaction: (id) => {
+        reads++;
+        return readModel.getTransaction(id);
+      },
+    };
+    const ryw = createReadYourWrites({
+      readModel: counting,
+      hub,
+      logger,
+      partitions: PARTITIONS,
+      timeoutMs: 5_000,
+      pollMs: 60_000,
+    });
+    const { accountId, transactionId } = idsInTwoPartitions();
+    const pa = partitionOf(accountId, PARTITIONS);
+    const pt = partitionOf(transactionId, PARTITIONS);
+    const waiting = ryw.settledTransaction(transactionId, [accountId]);
+    await project(pt, { transactions: [transaction(transactionId, accountId, 'PENDING', next(pt))] }, true);
+    const deposit = next(pa);
+    await project(pa, { accounts: [account(accountId, deposit, '5')] }, true);
+    await project(
+      pt,
+      { transactions: [transaction(transactionId, accountId, 'SUCCEEDED', next(pt), [deposit])] },
+      true,
+    );
+    const settled = await waiting;
+    assert.equal(settled?.status, 'SUCCEEDED');
+    assert.deepEqual(settled?.accountPositions, [deposit]);
+    assert.equal(reads, 1, 'the first look only');
+  });
+
   test('lost notifications are covered by re-reading the read model', async () => {
     const ryw = createReadYourWrites({ readModel, hub, logger, partitions: PARTITIONS, timeoutMs: 5_000, pollMs: 30 });
     const { accountId, transactionId } = idsInTwoPartitions();

@@ -26,10 +26,10 @@ export interface ReadYourWrites {
   visibleAccount(accountId: string, position: string): Promise<AccountView | null>;
 }
 
-/** Why a waiter woke: its first look, a poll tick, or notifications on these subjects. */
+/** Why a waiter woke: its first look, a poll tick, or notifications (the latest payload of each subject). */
 interface Wake {
   readonly look: boolean;
-  readonly subjects: ReadonlySet<string>;
+  readonly subjects: ReadonlyMap<string, unknown>;
 }
 
 export function createReadYourWrites(options: ReadYourWritesOptions): ReadYourWrites {
@@ -73,10 +73,10 @@ export function createReadYourWrites(options: ReadYourWritesOptions): ReadYourWr
     const started = performance.now();
     const waited = (outcome: 'settled' | 'timeout') =>
       options.metrics?.readYourWritesWaited(outcome, (performance.now() - started) / 1_000);
-    let pending = new Set<string>();
+    let pending = new Map<string, unknown>();
     let wakeUp: (() => void) | undefined;
-    const onNotification = (_payload: unknown, subject: string): void => {
-      pending.add(subject);
+    const onNotification = (payload: unknown, subject: string): void => {
+      pending.set(subject, payload);
       wakeUp?.();
     };
     await trackCheckpoints();
@@ -84,7 +84,7 @@ export function createReadYourWrites(options: ReadYourWritesOptions): ReadYourWr
       subjects.map((subject) => hub.listen(subject, onNotification).catch(() => () => undefined)),
     );
     try {
-      let wake: Wake = { look: true, subjects: new Set() };
+      let wake: Wake = { look: true, subjects: new Map() };
       for (;;) {
         const value = await attempt(wake);
         if (value !== undefined) {
@@ -107,7 +107,7 @@ export function createReadYourWrites(options: ReadYourWritesOptions): ReadYourWr
           wakeUp = undefined;
         }
         wake = { look: pending.size === 0, subjects: pending };
-        pending = new Set();
+        pending = new Map();
       }
     } finally {
       for (const stop of stops) stop();
@@ -124,8 +124,14 @@ export function createReadYourWrites(options: ReadYourWritesOptions): ReadYourWr
       let transaction: TransactionView | null = null;
       return waitFor([transactionSubject, ...checkpointSubjects(accountIds)], async (wake) => {
         const settled = transaction !== null && transaction.status !== 'PENDING';
-        if (!settled && (wake.look || wake.subjects.has(transactionSubject))) {
-          transaction = await readModel.getTransaction(transactionId);
+        if (!settled) {
+          // A transaction's notification carries its document, published once the read model holds
+          // it: no need to read it back. A look (the first, or a poll for lost notifications) reads.
+          const notified = wake.subjects.get(transactionSubject) as TransactionView | undefined;
+          if (notified?.id === transactionId) transaction = notified;
+          else if (wake.look || wake.subjects.has(transactionSubject)) {
+            transaction = await readModel.getTransaction(transactionId);
+          }
         }
         if (transaction === null || transaction.status === 'PENDING') return undefined;
         if (covers(transaction.accountPositions)) return transaction;
