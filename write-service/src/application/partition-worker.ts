@@ -30,30 +30,48 @@ export interface PartitionWorkerOptions {
  * One worker per partition (the saga, the forwarder): reads the partition from its checkpoint,
  * processes a batch, writes the checkpoint fenced by the lease token (a worker whose lease has
  * passed on stops), and after a short batch waits for the next append or the poll.
+ *
+ * The checkpoint is written while the worker goes on with the next batch: the events appended
+ * meanwhile do not wait for that commit too. Checkpoints are written one after the other, in order;
+ * a refused one (fenced off) stops the worker before its next batch, and one that fails fails it. So
+ * a worker whose lease has passed on may process one batch more than it would otherwise: the
+ * saga's steps find their keys recorded, and the bus's consumers drop what they applied.
  */
 export function createPartitionWorker(options: PartitionWorkerOptions): PartitionTask {
   const { store, worker, batchSize, pollMs } = options;
   const resumeAfter = options.resumeAfter ?? ((partition: number) => store.getCheckpoint(worker, partition));
   return async ({ partition, lease, signal }) => {
     const wake = watchAppends(store, partition);
+    let checkpoints: Promise<void> = Promise.resolve();
+    let stop: { fenced: true } | { failed: unknown } | undefined;
+    const writeCheckpoint = (sequence: number): void => {
+      checkpoints = checkpoints.then(async () => {
+        if (stop) return;
+        try {
+          if (!(await store.setCheckpoint(worker, partition, sequence, lease.token))) stop = { fenced: true };
+        } catch (error) {
+          stop = { failed: error };
+        }
+      });
+    };
     try {
       let after = await resumeAfter(partition);
-      while (!signal.aborted) {
+      while (!signal.aborted && !stop) {
         const events = await store.readPartition(partition, after, batchSize);
         if (events.length > 0) {
           const done = await options.process(events, { partition, after, signal });
-          if (!(await store.setCheckpoint(worker, partition, done, lease.token))) {
-            options.logger?.warn({ partition, token: lease.token }, `${worker} fenced off by a newer lease`);
-            return;
-          }
+          writeCheckpoint(done);
           after = done;
         }
         // A short batch reached the head: no need to read again before the next append wakes us.
-        if (events.length < batchSize) await wake.idle(pollMs, signal);
+        if (events.length < batchSize && !stop) await wake.idle(pollMs, signal);
       }
     } finally {
+      await checkpoints;
       wake.stop();
     }
+    if (stop && 'failed' in stop) throw stop.failed;
+    if (stop) options.logger?.warn({ partition, token: lease.token }, `${worker} fenced off by a newer lease`);
   };
 }
 
