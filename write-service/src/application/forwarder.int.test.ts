@@ -125,6 +125,41 @@ describe('forwarder', () => {
     }
   });
 
+  test('the next batch is forwarded while the checkpoint of the one before is still being written', async () => {
+    const ledger = await createLedgerHarness({ partitions: 1, workers: false });
+    const bus = await collect(ledger);
+    const setCheckpoint = ledger.store.setCheckpoint.bind(ledger.store);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const written: number[] = [];
+    ledger.store.setCheckpoint = async (worker, partition, sequence, token) => {
+      await gate; // a commit that takes its time
+      written.push(sequence);
+      return setCheckpoint(worker, partition, sequence, token);
+    };
+    const controller = new AbortController();
+    try {
+      await ledger.commands.openAccount({ owner: 'A' });
+      const task = createForwarderTask({ store: ledger.store, bus: ledger.bus, pollMs: 60_000 });
+      const lease = { name: 'forwarder/0', owner: 'test', token: 1, expiresAt: Date.now() + 60_000 };
+      const running = task({ partition: 0, lease, signal: controller.signal });
+      await bus.until([1]);
+      await ledger.commands.openAccount({ owner: 'B' });
+      await bus.until([2]);
+      assert.deepEqual(written, [], 'both batches went out before the first checkpoint was written');
+      open();
+      controller.abort();
+      await running;
+      assert.deepEqual(written, [1, 2], 'checkpoints are written in order');
+      assert.equal(await ledger.store.getCheckpoint(FORWARDER_WORKER, 0), 2);
+    } finally {
+      open();
+      controller.abort();
+      await bus.stop();
+      await ledger.close();
+    }
+  });
+
   test('a restarted forwarder resumes after what the bus already holds, not only after its checkpoint', async () => {
     const ledger = await createLedgerHarness({ partitions: 1, workers: false });
     const published: number[] = [];
