@@ -26,7 +26,13 @@ export async function applyEvents(
   if (events.length === 0) return { result: 'committed', notifications: [] };
   const known = currentShapes(events);
   const { accountIds, transactionIds } = documentIds(known);
-  const state = await readModel.load(generation, accountIds, transactionIds);
+  // A document whose aggregate starts here (version 1) has nothing stored yet: the generation holds
+  // what was applied up to its checkpoint, and these events come after it. A new transaction, the
+  // first event of every deposit, withdrawal and transfer, is not looked up.
+  const created = new Set<string>();
+  for (const event of known) if (event.version === 1) created.add(event.aggregateId);
+  const stored = (id: string): boolean => !created.has(id);
+  const state = await readModel.load(generation, accountIds.filter(stored), transactionIds.filter(stored));
   const { batch, notifications } = project(state, partition, events, known);
   const result = await readModel.commit(generation, batch, options);
   return { result, notifications: result === 'committed' ? notifications : [] };
