@@ -15,17 +15,28 @@ import { DepositDocument, OpenAccountDocument } from '@ledger/client';
 import { dataOf, httpTarget } from './bench-load.js';
 import type { HttpTarget } from './bench-load.js';
 import { cpuMsOf, rawReadRate, topSelfTime } from './bench-process.js';
+import { parseScriptArgs } from './script-args.js';
 import { startLedgerProcess } from './testing/processes.js';
 
-const { values: flags } = parseArgs({
-  options: {
-    events: { type: 'string', default: '50000' },
-    seed: { type: 'string' },
-    profile: { type: 'boolean', default: false },
-    runs: { type: 'string', default: '3' },
-    against: { type: 'string' },
-  },
-});
+const USAGE = `usage: npm run bench:rebuild [-- options]
+  --events N        events in the store the rebuilds replay (default 50000)
+  --runs N          rebuilds to measure (default 3)
+  --against DIR     alternate with the build of another checkout, on the same store
+  --seed DIR        where the store filled through deposits is kept for later runs (default: in the temp directory)
+  --profile         write a CPU profile of the server`;
+const flags = parseScriptArgs(
+  () =>
+    parseArgs({
+      options: {
+        events: { type: 'string', default: '50000' },
+        seed: { type: 'string' },
+        profile: { type: 'boolean', default: false },
+        runs: { type: 'string', default: '3' },
+        against: { type: 'string' },
+      },
+    }).values,
+  USAGE,
+);
 const PARTITIONS = 16;
 const ACCOUNTS = 100;
 const CLIENTS = 32;

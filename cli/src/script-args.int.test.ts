@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const script = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
+const run = (name: string, ...args: string[]) =>
+  spawnSync(process.execPath, [script(name), ...args], { encoding: 'utf8', timeout: 30_000 });
+
+test('the bench scripts answer --help with their usage and a bad option with what is wrong and exit code 2', () => {
+  for (const name of ['bench.js', 'bench-rebuild.js']) {
+    const help = run(name, '--help');
+    assert.equal(help.status, 0, name);
+    assert.match(help.stdout, /^usage: npm run bench/, name);
+
+    const unknown = run(name, '--bogus');
+    assert.equal(unknown.status, 2, name);
+    assert.match(unknown.stderr, /Unknown option '--bogus'[\s\S]*usage: npm run bench/, name);
+    assert.doesNotMatch(unknown.stderr, /at parseArgs|node:internal/, `${name}: no stack trace`);
+  }
+  const rate = run('bench.js', '--rate', 'x');
+  assert.equal(rate.status, 2);
+  assert.match(rate.stderr, /--rate takes deposits per second/);
+});
