@@ -11,6 +11,7 @@ import { complexityOf, MAX_COMPLEXITY, tooComplex } from './complexity.js';
 import type { GatewayContext } from './context.js';
 import type { ErrorFormatter } from './errors.js';
 import { limitedParseOptions, operationLimitRules } from './limits.js';
+import { createSharedSubscribe } from './shared-subscribe.js';
 import { persistedHashOf, resolveDocument } from './trusted-documents.js';
 import type { TrustedDocumentsOptions } from './trusted-documents.js';
 
@@ -50,6 +51,15 @@ export interface GraphqlWebSocketOptions {
   readonly limits: SocketLimits;
 }
 
+/** Documents kept parsed and validated, by their text (the least recently used go first). */
+const MAX_DOCUMENTS = 1_000;
+
+/** What a subscription's resolvers may look at besides its event and arguments: who asks. */
+const callerOf = (contextValue: unknown): string => {
+  const { principal } = contextValue as GatewayContext;
+  return `${principal.subject ?? ''}\n${principal.roles.join(',')}`;
+};
+
 const refusal = (message: string, code: string): GraphQLError[] => [
   new GraphQLError(message, { extensions: { code } }),
 ];
@@ -79,10 +89,28 @@ export function serveGraphqlOverWebSockets(options: GraphqlWebSocketOptions): Gr
   const socketsOf = new Map<string, number>();
   const accepted = new Set<SocketContext>();
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+  // One document object per text: subscriptions with the same text share it, and so the execution of
+  // each event (createSharedSubscribe). Parse errors throw; validation errors are answered.
+  const documents = new Map<string, DocumentNode>();
+  const documentOf = (text: string): DocumentNode | readonly GraphQLError[] => {
+    const known = documents.get(text);
+    if (known) {
+      documents.delete(text);
+      documents.set(text, known);
+      return known;
+    }
+    const document = parse(text, limitedParseOptions);
+    const invalid = validate(schema, document, rules);
+    if (invalid.length > 0) return invalid;
+    documents.set(text, document);
+    if (documents.size > MAX_DOCUMENTS) documents.delete(documents.keys().next().value!);
+    return document;
+  };
 
   const server = useServer<Record<string, unknown> | undefined>(
     {
       schema,
+      subscribe: createSharedSubscribe(callerOf),
       onConnect: async (ctx) => {
         if (options.authenticate && !(await options.authenticate(ctx))) return false;
         const { socket, request } = ctx.extra;
@@ -128,14 +156,13 @@ export function serveGraphqlOverWebSockets(options: GraphqlWebSocketOptions): Gr
           hash: persistedHashOf(payload.extensions),
         });
         if (!resolution.ok) return refusal(resolution.message, resolution.code);
-        let document: DocumentNode;
+        let document: DocumentNode | readonly GraphQLError[];
         try {
-          document = parse(String(resolution.query), limitedParseOptions);
+          document = documentOf(String(resolution.query));
         } catch (error) {
           return refusal((error as Error).message, 'GRAPHQL_PARSE_FAILED');
         }
-        const invalid = validate(schema, document, rules);
-        if (invalid.length > 0) return invalid;
+        if (!('kind' in document)) return [...document];
         const variableValues = payload.variables ?? undefined;
         const operationName = payload.operationName ?? undefined;
         const complexity = complexityOf(schema, document, variableValues, operationName);

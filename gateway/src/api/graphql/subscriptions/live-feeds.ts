@@ -18,6 +18,17 @@ const sequenceOf = (position: unknown): number | null => {
 /** A balance change as a subscription delivers it: with the resume point it stands for. */
 export type BalanceChangeItem = BalanceChange & { readonly cursor: string };
 
+// The balance feed hands one entry object to every subscription of an account; those with the same
+// cursor get one item object too, so that the change is executed once for all of them (shared-subscribe.ts).
+const items = new WeakMap<BalanceEntry, Map<string, BalanceChangeItem>>();
+const itemOf = (entry: BalanceEntry, cursor: string): BalanceChangeItem => {
+  let byCursor = items.get(entry);
+  if (!byCursor) items.set(entry, (byCursor = new Map()));
+  let item = byCursor.get(cursor);
+  if (!item) byCursor.set(cursor, (item = { ...balanceChangeOf(entry), cursor }));
+  return item;
+};
+
 /**
  * Balance changes of `accountIds`, read from the balance history: after the cursor `after` when
  * given (the changes the client missed first, then live), else from now. Each carries the cursor
@@ -37,7 +48,7 @@ export async function subscribeBalanceChanges(
     for (const [index, accountId] of ids.entries()) {
       const stop = await context.balanceFeed.follow(accountId, starts[index]!, (entry) => {
         delivered[index] = sequenceOf(entry.position)!;
-        stream.push({ ...balanceChangeOf(entry), cursor: encodeFeedCursor(ids, delivered) });
+        stream.push(itemOf(entry, encodeFeedCursor(ids, delivered)));
       });
       stream.onClose(stop);
     }
