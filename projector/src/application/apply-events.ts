@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '@ledger/platform';
 import type { LedgerEvent } from '@ledger/schema';
 import { isKnownEventType, upcastEvent } from '@ledger/schema';
-import { documentIds, projectBalance } from '../domain/balance-projection.js';
+import { documentIds, projectBalance, startedIn } from '../domain/balance-projection.js';
 import type { ProjectionNotification, ProjectionState } from '../domain/balance-projection.js';
 import type { CommitResult, ProjectionBatch, ReadModel } from '../ports/read-model.js';
 
@@ -29,8 +29,7 @@ export async function applyEvents(
   // A document whose aggregate starts here (version 1) has nothing stored yet: the generation holds
   // what was applied up to its checkpoint, and these events come after it. A new transaction, the
   // first event of every deposit, withdrawal and transfer, is not looked up.
-  const created = new Set<string>();
-  for (const event of known) if (event.version === 1) created.add(event.aggregateId);
+  const created = startedIn(known);
   const stored = (id: string): boolean => !created.has(id);
   const state = await readModel.load(generation, accountIds.filter(stored), transactionIds.filter(stored));
   const { batch, notifications } = project(state, partition, events, known);

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@ledger/platform';
 import type { AccountView, BalanceEntry, TransactionView } from '@ledger/schema';
-import { documentIds, projectBalance } from '../domain/balance-projection.js';
+import { documentIds, projectBalance, startedIn } from '../domain/balance-projection.js';
 import type { ProjectionBatch, ReadModel } from '../ports/read-model.js';
 import { currentShapes } from './apply-events.js';
 
@@ -49,8 +49,7 @@ export function createRebuildBatch(readModel: ReadModel, generation: string): Re
       const { accountIds, transactionIds } = documentIds(known);
       // A document whose first event here is its aggregate's first (version 1) has nothing stored
       // yet: the generation holds what it applied up to its checkpoint, and this page comes after.
-      const created = new Set<string>();
-      for (const event of known) if (event.version === 1) created.add(event.aggregateId);
+      const created = startedIn(known);
       const missing = (documents: ReadonlyMap<string, unknown>) => (id: string) =>
         !documents.has(id) && !created.has(id);
       const missingAccounts = accountIds.filter(missing(accounts));

@@ -42,6 +42,16 @@ export function documentIds(events: readonly LedgerEvent[]): { accountIds: strin
 }
 
 /**
+ * Ids of the aggregates that start in `events` (their version 1 is here). Their documents have
+ * nothing stored yet when `events` come after the generation's checkpoint, so they need no load.
+ */
+export function startedIn(events: readonly LedgerEvent[]): Set<string> {
+  const started = new Set<string>();
+  for (const event of events) if (event.version === 1) started.add(event.aggregateId);
+  return started;
+}
+
+/**
  * Applies `events` (ordered by position) to the current documents. An event whose sequence is not
  * above the document's stored position was applied already: it changes nothing and notifies nothing,
  * so redelivery and replay are no-ops.
