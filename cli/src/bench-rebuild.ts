@@ -15,7 +15,7 @@ import { DepositDocument, OpenAccountDocument } from '@ledger/client';
 import { dataOf, httpTarget } from './bench-load.js';
 import type { HttpTarget } from './bench-load.js';
 import { cpuMsOf, rawReadRate, topSelfTime } from './bench-process.js';
-import { parseScriptArgs } from './script-args.js';
+import { numberOption, parseScriptArgs } from './script-args.js';
 import { startLedgerProcess } from './testing/processes.js';
 
 const USAGE = `usage: npm run bench:rebuild [-- options]
@@ -177,13 +177,14 @@ async function run(seedDir: string, build: string, main: string): Promise<Measur
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-const events = Number(flags.events);
+const events = numberOption('bench:rebuild', '--events', flags.events, 'an event count');
+const runs = numberOption('bench:rebuild', '--runs', flags.runs, 'a run count');
 const seedDir = flags.seed ?? join(tmpdir(), `ledger-rebuild-seed-${events}`);
 if (!existsSync(join(seedDir, 'events.db'))) await seed(seedDir, events);
 const builds: Array<[string, string]> = [['this', HERE]];
 if (flags.against) builds.unshift(['against', join(flags.against, 'cli/dist/main.js')]);
 const results: Measured[] = [];
-for (let i = 0; i < Number(flags.runs); i++) {
+for (let i = 0; i < runs; i++) {
   for (const [build, main] of builds) results.push(await run(seedDir, build, main));
 }
 for (const [build] of builds) {

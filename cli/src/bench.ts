@@ -19,7 +19,7 @@ import type { LedgerProcess } from './testing/processes.js';
 import { startBenchCluster } from './bench-cluster.js';
 import type { BenchCluster, WriterConflicts } from './bench-cluster.js';
 import { compareTracing } from './bench-tracing.js';
-import { parseScriptArgs } from './script-args.js';
+import { numberOption, parseScriptArgs } from './script-args.js';
 import type { TracingSample } from './bench-tracing.js';
 
 const USAGE = `usage: npm run bench [-- options]
@@ -45,12 +45,10 @@ const flags = parseScriptArgs(
     }).values,
   USAGE,
 );
-const SECONDS = Number(flags.seconds);
-const FIXED_RATE = flags.rate === undefined ? undefined : Number(flags.rate);
-if (FIXED_RATE !== undefined && !(Number.isInteger(FIXED_RATE) && FIXED_RATE > 0)) {
-  console.error(`bench: --rate takes deposits per second, a whole number above 0 (got "${flags.rate}")`);
-  process.exit(2);
-}
+const SECONDS = numberOption('bench', '--seconds', flags.seconds, 'the seconds of each phase', { fraction: true });
+const SUBSCRIBERS = numberOption('bench', '--subscribers', flags.subscribers, 'a subscriber count', { zero: true });
+const FIXED_RATE =
+  flags.rate === undefined ? undefined : numberOption('bench', '--rate', flags.rate, 'deposits per second');
 const WINDOW = { warmupMs: 1_000, durationMs: SECONDS * 1_000 };
 const CLIENTS = 32;
 const ACCOUNTS = 100;
@@ -59,7 +57,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The fan-out opens one websocket per subscriber, all from this address: one subject to the gateway. */
 // The request budget stays on (its cost is measured) but above what one address can send here.
 const GATEWAY_LIMITS = {
-  LEDGER_SOCKETS_PER_SUBJECT: String(Number(flags.subscribers) + 1),
+  LEDGER_SOCKETS_PER_SUBJECT: String(SUBSCRIBERS + 1),
   LEDGER_RATE_LIMIT: '1000000',
 };
 
@@ -291,7 +289,7 @@ async function benchLedger(deployment: Deployment, apollo: Throughput, label: st
       await settle(http, deployment);
     }
 
-    const subscribers = Number(flags.subscribers);
+    const subscribers = SUBSCRIBERS;
     if (subscribers > 0) {
       const perSecond = Math.max(1, Math.round(capacity * 0.5));
       const fan = await deliveryLatency(deployment.origin, sendDeposit, ids, perSecond, subscribers, WINDOW.durationMs);

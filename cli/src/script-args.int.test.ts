@@ -21,4 +21,14 @@ test('the bench scripts answer --help with their usage and a bad option with wha
   const rate = run('bench.js', '--rate', 'x');
   assert.equal(rate.status, 2);
   assert.match(rate.stderr, /--rate takes deposits per second/);
+  for (const [name, ...args] of [
+    ['bench.js', '--seconds', 'soon'],
+    ['bench.js', '--subscribers', 'many'],
+    ['bench-rebuild.js', '--runs', '0'],
+    ['bench-rebuild.js', '--events', '1.5'],
+  ] as const) {
+    const bad = run(name, ...args);
+    assert.equal(bad.status, 2, `${name} ${args.join(' ')}`);
+    assert.match(bad.stderr, new RegExp(`${args[0]} takes .*\\(got "${args[1]}"\\)`), `${name} ${args.join(' ')}`);
+  }
 });

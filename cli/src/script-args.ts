@@ -15,3 +15,21 @@ export function parseScriptArgs<Values>(parse: () => Values, usage: string): Val
     process.exit(2);
   }
 }
+
+/**
+ * A number option of a script: `text` as a number above 0 (or 0 and above, with `zero`), whole unless
+ * `fraction`; anything else prints what the option takes and exits with 2.
+ */
+export function numberOption(
+  script: string,
+  name: string,
+  text: string,
+  what: string,
+  { zero = false, fraction = false }: { zero?: boolean; fraction?: boolean } = {},
+): number {
+  const value = text.trim() === '' ? NaN : Number(text);
+  if (Number.isFinite(value) && (fraction || Number.isInteger(value)) && (zero ? value >= 0 : value > 0)) return value;
+  const kind = fraction ? 'a number' : 'a whole number';
+  console.error(`${script}: ${name} takes ${what}, ${kind} ${zero ? '0 or above' : 'above 0'} (got "${text}")`);
+  process.exit(2);
+}
