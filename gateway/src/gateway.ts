@@ -22,6 +22,7 @@ import { createReadYourWrites } from './application/read-your-writes.js';
 import { createRebuildTracker } from './application/rebuild-tracker.js';
 import { createSystemStatus } from './application/system-status.js';
 import { createTeller } from './application/teller.js';
+import { contextOf } from './api/graphql/context.js';
 import type { GatewayContext, GatewayServices } from './api/graphql/context.js';
 import { authenticateRequests } from './auth/http.js';
 import { identityOf } from './auth/principal.js';
@@ -129,11 +130,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       httpServer,
       schema,
       // One socket, one caller; each operation on it gets its own request id.
-      context: (ctx) => ({
-        ...services,
-        principal: identityOf(ctx.extra.request).principal,
-        requestId: randomUUID(),
-      }),
+      context: (ctx) => contextOf(services, identityOf(ctx.extra.request).principal, randomUUID()),
       authenticate: sockets.onConnect,
       onClose: sockets.onClose,
       formatError,

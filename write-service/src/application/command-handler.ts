@@ -155,7 +155,8 @@ export function createCommandHandler<Command, State, Event>(
       if (found) options.metrics?.idempotentReplayed(aggregate.type);
       return found;
     };
-    // One spread per literal: V8 copies `{ ...a, x }` on a fast path and `{ ...a, ...b }` on a slow one.
+    // A literal that starts with a spread takes V8's slow path as soon as it adds a key the source
+    // lacks (`{ ...a, ...b }`, or `{ ...a, x }` without `x` in `a`); keys first, or one spread alone, do not.
     const metadata: EventMetadata = idempotency
       ? { idempotencyKey: idempotency.key, ...handleOptions.metadata }
       : { ...handleOptions.metadata };
@@ -204,7 +205,11 @@ export function createCommandHandler<Command, State, Event>(
               const { type, data } = event as unknown as { type: string; data: unknown };
               return { eventId: newId(), type, data, metadata, occurredAt };
             }),
-            idempotency: idempotency && { ...idempotency, result: JSON.stringify(outcome) },
+            idempotency: idempotency && {
+              key: idempotency.key,
+              fingerprint: idempotency.fingerprint,
+              result: JSON.stringify(outcome),
+            },
           }),
         );
         if (result.status === 'duplicate') {
