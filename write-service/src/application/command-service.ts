@@ -86,9 +86,13 @@ export function createCommandService(options: CommandServiceOptions): LedgerComm
   const request = async (input: TransactionRequest, audit: CommandAudit | undefined): Promise<TransactionAccepted> => {
     const who = auditOf(audit);
     const { kind, from, to, amount, idempotencyKey: key } = input;
-    const fingerprint = createHash('sha256')
-      .update(JSON.stringify([kind, from, to, amount.toString()]))
-      .digest('hex');
+    // Only a keyed request is compared with an earlier one, so only it is fingerprinted.
+    const fingerprint =
+      key === undefined
+        ? ''
+        : createHash('sha256')
+            .update(JSON.stringify([kind, from, to, amount.toString()]))
+            .digest('hex');
     // Client keys live in their own namespace, apart from the saga's "<txId>/<step>" keys.
     const idempotency = key === undefined ? undefined : { key: `request/${key}`, fingerprint };
     const earlier = idempotency && (await transactions.recorded(idempotency.key));
