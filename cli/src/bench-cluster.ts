@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, startLedgerProcess } from './testing/processes.js';
+import { INSPECT, inspectorUrl, liveBytes } from './bench-heap.js';
 import type { LedgerProcess, LogLine } from './testing/processes.js';
 import { scrape } from './testing/scrape.js';
 
@@ -25,6 +26,8 @@ export interface BenchCluster {
   readonly pids: () => number[];
   /** The event store both write-services share. */
   readonly store: 'MongoDB' | 'SQLite';
+  /** The gateway's live memory, read after a full collection (bench-heap.ts). */
+  readonly liveBytes: () => Promise<number>;
   /** Conflicts each write-service counted so far, read from its /metrics. */
   conflicts(): Promise<WriterConflicts[]>;
   stop(): Promise<void>;
@@ -57,7 +60,9 @@ export async function startBenchCluster(options: {
   };
   const processes: LedgerProcess[] = [];
   const start = (name: string, role: string, extra: Record<string, string> = {}): LedgerProcess => {
-    const proc = startLedgerProcess(name, [role], { ...env, LEDGER_MEMBER_ID: name, ...extra });
+    // The gateway opens its inspector, through which the bench reads its live memory.
+    const nodeArgs = role === 'gateway' ? [INSPECT] : [];
+    const proc = startLedgerProcess(name, [role], { ...env, LEDGER_MEMBER_ID: name, ...extra }, nodeArgs);
     processes.push(proc);
     return proc;
   };
@@ -77,6 +82,7 @@ export async function startBenchCluster(options: {
     );
     const gateway = start('gateway', 'gateway', { PORT: '0' });
     const up = await gateway.waitForLog((line) => String(line.msg).startsWith('GraphQL gateway'), 90_000);
+    const inspector = await inspectorUrl(gateway);
     // Every partition has its workers before the measurement starts.
     const acquired = (proc: LedgerProcess, worker: string): number =>
       proc.logs().filter((line) => line.msg === 'partition worker acquired' && line.worker === worker).length;
@@ -92,6 +98,7 @@ export async function startBenchCluster(options: {
       dataDir,
       pids: () => processes.map((proc) => proc.child.pid!),
       store: process.env.MONGO_URL ? 'MongoDB' : 'SQLite',
+      liveBytes: () => liveBytes(inspector),
       conflicts: () =>
         Promise.all(
           writers.map(async (proc, i) => {

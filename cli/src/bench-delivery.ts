@@ -1,6 +1,6 @@
 // Commit -> subscription delivery for `npm run bench`: graphql-ws subscribers of balanceChanged, the
 // latency from sending a deposit to its change on every subscriber's socket, order, losses, and the
-// gateway's memory per idle subscriber.
+// gateway's memory per idle subscriber (see bench-heap.ts).
 import { performance } from 'node:perf_hooks';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
@@ -12,23 +12,6 @@ import { openLoop, percentile } from './bench-load.js';
 const BALANCE_CHANGED = print(BalanceChangedDocument);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * The gateway's live memory from its /metrics: V8 heap used plus external memory (socket buffers), the
- * least of a few readings a moment apart, since garbage not yet collected inflates any one of them.
- * RSS does not tell: a heap grown by earlier phases takes new sockets without growing.
- */
-export async function liveHeapBytes(origin: string): Promise<number> {
-  let least = Infinity;
-  for (let i = 0; i < 8; i++) {
-    const text = await (await fetch(`${origin}/metrics`)).text();
-    const used = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1]);
-    const external = Number(/^nodejs_external_memory_bytes (\S+)/m.exec(text)?.[1] ?? 0);
-    if (Number.isFinite(used)) least = Math.min(least, used + external);
-    await sleep(250);
-  }
-  return least;
-}
-
 export interface Delivery {
   readonly p50: number;
   readonly p99: number;
@@ -36,13 +19,15 @@ export interface Delivery {
   readonly inOrder: boolean;
   /** Changes some subscriber never saw (30 s after the last deposit). */
   readonly missing: number;
+  /** The gateway's live bytes (after a full collection) with the subscribers connected and idle, less before, per subscriber. */
   readonly bytesPerIdleSubscriber?: number;
 }
 
 /**
  * Latency from sending a deposit (with `deposit`, which answers the transaction id) to its
  * balanceChanged on a websocket, at a fixed rate, for at least `minDurationMs` and 200 deposits.
- * One subscriber watches every account; more each watch one, spread over the accounts.
+ * One subscriber watches every account; more each watch one, spread over the accounts. With
+ * `liveBytes` (the gateway's live memory) and more than one subscriber, it also measures their cost while idle.
  */
 export async function deliveryLatency(
   origin: string,
@@ -51,9 +36,11 @@ export async function deliveryLatency(
   perSecond: number,
   subscriberCount: number,
   minDurationMs: number,
+  liveBytes?: () => Promise<number>,
 ): Promise<Delivery> {
   const wsUrl = `${origin.replace(/^http/, 'ws')}/graphql`;
-  const heapBefore = subscriberCount > 1 ? await liveHeapBytes(origin) : 0;
+  const measureIdle = liveBytes !== undefined && subscriberCount > 1;
+  const heapBefore = measureIdle ? await liveBytes() : 0;
   const sentAt = new Map<string, number>();
   const received = new Map<string, number[]>();
   const latencies: number[] = [];
@@ -100,7 +87,7 @@ export async function deliveryLatency(
   }
   await Promise.all(connected);
   await sleep(500);
-  const heapIdle = subscriberCount > 1 ? await liveHeapBytes(origin) : 0;
+  const heapIdle = measureIdle ? await liveBytes() : 0;
   // Probe: one deposit per account, until every subscriber has seen one (its subscription is live).
   const probed = performance.now();
   for (const id of ids) {
@@ -142,6 +129,6 @@ export async function deliveryLatency(
     p99: percentile(latencies, 99),
     inOrder,
     missing,
-    bytesPerIdleSubscriber: subscriberCount > 1 ? (heapIdle - heapBefore) / subscriberCount : undefined,
+    bytesPerIdleSubscriber: measureIdle ? (heapIdle - heapBefore) / subscriberCount : undefined,
   };
 }

@@ -19,6 +19,7 @@ import type { LedgerProcess } from './testing/processes.js';
 import { startBenchCluster } from './bench-cluster.js';
 import type { BenchCluster, WriterConflicts } from './bench-cluster.js';
 import { compareTracing } from './bench-tracing.js';
+import { INSPECT, inspectorUrl, liveBytes } from './bench-heap.js';
 import { numberOption, parseScriptArgs } from './script-args.js';
 import type { TracingSample } from './bench-tracing.js';
 
@@ -87,6 +88,8 @@ export interface Deployment {
   readonly origin: string;
   readonly pids: () => number[];
   readonly dataDir: string;
+  /** The gateway's live memory, read after a full collection (bench-heap.ts). */
+  readonly liveBytes: () => Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -108,13 +111,15 @@ async function startEmbedded(
       ...GATEWAY_LIMITS,
       ...env,
     },
-    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    [INSPECT, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
   );
   const up = await proc.waitForLog((line) => String(line.msg).startsWith('GraphQL gateway'), 90_000);
+  const inspector = await inspectorUrl(proc);
   return {
     origin: `http://127.0.0.1:${Number(up.port)}`,
     pids: () => [proc.child.pid!],
     dataDir,
+    liveBytes: () => liveBytes(inspector),
     process: proc,
     async stop() {
       proc.child.kill('SIGTERM');
@@ -351,11 +356,19 @@ async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, lab
     const subscribers = SUBSCRIBERS;
     if (subscribers > 0) {
       const perSecond = Math.max(1, Math.round(capacity * 0.5));
-      const fan = await deliveryLatency(deployment.origin, sendDeposit, ids, perSecond, subscribers, WINDOW.durationMs);
+      const fan = await deliveryLatency(
+        deployment.origin,
+        sendDeposit,
+        ids,
+        perSecond,
+        subscribers,
+        WINDOW.durationMs,
+        deployment.liveBytes,
+      );
       row(
         `${label} ${subscribers} subscribers / ${ACCOUNTS} accounts at 50% (${perSecond}/s)`,
         `p50 ${fan.p50.toFixed(1)} ms, p99 ${fan.p99.toFixed(1)} ms, in order: ${fan.inOrder}, missing: ${fan.missing}`,
-        `${((fan.bytesPerIdleSubscriber ?? 0) / 1024).toFixed(1)} KiB of the gateway's heap per idle subscriber`,
+        `${((fan.bytesPerIdleSubscriber ?? 0) / 1024).toFixed(1)} KiB of the gateway's memory per idle subscriber, heap and external after a full collection`,
       );
       ratios[`${label}_subscribers_p99_ms`] = round(fan.p99, 1);
       ratios[`${label}_subscribers_in_order`] = fan.inOrder && fan.missing === 0;
