@@ -15,6 +15,7 @@ export type {
   TransactionView,
   BalanceChange,
   BalanceEntry,
+  BalanceNotice,
   CheckpointAdvanced,
   PartitionProgress,
 } from './views.js';

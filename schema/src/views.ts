@@ -63,6 +63,16 @@ export interface BalanceChange {
   readonly at: string;
 }
 
+/**
+ * What the projector announces on `notifySubjects.balance(accountId)` once a change is committed: its
+ * history entry, and the sequence of the account's event before it (0 for none). A follower that has
+ * every change of the account up to that sequence can take the entry as it is: no change of the
+ * account lies between. Notices can be lost; the history stays the source (see the gateway's balance feed).
+ */
+export interface BalanceNotice extends BalanceEntry {
+  readonly previousSequence: number;
+}
+
 export interface CheckpointAdvanced {
   readonly partition: number;
   readonly sequence: number;

@@ -1,13 +1,15 @@
 import { partitionOf, recordSpan, tracingEnabled } from '@ledger/platform';
 import type { Logger, TraceCarrier } from '@ledger/platform';
 import { notifySubjects } from '@ledger/schema';
-import type { BalanceEntry, LedgerQueries } from '@ledger/schema';
+import type { BalanceEntry, BalanceNotice, LedgerQueries } from '@ledger/schema';
 import type { NotificationHub } from './notification-hub.js';
 
 /**
- * Balance changes of one account at a time, read from the balance history, never from notifications
- * alone: those only say when to look (they are fire-and-forget and can be lost). One follower per
- * watched account and gateway reads the history once per change, whatever the number of
+ * Balance changes of one account at a time, from the balance history. Notifications are
+ * fire-and-forget and can be lost, so one is taken as it is only when it provably follows what the
+ * follower has (its `previousSequence`, the account's event before it, is within what the follower
+ * knows): then no change of the account lies between, and the history holds the same entry. Any other
+ * notification makes the follower read the history, once per change, whatever the number of
  * subscribers; a subscriber that starts from an earlier point catches up on its own first, then
  * joins the follower with no gap and no repeat. A periodic look catches what lost notifications hid.
  */
@@ -55,6 +57,14 @@ interface Follower {
 
 const sequenceOf = (entry: BalanceEntry): number => Number(entry.position.slice(entry.position.indexOf(':') + 1));
 
+/** A notice of `accountId` whose account had no event after `tail` before it: it can be taken as it is. */
+const followsOn = (notice: Partial<BalanceNotice> | null, accountId: string, tail: number): notice is BalanceNotice =>
+  typeof notice?.previousSequence === 'number' &&
+  notice.previousSequence <= tail &&
+  notice.accountId === accountId &&
+  typeof notice.position === 'string' &&
+  typeof notice.balanceAfter === 'string';
+
 export function createBalanceFeed(options: BalanceFeedOptions): BalanceFeed {
   const { readModel, hub, partitions, logger } = options;
   const followers = new Map<string, Follower>();
@@ -80,6 +90,19 @@ export function createBalanceFeed(options: BalanceFeedOptions): BalanceFeed {
     }
   };
 
+  /** Hands the account's next change to the follower's live listeners and moves its tail past it. */
+  const advance = (follower: Follower, entry: BalanceEntry): void => {
+    const sequence = sequenceOf(entry);
+    if (sequence <= follower.tail) return;
+    follower.tail = sequence;
+    for (const listener of follower.listeners) {
+      if (listener.catchingUp || sequence <= listener.last) continue;
+      listener.last = sequence;
+      listener.deliver(entry);
+    }
+    if (follower.traces.size > 0) pushed(follower, entry);
+  };
+
   /** Brings the follower's tail up to what the history holds; runs are serialised, wakes coalesced. */
   const look = (follower: Follower): Promise<void> => {
     if (follower.running) {
@@ -89,17 +112,7 @@ export function createBalanceFeed(options: BalanceFeedOptions): BalanceFeed {
     const run = async (): Promise<void> => {
       do {
         follower.again = false;
-        await readAfter(follower, follower.tail, (entry) => {
-          const sequence = sequenceOf(entry);
-          if (sequence <= follower.tail) return;
-          follower.tail = sequence;
-          for (const listener of follower.listeners) {
-            if (listener.catchingUp || sequence <= listener.last) continue;
-            listener.last = sequence;
-            listener.deliver(entry);
-          }
-          if (follower.traces.size > 0) pushed(follower, entry);
-        });
+        await readAfter(follower, follower.tail, (entry) => advance(follower, entry));
       } while (follower.again && followers.get(follower.accountId) === follower);
     };
     follower.running = run()
@@ -145,7 +158,7 @@ export function createBalanceFeed(options: BalanceFeedOptions): BalanceFeed {
     try {
       created.stopListening = await hub.listen(notifySubjects.balance(accountId), (payload) => {
         if (followers.get(accountId) !== created) return;
-        const announced = payload as { position?: string } & TraceCarrier;
+        const announced = payload as Partial<BalanceNotice> & TraceCarrier;
         if (tracingEnabled() && announced?.traceparent && announced.position) {
           // Bounded: a change whose entry never shows up must not pin its context forever.
           if (created.traces.size >= 1_000) created.traces.clear();
@@ -154,7 +167,9 @@ export function createBalanceFeed(options: BalanceFeedOptions): BalanceFeed {
             tracestate: announced.tracestate,
           });
         }
-        void look(created);
+        // The next change after what the follower has, and no read under way that could be behind it.
+        if (!created.running && followsOn(announced, accountId, created.tail)) advance(created, announced);
+        else void look(created);
       });
       // Everything the read model holds now is the past: a follower starts after it.
       created.tail = (await readModel.checkpoints())[partition] ?? 0;

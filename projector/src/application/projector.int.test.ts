@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInProcessEventBus, createInProcessNotificationBus } from '@ledger/platform';
 import type { EventBus, RecordedEvent } from '@ledger/platform';
-import type { BalanceChange, LedgerEvent } from '@ledger/schema';
+import type { BalanceNotice, LedgerEvent } from '@ledger/schema';
 import { createSqliteReadModel } from '../adapters/sqlite/read-model.js';
 import { createMemoryEventSource } from '../adapters/memory/event-source.js';
 import { createLedgerScript } from '../testing/ledger-script.js';
@@ -38,9 +38,9 @@ function setup(options: { bus?: (inProcess: EventBus) => EventBus } = {}) {
   return startLiveProjection({ path: path.join(dir, `projector-${++files}.db`), partitions: PARTITIONS, ...options });
 }
 
-function balancesByAccount(changes: readonly BalanceChange[]): Record<string, string[]> {
+function balancesByAccount(changes: readonly BalanceNotice[]): Record<string, string[]> {
   const result: Record<string, string[]> = {};
-  for (const change of changes) (result[change.accountId] ??= []).push(change.balance);
+  for (const change of changes) (result[change.accountId] ??= []).push(change.balanceAfter);
   return result;
 }
 

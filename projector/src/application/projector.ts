@@ -85,11 +85,11 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
         // carries the trace context of the event it reports, for the gateway's push.
         for (const notification of sent) {
           if (notification.type === 'balanceChanged') {
-            const { change } = notification;
-            const trace = traces?.get(change.position);
+            const { notice } = notification;
+            const trace = traces?.get(notice.position);
             await notifications.publish(
-              notifySubjects.balance(change.accountId),
-              trace ? { ...change, ...trace } : change,
+              notifySubjects.balance(notice.accountId),
+              trace ? { ...notice, ...trace } : notice,
             );
           } else {
             await notifications.publish(

@@ -1,8 +1,8 @@
 import { formatPosition, parseMoney } from '@ledger/platform/core';
 import type {
   AccountView,
-  BalanceChange,
   BalanceEntry,
+  BalanceNotice,
   LedgerEvent,
   RecordedAccountEvent,
   RecordedTransactionEvent,
@@ -11,7 +11,7 @@ import type { TransactionView } from '@ledger/schema';
 
 /** What the projection sends out after its documents are committed. */
 export type ProjectionNotification =
-  | { readonly type: 'balanceChanged'; readonly change: BalanceChange }
+  | { readonly type: 'balanceChanged'; readonly notice: BalanceNotice }
   | { readonly type: 'transactionUpdated'; readonly transaction: TransactionView };
 
 /** The documents an event batch touches, by id, as currently stored. */
@@ -74,7 +74,8 @@ export function projectBalance(state: ProjectionState, events: readonly LedgerEv
       const entry = balanceEntry(next, event);
       if (entry) {
         history.push(entry);
-        notifications.push({ type: 'balanceChanged', change: balanceChangeOf(entry) });
+        const previousSequence = current ? sequenceOf(current.position) : 0;
+        notifications.push({ type: 'balanceChanged', notice: noticeOf(entry, previousSequence) });
       }
     } else {
       const current = transactions.get(event.aggregateId);
@@ -205,14 +206,18 @@ function balanceEntry(account: AccountView, event: RecordedAccountEvent): Balanc
   };
 }
 
-export function balanceChangeOf(entry: BalanceEntry): BalanceChange {
+/** The entry with the sequence of the account's event before it, written out (see evolveAccount on spreads). */
+function noticeOf(entry: BalanceEntry, previousSequence: number): BalanceNotice {
   return {
     accountId: entry.accountId,
-    balance: entry.balanceAfter,
-    delta: entry.amount,
     transactionId: entry.transactionId,
-    position: entry.position,
+    kind: entry.kind,
+    amount: entry.amount,
+    counterparty: entry.counterparty,
+    balanceAfter: entry.balanceAfter,
     at: entry.at,
+    position: entry.position,
+    previousSequence,
   };
 }
 

@@ -19,7 +19,7 @@ const stateOf = (result: ProjectionResult, previous: ProjectionState = empty): P
 describe('balance projection', () => {
   test('opens an account and takes the balance after each deposit and withdrawal', () => {
     const script = createLedgerScript({ partitions: 1 });
-    script.open('acc-1', 'alice');
+    const opened = script.open('acc-1', 'alice');
     const deposit = script.deposit('acc-1', 500n, 'tx-d');
     const withdrawal = script.withdraw('acc-1', 200n, 'tx-w');
 
@@ -34,13 +34,18 @@ describe('balance projection', () => {
     assert.equal(account.position, formatPosition(withdrawal[1]!.position));
     assert.equal(account.updatedAt, withdrawal[1]!.occurredAt);
 
-    const changes = result.notifications.flatMap((n) => (n.type === 'balanceChanged' ? [n.change] : []));
+    const notices = result.notifications.flatMap((n) => (n.type === 'balanceChanged' ? [n.notice] : []));
     assert.deepEqual(
-      changes.map((c) => [c.balance, c.delta, c.transactionId, c.position]),
+      notices.map((c) => [c.balanceAfter, c.amount, c.transactionId, c.position, c.previousSequence]),
       [
-        ['500', '500', 'tx-d', formatPosition(deposit[1]!.position)],
-        ['300', '-200', 'tx-w', formatPosition(withdrawal[1]!.position)],
+        // Each says which of the account's events comes before it: AccountOpened, then the deposit.
+        ['500', '500', 'tx-d', formatPosition(deposit[1]!.position), opened[0]!.position.sequence],
+        ['300', '-200', 'tx-w', formatPosition(withdrawal[1]!.position), deposit[1]!.position.sequence],
       ],
+    );
+    assert.deepEqual(
+      notices,
+      result.history.map((entry, i) => ({ ...entry, previousSequence: notices[i]!.previousSequence })),
     );
   });
 
@@ -169,7 +174,7 @@ describe('balance projection', () => {
     const result = projectBalance(empty, script.events);
     assert.equal(result.accounts[0]!.balance, '9223372036854775807');
     const change = result.notifications.find((n) => n.type === 'balanceChanged');
-    assert.equal(change?.type === 'balanceChanged' && change.change.delta, '9223372036854775807');
+    assert.equal(change?.type === 'balanceChanged' && change.notice.amount, '9223372036854775807');
   });
 
   test('a closed account keeps its balance', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createInProcessEventBus, createInProcessNotificationBus } from '@ledger/platform';
 import type { EventBus, Lease } from '@ledger/platform';
-import type { BalanceChange, CheckpointAdvanced, LedgerEvent, TransactionView } from '@ledger/schema';
+import type { BalanceNotice, CheckpointAdvanced, LedgerEvent, TransactionView } from '@ledger/schema';
 import { createSqliteReadModel } from '../adapters/sqlite/read-model.js';
 import { createMemoryEventSource } from '../adapters/memory/event-source.js';
 import { createProjectorTask } from '../application/projector.js';
@@ -50,10 +50,10 @@ export async function startLiveProjection(options: {
   const inProcess = createInProcessEventBus({ batchSize: 4 });
   const { bus, following } = watchedBus(options.bus?.(inProcess) ?? inProcess, partitions);
   const notifications = createInProcessNotificationBus();
-  const changes: BalanceChange[] = [];
+  const changes: BalanceNotice[] = [];
   const updates: TransactionView[] = [];
   const checkpoints: CheckpointAdvanced[] = [];
-  await notifications.subscribe('ledger.notify.balance.*', (_, payload) => changes.push(payload as BalanceChange));
+  await notifications.subscribe('ledger.notify.balance.*', (_, payload) => changes.push(payload as BalanceNotice));
   await notifications.subscribe('ledger.notify.transaction.*', (_, payload) =>
     updates.push(payload as TransactionView),
   );
