@@ -249,9 +249,10 @@ const median = (values: readonly number[]): number => {
 
 /**
  * The bare Apollo Server, kept running for the whole bench: each `measure` is one more round of its
- * trivial query, and the yardstick of every ratio is the median of the rounds so far. On this noisy
- * machine a rate moves by a fifth from one minute to the next, so the gateway's own trivial query is
- * measured in rounds alternating with Apollo's, not against one reading taken before the ledger started.
+ * trivial query. On this noisy machine a rate moves by a fifth from one minute to the next, so the
+ * gateway's own trivial query is measured in rounds alternating with Apollo's (its ratio is the median
+ * of each round over the Apollo round after it), and the other ratios' yardstick is the median of all
+ * the Apollo rounds so far, not one reading taken before the ledger started.
  */
 interface ApolloBaseline {
   measure(): Promise<Throughput>;

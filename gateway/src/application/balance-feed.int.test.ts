@@ -156,6 +156,52 @@ describe('balance feed over the SQLite read model', () => {
     stop();
   });
 
+  test('a subscriber catching up waits for an announced entry that searches do not show yet', async () => {
+    // A read model whose searches show commits a moment later (Elasticsearch between refreshes).
+    let hideAbove = Infinity;
+    const lagging: LedgerQueries = Object.assign(Object.create(readModel) as ReadModel, {
+      balanceChanges: async (query: Parameters<ReadModel['balanceChanges']>[0]) => {
+        const page = await readModel.balanceChanges(query);
+        const entries = page.entries.filter((entry) => Number(entry.position.split(':')[1]) <= hideAbove);
+        return { entries, hasNextPage: page.hasNextPage && entries.length === page.entries.length };
+      },
+    });
+    const laggingFeed = createBalanceFeed({
+      readModel: lagging,
+      hub,
+      partitions: PARTITIONS,
+      logger: silentLogger(),
+      pollMs: 600_000,
+    });
+    try {
+      const acc = account();
+      const start = (await laggingFeed.now([acc.id]))[0]!;
+      const live: BalanceEntry[] = [];
+      const stopLive = await laggingFeed.follow(acc.id, start, (entry) => live.push(entry));
+      hideAbove = start;
+      const notice = await acc.change();
+      await bus.publish(notifySubjects.balance(acc.id), notice);
+      await until(() => live.length === 1);
+      assert.equal(live[0]!.position, notice.position, 'the live subscriber has it from the notice');
+
+      // Another subscriber resumes from before the change while searches still hide it.
+      const resumed: BalanceEntry[] = [];
+      const joining = laggingFeed.follow(acc.id, start, (entry) => resumed.push(entry));
+      await sleep(150);
+      assert.equal(resumed.length, 0, 'nothing to deliver yet, and not given up');
+      hideAbove = Infinity;
+      const stopResumed = await joining;
+      assert.deepEqual(
+        resumed.map((entry) => entry.position),
+        [notice.position],
+      );
+      stopResumed();
+      stopLive();
+    } finally {
+      laggingFeed.close();
+    }
+  });
+
   test('a notice that is not a balance notice of the account only makes the feed read', async () => {
     const acc = account();
     const { entries, stop } = await deliveredTo(acc.id);

@@ -1,4 +1,4 @@
-import { partitionOf, recordSpan, tracingEnabled } from '@ledger/platform';
+import { partitionOf, recordSpan, sleep, tracingEnabled } from '@ledger/platform';
 import type { Logger, TraceCarrier } from '@ledger/platform';
 import { notifySubjects } from '@ledger/schema';
 import type { BalanceEntry, BalanceNotice, LedgerQueries } from '@ledger/schema';
@@ -34,6 +34,10 @@ export interface BalanceFeedOptions {
 }
 
 const PAGE = 500;
+// How long a subscriber catching up waits for an announced entry to become searchable (Elasticsearch
+// refreshes every second by default), and how often it looks meanwhile.
+const SEARCHABLE_WITHIN_MS = 5_000;
+const SEARCHABLE_POLL_MS = 25;
 
 interface Listener {
   /** Every change at or below this sequence has been delivered to it. */
@@ -47,6 +51,11 @@ interface Follower {
   readonly partition: number;
   /** Every change at or below this sequence is known (and was fanned out). */
   tail: number;
+  /**
+   * The tail was last moved by a notice: its entry is committed, but a read model that makes
+   * commits searchable a moment later (Elasticsearch between refreshes) may not show it yet.
+   */
+  tailAnnounced: boolean;
   readonly listeners: Set<Listener>;
   running: Promise<void> | null;
   again: boolean;
@@ -91,10 +100,11 @@ export function createBalanceFeed(options: BalanceFeedOptions): BalanceFeed {
   };
 
   /** Hands the account's next change to the follower's live listeners and moves its tail past it. */
-  const advance = (follower: Follower, entry: BalanceEntry): void => {
+  const advance = (follower: Follower, entry: BalanceEntry, announced: boolean): void => {
     const sequence = sequenceOf(entry);
     if (sequence <= follower.tail) return;
     follower.tail = sequence;
+    follower.tailAnnounced = announced;
     for (const listener of follower.listeners) {
       if (listener.catchingUp || sequence <= listener.last) continue;
       listener.last = sequence;
@@ -112,7 +122,7 @@ export function createBalanceFeed(options: BalanceFeedOptions): BalanceFeed {
     const run = async (): Promise<void> => {
       do {
         follower.again = false;
-        await readAfter(follower, follower.tail, (entry) => advance(follower, entry));
+        await readAfter(follower, follower.tail, (entry) => advance(follower, entry, false));
       } while (follower.again && followers.get(follower.accountId) === follower);
     };
     follower.running = run()
@@ -149,6 +159,7 @@ export function createBalanceFeed(options: BalanceFeedOptions): BalanceFeed {
       accountId,
       partition,
       tail: 0,
+      tailAnnounced: false,
       listeners: new Set(),
       running: null,
       again: false,
@@ -168,7 +179,7 @@ export function createBalanceFeed(options: BalanceFeedOptions): BalanceFeed {
           });
         }
         // The next change after what the follower has, and no read under way that could be behind it.
-        if (!created.running && followsOn(announced, accountId, created.tail)) advance(created, announced);
+        if (!created.running && followsOn(announced, accountId, created.tail)) advance(created, announced, true);
         else void look(created);
       });
       // Everything the read model holds now is the past: a follower starts after it.
@@ -201,16 +212,24 @@ export function createBalanceFeed(options: BalanceFeedOptions): BalanceFeed {
       try {
         // Catch up from the history while the follower moves on; join it once level with it (the
         // check and the join happen in one turn, so nothing the follower fans out falls between).
+        const patience = Date.now() + SEARCHABLE_WITHIN_MS;
         while (listener.last < follower.tail) {
           const target = follower.tail;
+          const announced = follower.tailAnnounced;
           await readAfter(follower, listener.last, (entry) => {
             const sequence = sequenceOf(entry);
             if (sequence <= listener.last) return;
             listener.last = sequence;
             deliver(entry);
           });
+          if (listener.last >= target) continue;
+          // A notice put the tail at an entry the history does not show yet: look again shortly.
+          if (announced && Date.now() < patience) {
+            await sleep(SEARCHABLE_POLL_MS);
+            continue;
+          }
           // Nothing more below the tail the history held: the listener has all of it.
-          if (listener.last < target) listener.last = target;
+          listener.last = target;
         }
         listener.catchingUp = false;
       } catch (error) {
