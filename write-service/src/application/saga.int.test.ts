@@ -1,8 +1,13 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatPosition } from '@ledger/platform';
+import { formatPosition, partitionOf } from '@ledger/platform';
 import { createLedgerHarness } from '../testing/ledger-harness.js';
 import type { LedgerHarness } from '../testing/ledger-harness.js';
+import type { EventStore } from '../ports/event-store.js';
+import { transactionAggregate } from './aggregates.js';
+import { createCommandHandler } from './command-handler.js';
+import { createSettlementSagaTask, SAGA_WORKER } from './saga.js';
+import { createStateCaches } from './state-cache.js';
 
 describe('settlement saga', () => {
   let ledger: LedgerHarness;
@@ -156,6 +161,56 @@ describe('settlement saga after a crash', () => {
       assert.equal(settled.positions.length, 2);
       assert.equal(await ledger.balance(a), 30n);
       assert.equal(await ledger.balance(b), 0n);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  test('a transaction failed on a refused step stays failed for a later run that still has it pending', async () => {
+    const ledger = await createLedgerHarness();
+    try {
+      const a = await ledger.funded('A', 10n);
+      await ledger.stopWorkers();
+      const { transactionId } = await ledger.commands.withdraw({ accountId: a, amount: 50n });
+      // A worker of another process read the transaction while it was pending (its command service did).
+      const caches = createStateCaches(100);
+      await createCommandHandler(transactionAggregate, { store: ledger.store, caches }).load(transactionId);
+      await ledger.startWorkers();
+      const failed = await ledger.settled(transactionId);
+      assert.equal(failed.status, 'FAILED');
+      assert.equal(failed.failureReason, 'insufficient funds: balance 10, amount 50');
+      const { transactionId: topUp } = await ledger.commands.deposit({ accountId: a, amount: 100n });
+      assert.equal((await ledger.settled(topUp)).status, 'SUCCEEDED');
+      await ledger.stopWorkers();
+
+      // That worker gets the partition and the request again (from the start): its cache says PENDING,
+      // and the account now holds enough. The step's key, recorded with the failure, refuses it.
+      const partition = partitionOf(transactionId, 4);
+      const replaying: EventStore = Object.assign(Object.create(ledger.store) as EventStore, {
+        getCheckpoint: async () => 0,
+      });
+      const stale = createSettlementSagaTask({ store: replaying, caches, pollMs: 50 });
+      const stop = new AbortController();
+      const lease = { name: `${SAGA_WORKER}-${partition}`, owner: 'stale', token: 1_000_000, expiresAt: Infinity };
+      const running = stale({ partition, lease, signal: stop.signal });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      stop.abort();
+      await running;
+
+      assert.equal(await ledger.balance(a), 110n);
+      const withdrawn = (await ledger.store.readAggregate(a)).filter(
+        (e) => e.type === 'MoneyWithdrawn' && (e.data as { transactionId: string }).transactionId === transactionId,
+      );
+      assert.deepEqual(withdrawn, []);
+      assert.equal((await ledger.transactions.load(transactionId)).state.status, 'FAILED');
+      // What any later run of the step gets: the failure, not a withdrawal.
+      const again = await ledger.accounts.handle(
+        a,
+        { type: 'Withdraw', amount: 50n, transactionId, kind: 'WITHDRAWAL', counterparty: null },
+        { idempotency: { key: `${transactionId}/withdraw`, fingerprint: 'a later run' } },
+      );
+      assert.equal(again.status, 'duplicate');
+      assert.equal(again.events[0]!.type, 'TransactionFailed');
     } finally {
       await ledger.close();
     }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { IllegalStateError, formatPosition, isLedgerError, traced } from '@ledger/platform';
+import { IllegalStateError, UnavailableError, formatPosition, isLedgerError, traced } from '@ledger/platform';
 import type { EventMetadata, PartitionTask, RecordedEvent } from '@ledger/platform';
 import type { AccountCommand } from '../domain/account.js';
 import type { TransactionCommand } from '../domain/transaction.js';
@@ -16,6 +16,8 @@ export interface SettlementSagaOptions extends CommandHandlerOptions {
 }
 
 export const SAGA_WORKER = 'saga';
+/** The fingerprint of a step's key recorded by the transaction's failure (the step was refused). */
+const REFUSED_STEP = 'refused';
 
 type Step = { readonly done: true; readonly position: string } | { readonly done: false; readonly reason: string };
 
@@ -46,6 +48,12 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
       const result = await accounts.handle(accountId, command, { idempotency: { key, fingerprint }, metadata });
       const event = result.events[0];
       if (!event) throw new Error(`step ${key} recorded no event`);
+      // The key came with the transaction's failure: an earlier run was refused this step and failed the
+      // transaction (settleWith). It stays refused, whatever the account would allow now.
+      if (event.aggregateId !== accountId) {
+        const { reason } = event.data as { reason?: unknown };
+        return { done: false, reason: typeof reason === 'string' ? reason : `step ${key} was refused` };
+      }
       return { done: true, position: formatPosition(event.position) };
     } catch (error) {
       if (isRefusal(error)) return { done: false, reason: error.message };
@@ -53,9 +61,29 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
     }
   };
 
-  const settleWith = async (transactionId: string, command: TransactionCommand, metadata: EventMetadata) => {
+  /**
+   * Settles the transaction. A failure records the key of the step that was refused (`refused`) in the
+   * same append: a later run of the step (a worker whose cached state still says PENDING, a
+   * redelivery) finds the key and is refused again, instead of moving money after the failure
+   * because the account would allow it by then.
+   */
+  const settleWith = async (
+    transactionId: string,
+    command: TransactionCommand,
+    metadata: EventMetadata,
+    refused?: string,
+  ) => {
     try {
-      await transactions.handle(transactionId, command, { metadata });
+      const result = await transactions.handle(transactionId, command, {
+        metadata,
+        idempotency: refused === undefined ? undefined : { key: refused, fingerprint: REFUSED_STEP },
+      });
+      if (result.status === 'duplicate' && result.events[0]?.aggregateId !== transactionId) {
+        // Another run did the step meanwhile: the failure did not happen, and settling again goes on from it.
+        throw new UnavailableError(
+          `transaction ${transactionId}: step ${refused} was done by another run; settling again`,
+        );
+      }
     } catch (error) {
       // Another worker (one that has just lost its lease) settled it first: same outcome, nothing to do.
       if (!(error instanceof IllegalStateError)) throw error;
@@ -79,7 +107,8 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
       ...(requestId === undefined ? {} : { requestId }),
     };
     const positions: string[] = [];
-    const fail = (reason: string) => settleWith(txId, { type: 'Fail', reason, positions }, metadata);
+    const fail = (reason: string, refusedStep: 'withdraw' | 'deposit') =>
+      settleWith(txId, { type: 'Fail', reason, positions }, metadata, `${txId}/${refusedStep}`);
 
     if (from !== null) {
       const withdrawn = await step(
@@ -88,7 +117,7 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
         `${txId}/withdraw`,
         metadata,
       );
-      if (!withdrawn.done) return fail(withdrawn.reason);
+      if (!withdrawn.done) return fail(withdrawn.reason, 'withdraw');
       positions.push(withdrawn.position);
     }
     if (to !== null) {
@@ -103,7 +132,7 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
             metadata,
           );
       if (!deposited.done) {
-        if (from === null) return fail(deposited.reason);
+        if (from === null) return fail(deposited.reason, 'deposit');
         const refund = await step(
           from,
           { type: 'Deposit', amount, transactionId: txId, kind, counterparty: to, refund: true },
@@ -112,11 +141,12 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
         );
         if (!refund.done) {
           options.logger?.error({ transactionId: txId, reason: refund.reason }, 'refund refused');
-          return fail(`deposit refused: ${deposited.reason}; refund refused: ${refund.reason}`);
+          return fail(`deposit refused: ${deposited.reason}; refund refused: ${refund.reason}`, 'deposit');
         }
         positions.push(refund.position);
         return fail(
           refunded ? 'deposit refused; amount refunded' : `deposit refused: ${deposited.reason}; amount refunded`,
+          'deposit',
         );
       }
       positions.push(deposited.position);
