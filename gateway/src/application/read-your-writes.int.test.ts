@@ -97,20 +97,26 @@ describe('read-your-writes over the SQLite read model', () => {
     await bus.publish(notifySubjects.checkpoint(partition), { partition, sequence: checkpoint });
   }
   const next = (partition: number): string => at(partition, (checkpoints.get(partition) ?? 0) + 1);
-
-  test('a transaction is returned once settled and applied to its accounts, woken by notifications', async () => {
-    // Polling is off (1 minute): only notifications can wake the waiter in time.
-    const ryw = createReadYourWrites({
-      readModel,
+  /** A waiter over `readModel` (the shared one by default), polling every minute unless told otherwise. */
+  const waiter = (options: { readModel?: ReadModel; timeoutMs?: number; pollMs?: number } = {}) =>
+    createReadYourWrites({
+      readModel: options.readModel ?? readModel,
       hub,
       logger,
       partitions: PARTITIONS,
-      timeoutMs: 5_000,
-      pollMs: 60_000,
+      timeoutMs: options.timeoutMs ?? 5_000,
+      pollMs: options.pollMs ?? 60_000,
     });
-    const { accountId, transactionId } = idsInTwoPartitions();
-    const pa = partitionOf(accountId, PARTITIONS);
-    const pt = partitionOf(transactionId, PARTITIONS);
+  /** An account and a transaction in different partitions, with their partitions. */
+  const placed = () => {
+    const ids = idsInTwoPartitions();
+    return { ...ids, pa: partitionOf(ids.accountId, PARTITIONS), pt: partitionOf(ids.transactionId, PARTITIONS) };
+  };
+
+  test('a transaction is returned once settled and applied to its accounts, woken by notifications', async () => {
+    // Polling is off (1 minute): only notifications can wake the waiter in time.
+    const ryw = waiter();
+    const { accountId, transactionId, pa, pt } = placed();
     await project(pa, { accounts: [account(accountId, next(pa))] }, true);
     await project(pt, { transactions: [transaction(transactionId, accountId, 'PENDING', next(pt))] }, true);
 
@@ -141,17 +147,8 @@ describe('read-your-writes over the SQLite read model', () => {
         return readModel.getTransaction(id);
       },
     };
-    const ryw = createReadYourWrites({
-      readModel: counting,
-      hub,
-      logger,
-      partitions: PARTITIONS,
-      timeoutMs: 5_000,
-      pollMs: 60_000,
-    });
-    const { accountId, transactionId } = idsInTwoPartitions();
-    const pa = partitionOf(accountId, PARTITIONS);
-    const pt = partitionOf(transactionId, PARTITIONS);
+    const ryw = waiter({ readModel: counting });
+    const { accountId, transactionId, pa, pt } = placed();
     const waiting = ryw.settledTransaction(transactionId, [accountId]);
     await project(pt, { transactions: [transaction(transactionId, accountId, 'PENDING', next(pt))] }, true);
     const deposit = next(pa);
@@ -168,10 +165,8 @@ describe('read-your-writes over the SQLite read model', () => {
   });
 
   test('lost notifications are covered by re-reading the read model', async () => {
-    const ryw = createReadYourWrites({ readModel, hub, logger, partitions: PARTITIONS, timeoutMs: 5_000, pollMs: 30 });
-    const { accountId, transactionId } = idsInTwoPartitions();
-    const pa = partitionOf(accountId, PARTITIONS);
-    const pt = partitionOf(transactionId, PARTITIONS);
+    const ryw = waiter({ pollMs: 30 });
+    const { accountId, transactionId, pa, pt } = placed();
     await project(pt, { transactions: [transaction(transactionId, accountId, 'PENDING', next(pt))] }, false);
     const waiting = ryw.settledTransaction(transactionId, [accountId]);
     const deposit = next(pa);
@@ -181,7 +176,7 @@ describe('read-your-writes over the SQLite read model', () => {
   });
 
   test('a transaction that does not settle in time gives null', async () => {
-    const ryw = createReadYourWrites({ readModel, hub, logger, partitions: PARTITIONS, timeoutMs: 200, pollMs: 30 });
+    const ryw = waiter({ timeoutMs: 200, pollMs: 30 });
     const { accountId, transactionId } = idsInTwoPartitions();
     const pt = partitionOf(transactionId, PARTITIONS);
     await project(pt, { transactions: [transaction(transactionId, accountId, 'PENDING', next(pt))] }, true);
@@ -191,14 +186,7 @@ describe('read-your-writes over the SQLite read model', () => {
   });
 
   test('a new account is returned once the read model shows it', async () => {
-    const ryw = createReadYourWrites({
-      readModel,
-      hub,
-      logger,
-      partitions: PARTITIONS,
-      timeoutMs: 5_000,
-      pollMs: 60_000,
-    });
+    const ryw = waiter();
     const accountId = randomUUID();
     const pa = partitionOf(accountId, PARTITIONS);
     const opened = next(pa);

@@ -29,6 +29,13 @@ async function collect(ledger: LedgerHarness) {
   };
 }
 
+/** Runs the forwarder of partition 0 under a lease of its own until `signal` aborts. */
+function forward(ledger: LedgerHarness, pollMs: number, signal: AbortSignal): Promise<void> {
+  const task = createForwarderTask({ store: ledger.store, bus: ledger.bus, pollMs });
+  const lease = { name: 'forwarder/0', owner: 'test', token: 1, expiresAt: Date.now() + 60_000 };
+  return task({ partition: 0, lease, signal });
+}
+
 describe('forwarder', () => {
   test('publishes every committed event once per partition, in order, across a restart', async () => {
     const ledger = await createLedgerHarness();
@@ -108,9 +115,7 @@ describe('forwarder', () => {
     try {
       await ledger.commands.openAccount({ owner: 'A' });
       // Polling alone would take a minute: only the append's wake-up can bring the second event in time.
-      const task = createForwarderTask({ store: ledger.store, bus: ledger.bus, pollMs: 60_000 });
-      const lease = { name: 'forwarder/0', owner: 'test', token: 1, expiresAt: Date.now() + 60_000 };
-      const running = task({ partition: 0, lease, signal: controller.signal });
+      const running = forward(ledger, 60_000, controller.signal);
       await bus.until([2]);
       controller.abort();
       await running;
@@ -140,9 +145,7 @@ describe('forwarder', () => {
     const controller = new AbortController();
     try {
       await ledger.commands.openAccount({ owner: 'A' });
-      const task = createForwarderTask({ store: ledger.store, bus: ledger.bus, pollMs: 60_000 });
-      const lease = { name: 'forwarder/0', owner: 'test', token: 1, expiresAt: Date.now() + 60_000 };
-      const running = task({ partition: 0, lease, signal: controller.signal });
+      const running = forward(ledger, 60_000, controller.signal);
       await bus.until([1]);
       await ledger.commands.openAccount({ owner: 'B' });
       await bus.until([2]);
@@ -173,9 +176,7 @@ describe('forwarder', () => {
       for (const owner of ['A', 'B', 'C', 'D']) await ledger.commands.openAccount({ owner });
       // A previous run published 1..3 but crashed before its checkpoint was written.
       await publish(0, await ledger.store.readPartition(0, 0, 3));
-      const task = createForwarderTask({ store: ledger.store, bus: ledger.bus, pollMs: 10 });
-      const lease = { name: 'forwarder/0', owner: 'test', token: 1, expiresAt: Date.now() + 60_000 };
-      const running = task({ partition: 0, lease, signal: controller.signal });
+      const running = forward(ledger, 10, controller.signal);
       const deadline = Date.now() + 5_000;
       while ((await ledger.store.getCheckpoint(FORWARDER_WORKER, 0)) < 4 && Date.now() < deadline) await sleep(10);
       controller.abort();
