@@ -19,6 +19,8 @@ export interface Delivery {
   readonly inOrder: boolean;
   /** Changes some subscriber never saw (30 s after the last deposit). */
   readonly missing: number;
+  /** Deposits sent: one per account to see the subscriptions live, then those of the measured stretch. */
+  readonly deposits: number;
   /** The gateway's live bytes (after a full collection) with the subscribers connected and idle, less before, per subscriber. */
   readonly bytesPerIdleSubscriber?: number;
 }
@@ -99,7 +101,7 @@ export async function deliveryLatency(
   console.error(`    ${subscriberCount} subscriber(s) live in ${(performance.now() - probed).toFixed(0)} ms`);
   // At least 200 samples (low rates), within reason.
   const durationMs = Math.min(30_000, Math.max(minDurationMs, (200 / perSecond) * 1000));
-  await openLoop({ rate: perSecond, durationMs }, async (i) => {
+  const { sent } = await openLoop({ rate: perSecond, durationMs }, async (i) => {
     const accountId = ids[i % ids.length]!;
     expected.set(accountId, (expected.get(accountId) ?? 0) + 1);
     // From the moment the deposit is sent: its commit happens after that, so this bounds commit -> delivery.
@@ -129,6 +131,7 @@ export async function deliveryLatency(
     p99: percentile(latencies, 99),
     inOrder,
     missing,
+    deposits: ids.length + sent,
     bytesPerIdleSubscriber: measureIdle ? (heapIdle - heapBefore) / subscriberCount : undefined,
   };
 }

@@ -25,6 +25,17 @@ export function processStats(pid: number): { cpuMs: number; rssBytes: number } {
 /** Summed CPU time of several processes. */
 export const cpuMsOf = (pids: readonly number[]): number => pids.reduce((sum, pid) => sum + processStats(pid).cpuMs, 0);
 
+/** CPU time (user + system) of one thread of a process, from /proc (Linux); the main thread's id is the pid. */
+export function threadCpuMs(pid: number, tid = pid): number {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
+
+/** Summed CPU time of the processes' main threads, which run their event loops. */
+export const eventLoopCpuMsOf = (pids: readonly number[]): number =>
+  pids.reduce((sum, pid) => sum + threadCpuMs(pid), 0);
+
 export interface Target {
   readonly port: number;
   readonly child: ChildProcess;

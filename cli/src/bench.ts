@@ -12,7 +12,7 @@ import { print } from 'graphql';
 import { DepositDocument, OpenAccountDocument, TransferDocument } from '@ledger/client';
 import { closedLoop, dataOf, httpTarget } from './bench-load.js';
 import type { HttpTarget, Throughput } from './bench-load.js';
-import { cpuMsOf, processStats, rawReadRate, startTarget, topSelfTime } from './bench-process.js';
+import { cpuMsOf, eventLoopCpuMsOf, processStats, rawReadRate, startTarget, topSelfTime } from './bench-process.js';
 import { startLedgerProcess } from './testing/processes.js';
 import { deliveryLatency } from './bench-delivery.js';
 import type { LedgerProcess } from './testing/processes.js';
@@ -189,6 +189,8 @@ async function settle(http: HttpTarget, deployment: Deployment, timeoutMs = 180_
 interface CommandPhase {
   readonly throughput: Throughput;
   readonly cpuMsPerOp: number;
+  /** What the event loops took of it. */
+  readonly eventLoopMsPerOp: number;
   readonly settledPerSecond: number;
   /** Server CPU time over wall time while the clients ran: above 1, more than one core worked. */
   readonly cores: number;
@@ -205,9 +207,24 @@ async function commandPhase(
   row(
     name,
     rate(measured.throughput, 'ops/s'),
-    `server CPU ${measured.cpuMsPerOp.toFixed(2)} ms/op until settled, ${measured.cores.toFixed(2)} cores busy under load`,
+    `server CPU ${measured.cpuMsPerOp.toFixed(2)} ms/op until settled (event loop ${measured.eventLoopMsPerOp.toFixed(2)}), ${measured.cores.toFixed(2)} cores busy under load`,
   );
   return measured;
+}
+
+/**
+ * The servers' CPU time from now on, per operation: all their threads, and their event loops alone
+ * (the rest is the store's and the read model's threads and V8's collectors). Read it after settling.
+ */
+function serverCpu(deployment: Deployment): { perOp(ops: number): { totalMs: number; eventLoopMs: number } } {
+  const total = cpuMsOf(deployment.pids());
+  const eventLoop = eventLoopCpuMsOf(deployment.pids());
+  return {
+    perOp: (ops) => ({
+      totalMs: (cpuMsOf(deployment.pids()) - total) / ops,
+      eventLoopMs: (eventLoopCpuMsOf(deployment.pids()) - eventLoop) / ops,
+    }),
+  };
 }
 
 async function measureCommands(
@@ -217,6 +234,7 @@ async function measureCommands(
   run: (i: number) => Promise<unknown>,
 ): Promise<CommandPhase> {
   const cpuBefore = cpuMsOf(deployment.pids());
+  const cpu = serverCpu(deployment);
   const started = performance.now();
   let done = 0;
   const throughput = await closedLoop({ concurrency: CLIENTS, ...WINDOW }, async (i) => {
@@ -226,8 +244,14 @@ async function measureCommands(
   const cores = (cpuMsOf(deployment.pids()) - cpuBefore) / (performance.now() - started);
   if (!(await settle(http, deployment))) throw new Error(`${name}: the system did not settle`);
   const settledSeconds = (performance.now() - started) / 1000;
-  const cpuMsPerOp = (cpuMsOf(deployment.pids()) - cpuBefore) / done;
-  return { throughput, cpuMsPerOp, settledPerSecond: done / settledSeconds, cores };
+  const spent = cpu.perOp(done);
+  return {
+    throughput,
+    cpuMsPerOp: spent.totalMs,
+    eventLoopMsPerOp: spent.eventLoopMs,
+    settledPerSecond: done / settledSeconds,
+    cores,
+  };
 }
 
 async function helloBaseline(): Promise<Throughput> {
@@ -335,6 +359,7 @@ async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, lab
     ratios[`${label}_deposit_ryw_vs_apollo`] = round(ryw.throughput.perSecond / apollo.perSecond);
     ratios[`${label}_transfer_eventual_vs_apollo`] = round(transfers.throughput.perSecond / apollo.perSecond);
     ratios[`${label}_cpu_ms_per_deposit`] = round(eventual.cpuMsPerOp, 2);
+    ratios[`${label}_event_loop_ms_per_deposit`] = round(eventual.eventLoopMsPerOp, 2);
     ratios[`${label}_cores_busy_deposits`] = round(eventual.cores, 2);
     ratios[`${label}_deposits_per_s`] = Math.round(eventual.throughput.perSecond);
 
@@ -342,16 +367,19 @@ async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, lab
     const sendDeposit = (accountId: string) => deposit(http, accountId, 'EVENTUAL');
     for (const share of [0.7, 0.1]) {
       const perSecond = Math.max(1, Math.round(capacity * share));
+      const cpu = serverCpu(deployment);
       const latency = await deliveryLatency(deployment.origin, sendDeposit, ids, perSecond, 1, WINDOW.durationMs);
+      await settle(http, deployment);
+      const spent = cpu.perOp(latency.deposits);
       row(
         `${label} deposit sent -> balanceChanged at ${share * 100}% (${perSecond}/s)`,
         `p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`,
-        latency.missing ? `${latency.missing} changes NOT delivered` : undefined,
+        `${latency.missing ? `${latency.missing} changes NOT delivered; ` : ''}server CPU ${spent.totalMs.toFixed(2)} ms a deposit (event loop ${spent.eventLoopMs.toFixed(2)})`,
       );
       ratios[`${label}_delivery_p${share * 100}_p50_ms`] = round(latency.p50, 1);
       ratios[`${label}_delivery_p${share * 100}_p99_ms`] = round(latency.p99, 1);
+      ratios[`${label}_cpu_ms_per_deposit_at_${share * 100}`] = round(spent.totalMs, 2);
       if (latency.missing) ratios[`${label}_delivery_missing`] = latency.missing;
-      await settle(http, deployment);
     }
 
     const subscribers = SUBSCRIBERS;
@@ -561,7 +589,7 @@ async function benchAll(apollo: ApolloBaseline, hello: Throughput): Promise<void
     row(
       'server',
       '`ledger all`, one process',
-      `${PARTITIONS} partitions, SQLite store and read model; the store's writes run on a second thread`,
+      `${PARTITIONS} partitions, SQLite store and read model; the store's writes and the read model's live commits run on threads of their own`,
     );
     await benchLedger(embedded, apollo, 'embedded');
   } finally {
