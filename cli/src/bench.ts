@@ -274,8 +274,8 @@ const median = (values: readonly number[]): number => {
 /**
  * The bare Apollo Server, kept running for the whole bench: each `measure` is one more round of its
  * trivial query. On this noisy machine a rate moves by a fifth from one minute to the next, so the
- * gateway's own trivial query is measured in rounds alternating with Apollo's (its ratio is the median
- * of each round over the Apollo round after it), and the other ratios' yardstick is the median of all
+ * gateway's own trivial query is measured in pairs of rounds with Apollo's (its ratio is the median of
+ * each gateway round over the Apollo round next to it, see TRIVIAL_PAIRS), and the other ratios' yardstick is the median of all
  * the Apollo rounds so far, not one reading taken before the ledger started.
  */
 interface ApolloBaseline {
@@ -307,31 +307,39 @@ async function startApolloBaseline(): Promise<ApolloBaseline> {
   };
 }
 
-/** Rounds of the gateway's `{ __typename }`, each followed by a round of Apollo's. */
-const TRIVIAL_ROUNDS = 3;
+/**
+ * Pairs of rounds of the gateway's `{ __typename }` and Apollo's, the gateway first in every other
+ * pair: on this machine the second round of a pair ran faster, whoever ran it (two `ledger all` of
+ * the same build read 1.14 x with one of them second in each pair and 0.89 x with it first), so a
+ * fixed order would favour one side.
+ */
+const TRIVIAL_PAIRS = 4;
 
 async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, label: string): Promise<void> {
   const http = httpTarget(deployment.origin, CLIENTS * 2);
   try {
-    // Each round of the gateway is compared with the Apollo round right after it, the two run a few
-    // seconds apart; the ratio is the median of those pairs.
+    // The ratio is the median of the pairs, each a gateway round over the Apollo round next to it.
     const trivialRounds: number[] = [];
     const pairs: number[] = [];
     const shown: string[] = [];
-    for (let i = 0; i < TRIVIAL_ROUNDS; i++) {
-      const trivial = await closedLoop({ concurrency: CLIENTS, ...WINDOW }, async () =>
-        dataOf(await http.post('/graphql', QUERY_TYPENAME)),
-      );
-      const after = await baseline.measure();
+    const gatewayRound = () =>
+      closedLoop({ concurrency: CLIENTS, ...WINDOW }, async () => dataOf(await http.post('/graphql', QUERY_TYPENAME)));
+    for (let i = 0; i < TRIVIAL_PAIRS; i++) {
+      const gatewayFirst = i % 2 === 0;
+      const before = gatewayFirst ? undefined : await baseline.measure();
+      const trivial = await gatewayRound();
+      const apolloRound = before ?? (await baseline.measure());
       trivialRounds.push(trivial.perSecond);
-      pairs.push(trivial.perSecond / after.perSecond);
-      shown.push(`${trivial.perSecond.toFixed(0)}/${after.perSecond.toFixed(0)}`);
+      pairs.push(trivial.perSecond / apolloRound.perSecond);
+      shown.push(
+        `${trivial.perSecond.toFixed(0)}/${apolloRound.perSecond.toFixed(0)}${gatewayFirst ? '' : ' (Apollo first)'}`,
+      );
     }
     const apollo = { perSecond: baseline.perSecond() };
     row(
       `${label} { __typename }`,
-      `${median(trivialRounds).toFixed(0)} req/s (median of ${TRIVIAL_ROUNDS} rounds), Apollo ${apollo.perSecond.toFixed(0)} (median of ${baseline.rounds.length})`,
-      `${median(pairs).toFixed(2)} x Apollo, the median of the rounds ledger/Apollo after it: ${shown.join(', ')}`,
+      `${median(trivialRounds).toFixed(0)} req/s (median of ${TRIVIAL_PAIRS} rounds), Apollo ${apollo.perSecond.toFixed(0)} (median of ${baseline.rounds.length})`,
+      `${median(pairs).toFixed(2)} x Apollo, the median of the pairs ledger/Apollo: ${shown.join(', ')}`,
     );
     ratios[`${label}_typename_vs_apollo`] = round(median(pairs));
     ratios[`${label}_apollo_req_per_s`] = Math.round(apollo.perSecond);
