@@ -275,8 +275,9 @@ const median = (values: readonly number[]): number => {
  * The bare Apollo Server, kept running for the whole bench: each `measure` is one more round of its
  * trivial query. On this noisy machine a rate moves by a fifth from one minute to the next, so the
  * gateway's own trivial query is measured in pairs of rounds with Apollo's (its ratio is the median of
- * each gateway round over the Apollo round next to it, see TRIVIAL_PAIRS), and the other ratios' yardstick is the median of all
- * the Apollo rounds so far, not one reading taken before the ledger started.
+ * each gateway round over the Apollo round next to it, see TRIVIAL_PAIRS), and the other ratios'
+ * yardstick is the median of all the Apollo rounds so far, not one reading taken before the ledger
+ * started.
  */
 interface ApolloBaseline {
   measure(): Promise<Throughput>;
