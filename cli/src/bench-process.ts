@@ -11,30 +11,27 @@ import { createSqliteEventStore } from '@ledger/write-service';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-/** CPU time (user + system) and resident memory of a process, from /proc (Linux). */
-export function processStats(pid: number): { cpuMs: number; rssBytes: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** CPU time (user + system) in a `/proc/.../stat` file of a process or one of its threads (Linux). */
+function cpuMsIn(statPath: string): number {
+  const stat = readFileSync(statPath, 'utf8');
   // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
+
+/** CPU time (user + system) and resident memory of a process, from /proc (Linux). */
+export function processStats(pid: number): { cpuMs: number; rssBytes: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return { cpuMs: (ticks * 1000) / TICKS_PER_SECOND, rssBytes: rssKb * 1024 };
+  return { cpuMs: cpuMsIn(`/proc/${pid}/stat`), rssBytes: rssKb * 1024 };
 }
 
 /** Summed CPU time of several processes. */
 export const cpuMsOf = (pids: readonly number[]): number => pids.reduce((sum, pid) => sum + processStats(pid).cpuMs, 0);
 
-/** CPU time (user + system) of one thread of a process, from /proc (Linux); the main thread's id is the pid. */
-export function threadCpuMs(pid: number, tid = pid): number {
-  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-}
-
-/** Summed CPU time of the processes' main threads, which run their event loops. */
+/** Summed CPU time of the processes' main threads (a main thread's id is its pid), which run their event loops. */
 export const eventLoopCpuMsOf = (pids: readonly number[]): number =>
-  pids.reduce((sum, pid) => sum + threadCpuMs(pid), 0);
+  pids.reduce((sum, pid) => sum + cpuMsIn(`/proc/${pid}/task/${pid}/stat`), 0);
 
 export interface Target {
   readonly port: number;
