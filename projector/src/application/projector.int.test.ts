@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createInProcessEventBus, createInProcessNotificationBus } from '@ledger/platform';
 import type { EventBus, RecordedEvent } from '@ledger/platform';
 import type { BalanceNotice, LedgerEvent } from '@ledger/schema';
+import type { ReadModel } from '../ports/read-model.js';
 import { createSqliteReadModel } from '../adapters/sqlite/read-model.js';
 import { createMemoryEventSource } from '../adapters/memory/event-source.js';
 import { createLedgerScript } from '../testing/ledger-script.js';
@@ -140,6 +141,58 @@ describe('projector task', () => {
       script.deposit('a', 1n);
       await bus.publish(0, script.events.slice(-3));
       await waitFor('the next bus event', () => caughtUp(readModel, script));
+      assert.equal((await readModel.getAccount('a'))?.balance, String(script.balance('a')));
+    } finally {
+      controller.abort();
+      await running;
+      await bus.close();
+      await readModel.close();
+    }
+  });
+
+  test('reads the generation and its checkpoint once, not per batch, and again after a swap between batches', async () => {
+    const readModel = createSqliteReadModel({ path: path.join(dir, `projector-${++files}.db`), partitions: 1 });
+    const reads = { generation: 0, checkpoints: 0 };
+    const counted: ReadModel = {
+      ...readModel,
+      activeGeneration: () => (reads.generation++, readModel.activeGeneration()),
+      checkpoints: (generation) => (reads.checkpoints++, readModel.checkpoints(generation)),
+    };
+    const script = createLedgerScript({ partitions: 1 });
+    story(script);
+    const bus = createInProcessEventBus();
+    const notifications = createInProcessNotificationBus();
+    const source = createMemoryEventSource(script.events, { partitions: 1 });
+    const controller = new AbortController();
+    const running = createProjectorTask({ bus, readModel: counted, source, notifications })({
+      partition: 0,
+      lease: lease(0),
+      signal: controller.signal,
+    });
+    try {
+      await waitFor('the catch-up', () => caughtUp(readModel, script));
+      const deposits = async (count: number) => {
+        for (let i = 0; i < count; i++) {
+          script.deposit('a', 1n);
+          await bus.publish(0, script.events.slice(-3));
+          await waitFor('the deposit', () => caughtUp(readModel, script));
+        }
+      };
+      await deposits(1);
+      const before = { ...reads };
+      await deposits(10);
+      assert.deepEqual(reads, before, 'ten batches, no read of the generation or the checkpoint');
+
+      // A rebuild's swap between two batches: the next commit into the old generation is refused, and the
+      // projector reads where it stands and applies the batch to the generation swapped in.
+      const candidate = await readModel.createGeneration();
+      await applyEvents(readModel, candidate, 0, [...script.events], { requireActive: false });
+      assert.equal(await readModel.beginSwap(candidate, 60_000), true);
+      assert.equal(await readModel.swap(candidate), true);
+      await deposits(2);
+      assert.equal(await readModel.activeGeneration(), candidate);
+      assert.ok(reads.generation > before.generation, 'the generation was read again after the swap');
+      await assertMatchesProjection(readModel, script.events);
       assert.equal((await readModel.getAccount('a'))?.balance, String(script.balance('a')));
     } finally {
       controller.abort();

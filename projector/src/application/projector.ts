@@ -45,6 +45,8 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
     const log = logger?.child({ worker: 'projector', partition });
     // Lives as long as this lease: the next owner starts with an empty one.
     const views = createViewCache(readModel, VIEW_CACHE_SIZE);
+    // The active generation and this partition's checkpoint in it, as last read or committed (see project).
+    let at: { generation: string; checkpoint: number } | undefined;
 
     /** Yields the events above `after` without holes, reading missing runs from the store. */
     async function* contiguous(events: readonly RecordedEvent[], after: number, until: number) {
@@ -133,6 +135,7 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
         const startedAt = Date.now();
         const applied = await applyEvents(views.readModel, generation, partition, chunk, { requireActive: true });
         if (applied.result === 'committed') {
+          at = { generation, checkpoint: chunk.at(-1)!.position.sequence };
           options.metrics?.batchApplied(partition, chunk.length, (performance.now() - started) / 1_000);
           await publish(applied.notifications, chunk.at(-1)!.position.sequence, tracesOf(chunk, startedAt));
         }
@@ -153,14 +156,32 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
       return 'committed';
     };
 
-    /** Applies `events` (and the store's events up to `until`) to whatever generation is active. */
+    /**
+     * Applies `events` (and the store's events up to `until`) to whatever generation is active. The
+     * generation and the partition's checkpoint in it are read once and then kept as this projector
+     * commits: it holds the partition's lease, so no one else moves that checkpoint, and a commit
+     * into a generation that is no longer active is refused ('inactive-generation'), after which they
+     * are read again, as after a swap lock or a failure. Should another owner overlap this one and get
+     * ahead, this one applies events it applied too: documents and checkpoints never move back, and
+     * live feeds drop a change they delivered.
+     */
     const project = async (events: readonly RecordedEvent[], until = 0): Promise<void> => {
       let swaps = 0;
       while (!signal.aborted) {
-        const generation = await readModel.activeGeneration();
-        const checkpoint = (await readModel.checkpoints(generation))[partition] ?? 0;
+        if (!at) {
+          const generation = await readModel.activeGeneration();
+          at = { generation, checkpoint: (await readModel.checkpoints(generation))[partition] ?? 0 };
+        }
+        const { generation, checkpoint } = at;
         views.begin(generation, checkpoint);
-        const result = await projectOnto(generation, checkpoint, events, until);
+        let result: CommitResult;
+        try {
+          result = await projectOnto(generation, checkpoint, events, until);
+        } catch (error) {
+          at = undefined;
+          throw error;
+        }
+        if (result !== 'committed') at = undefined;
         switch (result) {
           case 'committed':
             return;
