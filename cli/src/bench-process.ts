@@ -2,7 +2,7 @@
 // and the summary of a V8 CPU profile.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,27 @@ export const cpuMsOf = (pids: readonly number[]): number => pids.reduce((sum, pi
 /** Summed CPU time of the processes' main threads (a main thread's id is its pid), which run their event loops. */
 export const eventLoopCpuMsOf = (pids: readonly number[]): number =>
   pids.reduce((sum, pid) => sum + cpuMsIn(`/proc/${pid}/task/${pid}/stat`), 0);
+
+/**
+ * Summed CPU time of the processes' threads named `name` (the name a thread gave itself, see
+ * nameThisThread: `ledger-writer`, `ledger-commit`). A thread that ends between the listing and the
+ * read is left out.
+ */
+export function threadCpuMsOf(pids: readonly number[], name: string): number {
+  let sum = 0;
+  for (const pid of pids) {
+    for (const thread of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        if (readFileSync(`/proc/${pid}/task/${thread}/comm`, 'utf8').trim() === name) {
+          sum += cpuMsIn(`/proc/${pid}/task/${thread}/stat`);
+        }
+      } catch {
+        // The thread ended meanwhile.
+      }
+    }
+  }
+  return sum;
+}
 
 export interface Target {
   readonly port: number;

@@ -12,7 +12,15 @@ import { print } from 'graphql';
 import { DepositDocument, OpenAccountDocument, TransferDocument } from '@ledger/client';
 import { closedLoop, dataOf, httpTarget } from './bench-load.js';
 import type { HttpTarget, Throughput } from './bench-load.js';
-import { cpuMsOf, eventLoopCpuMsOf, processStats, rawReadRate, startTarget, topSelfTime } from './bench-process.js';
+import {
+  cpuMsOf,
+  eventLoopCpuMsOf,
+  processStats,
+  rawReadRate,
+  startTarget,
+  threadCpuMsOf,
+  topSelfTime,
+} from './bench-process.js';
 import { startLedgerProcess } from './testing/processes.js';
 import { deliveryLatency } from './bench-delivery.js';
 import type { LedgerProcess } from './testing/processes.js';
@@ -188,9 +196,8 @@ async function settle(http: HttpTarget, deployment: Deployment, timeoutMs = 180_
 
 interface CommandPhase {
   readonly throughput: Throughput;
-  readonly cpuMsPerOp: number;
-  /** What the event loops took of it. */
-  readonly eventLoopMsPerOp: number;
+  /** The servers' CPU per operation until settled. */
+  readonly cpu: CpuSplit;
   readonly settledPerSecond: number;
   /** Server CPU time over wall time while the clients ran: above 1, more than one core worked. */
   readonly cores: number;
@@ -207,23 +214,46 @@ async function commandPhase(
   row(
     name,
     rate(measured.throughput, 'ops/s'),
-    `server CPU ${measured.cpuMsPerOp.toFixed(2)} ms/op until settled (event loop ${measured.eventLoopMsPerOp.toFixed(2)}), ${measured.cores.toFixed(2)} cores busy under load`,
+    `server CPU ${describeCpu(measured.cpu, 'ms/op until settled')}, ${measured.cores.toFixed(2)} cores busy under load`,
   );
   return measured;
 }
 
-/**
- * The servers' CPU time from now on, per operation: all their threads, and their event loops alone
- * (the rest is the store's and the read model's threads and V8's collectors). Read it after settling.
- */
-function serverCpu(deployment: Deployment): { perOp(ops: number): { totalMs: number; eventLoopMs: number } } {
-  const total = cpuMsOf(deployment.pids());
-  const eventLoop = eventLoopCpuMsOf(deployment.pids());
+/** CPU time per operation: all the servers' threads, and what their event loops and named threads took of it. */
+interface CpuSplit {
+  readonly totalMs: number;
+  readonly eventLoopMs: number;
+  /** The SQLite store's writer threads (none on MongoDB). */
+  readonly writerMs: number;
+  /** The SQLite read model's commit threads (none on Elasticsearch). */
+  readonly commitMs: number;
+}
+
+const describeCpu = (cpu: CpuSplit, unit: string): string =>
+  `${cpu.totalMs.toFixed(2)} ${unit} (event loop ${cpu.eventLoopMs.toFixed(2)}, store writer ${cpu.writerMs.toFixed(2)}, read-model commits ${cpu.commitMs.toFixed(2)}; the rest is V8's collectors and libuv)`;
+
+/** The servers' CPU time from now on, per operation, split by thread (see CpuSplit). Read it after settling. */
+function serverCpu(deployment: Deployment): { perOp(ops: number): CpuSplit } {
+  const read = (): CpuSplit => {
+    const pids = deployment.pids();
+    return {
+      totalMs: cpuMsOf(pids),
+      eventLoopMs: eventLoopCpuMsOf(pids),
+      writerMs: threadCpuMsOf(pids, 'ledger-writer'),
+      commitMs: threadCpuMsOf(pids, 'ledger-commit'),
+    };
+  };
+  const before = read();
   return {
-    perOp: (ops) => ({
-      totalMs: (cpuMsOf(deployment.pids()) - total) / ops,
-      eventLoopMs: (eventLoopCpuMsOf(deployment.pids()) - eventLoop) / ops,
-    }),
+    perOp(ops) {
+      const now = read();
+      return {
+        totalMs: (now.totalMs - before.totalMs) / ops,
+        eventLoopMs: (now.eventLoopMs - before.eventLoopMs) / ops,
+        writerMs: (now.writerMs - before.writerMs) / ops,
+        commitMs: (now.commitMs - before.commitMs) / ops,
+      };
+    },
   };
 }
 
@@ -244,11 +274,9 @@ async function measureCommands(
   const cores = (cpuMsOf(deployment.pids()) - cpuBefore) / (performance.now() - started);
   if (!(await settle(http, deployment))) throw new Error(`${name}: the system did not settle`);
   const settledSeconds = (performance.now() - started) / 1000;
-  const spent = cpu.perOp(done);
   return {
     throughput,
-    cpuMsPerOp: spent.totalMs,
-    eventLoopMsPerOp: spent.eventLoopMs,
+    cpu: cpu.perOp(done),
     settledPerSecond: done / settledSeconds,
     cores,
   };
@@ -367,8 +395,10 @@ async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, lab
     ratios[`${label}_deposit_eventual_vs_apollo`] = round(eventual.throughput.perSecond / apollo.perSecond);
     ratios[`${label}_deposit_ryw_vs_apollo`] = round(ryw.throughput.perSecond / apollo.perSecond);
     ratios[`${label}_transfer_eventual_vs_apollo`] = round(transfers.throughput.perSecond / apollo.perSecond);
-    ratios[`${label}_cpu_ms_per_deposit`] = round(eventual.cpuMsPerOp, 2);
-    ratios[`${label}_event_loop_ms_per_deposit`] = round(eventual.eventLoopMsPerOp, 2);
+    ratios[`${label}_cpu_ms_per_deposit`] = round(eventual.cpu.totalMs, 2);
+    ratios[`${label}_event_loop_ms_per_deposit`] = round(eventual.cpu.eventLoopMs, 2);
+    ratios[`${label}_writer_ms_per_deposit`] = round(eventual.cpu.writerMs, 2);
+    ratios[`${label}_commit_thread_ms_per_deposit`] = round(eventual.cpu.commitMs, 2);
     ratios[`${label}_cores_busy_deposits`] = round(eventual.cores, 2);
     ratios[`${label}_deposits_per_s`] = Math.round(eventual.throughput.perSecond);
 
@@ -383,7 +413,7 @@ async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, lab
       row(
         `${label} deposit sent -> balanceChanged at ${share * 100}% (${perSecond}/s)`,
         `p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`,
-        `${latency.missing ? `${latency.missing} changes NOT delivered; ` : ''}server CPU ${spent.totalMs.toFixed(2)} ms a deposit (event loop ${spent.eventLoopMs.toFixed(2)})`,
+        `${latency.missing ? `${latency.missing} changes NOT delivered; ` : ''}server CPU ${describeCpu(spent, 'ms a deposit')}`,
       );
       ratios[`${label}_delivery_p${share * 100}_p50_ms`] = round(latency.p50, 1);
       ratios[`${label}_delivery_p${share * 100}_p99_ms`] = round(latency.p99, 1);
@@ -505,7 +535,7 @@ async function benchTracing(): Promise<void> {
       const deposits = await measureCommands('tracing deposit EVENTUAL', http, deployment, (i) =>
         deposit(http, ids[i % ACCOUNTS]!, 'EVENTUAL'),
       );
-      return { typename, deposit: deposits.throughput, cpuMsPerDeposit: deposits.cpuMsPerOp };
+      return { typename, deposit: deposits.throughput, cpuMsPerDeposit: deposits.cpu.totalMs };
     } finally {
       await http.close();
       await deployment.stop();

@@ -82,6 +82,21 @@ test('a swap lock taken through one handle holds the live commits of another', a
   }
 });
 
+test('live commits run on a thread named ledger-commit, which top -H, ps -T and the bench show', async () => {
+  const names = (): string[] =>
+    fs.readdirSync('/proc/self/task').map((thread) => fs.readFileSync(`/proc/self/task/${thread}/comm`, 'utf8').trim());
+  const readModel = createSqliteReadModel({ path: path.join(dir, 'named.db'), partitions: 1, commitThread: true });
+  try {
+    const generation = await readModel.activeGeneration();
+    const batch = { partition: 0, accounts: [], transactions: [], checkpoint: 1 };
+    assert.equal(await readModel.commit(generation, batch, { requireActive: true }), 'committed');
+    assert.equal(names().filter((name) => name === 'ledger-commit').length, 1);
+  } finally {
+    await readModel.close();
+  }
+  assert.ok(!names().includes('ledger-commit'), 'the thread ends with the read model');
+});
+
 test("with a commit thread, a rebuild's bulk commit reaches the file (the thread runs its WAL checkpoint) and live commits go on", async () => {
   const file = path.join(dir, 'bulk.db');
   const readModel = createSqliteReadModel({ path: file, partitions: 2, commitThread: true });

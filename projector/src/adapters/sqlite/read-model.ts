@@ -238,6 +238,7 @@ export function openSqliteReadModel(
           new URL('./commit-worker.js', import.meta.url),
           { ...options, commitThread: false } satisfies SqliteReadModelOptions,
           "the read model's commit thread",
+          'ledger-commit',
         )
       : undefined;
   thread?.start();

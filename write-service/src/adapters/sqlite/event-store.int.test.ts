@@ -174,6 +174,23 @@ test('when the write lock cannot be had, every append of the turn fails and noth
   }
 });
 
+/** This process's threads by the name each has for the operating system (Linux). */
+const threadNames = (): string[] =>
+  fs.readdirSync('/proc/self/task').map((thread) => fs.readFileSync(`/proc/self/task/${thread}/comm`, 'utf8').trim());
+
+test('the writes run on a thread named ledger-writer, which top -H, ps -T and the bench show', async () => {
+  const dir = tempDir();
+  const store = createSqliteEventStore({ path: path.join(dir, 'events.db'), partitions: 2 });
+  try {
+    await store.append(openRequest(randomUUID()));
+    assert.equal(threadNames().filter((name) => name === 'ledger-writer').length, 1);
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  assert.ok(!threadNames().includes('ledger-writer'), 'the thread ends with the store');
+});
+
 test('checkpoints are shared by the handles on a file and outlive them', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'events.db');

@@ -34,6 +34,7 @@ export function startWriterThread(options: WriterOptions): WriterThread {
     new URL('./writer-worker.js', import.meta.url),
     options,
     "the store's writer thread",
+    'ledger-writer',
   );
   return {
     write: async (batch) => decodeWriteOutcomes(await thread.request(batch)),
