@@ -39,6 +39,27 @@ function setup(options: { bus?: (inProcess: EventBus) => EventBus } = {}) {
   return startLiveProjection({ path: path.join(dir, `projector-${++files}.db`), partitions: PARTITIONS, ...options });
 }
 
+/** One partition's projector over `readModel`, its store the script's events, and the bus it follows. */
+function startOnePartition(readModel: ReadModel, script: ReturnType<typeof createLedgerScript>) {
+  const bus = createInProcessEventBus();
+  const notifications = createInProcessNotificationBus();
+  const source = createMemoryEventSource(script.events, { partitions: 1 });
+  const controller = new AbortController();
+  const running = createProjectorTask({ bus, readModel, source, notifications })({
+    partition: 0,
+    lease: lease(0),
+    signal: controller.signal,
+  });
+  return {
+    bus,
+    async stop() {
+      controller.abort();
+      await running;
+      await bus.close();
+    },
+  };
+}
+
 function balancesByAccount(changes: readonly BalanceNotice[]): Record<string, string[]> {
   const result: Record<string, string[]> = {};
   for (const change of changes) (result[change.accountId] ??= []).push(change.balanceAfter);
@@ -126,15 +147,7 @@ describe('projector task', () => {
     const readModel = createSqliteReadModel({ path: path.join(dir, `projector-${++files}.db`), partitions: 1 });
     const script = createLedgerScript({ partitions: 1 });
     story(script);
-    const bus = createInProcessEventBus();
-    const notifications = createInProcessNotificationBus();
-    const source = createMemoryEventSource(script.events, { partitions: 1 });
-    const controller = new AbortController();
-    const running = createProjectorTask({ bus, readModel, source, notifications })({
-      partition: 0,
-      lease: lease(0),
-      signal: controller.signal,
-    });
+    const { bus, stop } = startOnePartition(readModel, script);
     try {
       await waitFor('the catch-up', () => caughtUp(readModel, script));
       await assertMatchesProjection(readModel, script.events);
@@ -143,9 +156,7 @@ describe('projector task', () => {
       await waitFor('the next bus event', () => caughtUp(readModel, script));
       assert.equal((await readModel.getAccount('a'))?.balance, String(script.balance('a')));
     } finally {
-      controller.abort();
-      await running;
-      await bus.close();
+      await stop();
       await readModel.close();
     }
   });
@@ -160,15 +171,7 @@ describe('projector task', () => {
     };
     const script = createLedgerScript({ partitions: 1 });
     story(script);
-    const bus = createInProcessEventBus();
-    const notifications = createInProcessNotificationBus();
-    const source = createMemoryEventSource(script.events, { partitions: 1 });
-    const controller = new AbortController();
-    const running = createProjectorTask({ bus, readModel: counted, source, notifications })({
-      partition: 0,
-      lease: lease(0),
-      signal: controller.signal,
-    });
+    const { bus, stop } = startOnePartition(counted, script);
     try {
       await waitFor('the catch-up', () => caughtUp(readModel, script));
       const deposits = async (count: number) => {
@@ -195,9 +198,7 @@ describe('projector task', () => {
       await assertMatchesProjection(readModel, script.events);
       assert.equal((await readModel.getAccount('a'))?.balance, String(script.balance('a')));
     } finally {
-      controller.abort();
-      await running;
-      await bus.close();
+      await stop();
       await readModel.close();
     }
   });
