@@ -162,8 +162,8 @@ export function createProjectorTask(options: ProjectorTaskOptions): PartitionTas
      * commits: it holds the partition's lease, so no one else moves that checkpoint, and a commit
      * into a generation that is no longer active is refused ('inactive-generation'), after which they
      * are read again, as after a swap lock or a failure. Should another owner overlap this one and get
-     * ahead, this one applies events it applied too: documents and checkpoints never move back, and
-     * live feeds drop a change they delivered.
+     * ahead, this one applies again what the other applied: documents and checkpoints never move
+     * back, and live feeds drop a change they delivered.
      */
     const project = async (events: readonly RecordedEvent[], until = 0): Promise<void> => {
       let swaps = 0;
