@@ -34,9 +34,9 @@ export const eventLoopCpuMsOf = (pids: readonly number[]): number =>
   pids.reduce((sum, pid) => sum + cpuMsIn(`/proc/${pid}/task/${pid}/stat`), 0);
 
 /**
- * Summed CPU time of the processes' threads named `name` (the name a thread gave itself, see
- * nameThisThread: `ledger-writer`, `ledger-commit`). A thread that ends between the listing and the
- * read is left out.
+ * Summed CPU time of the processes' threads named `name` (the name a request thread gives itself,
+ * see startRequestThread: `ledger-writer`, `ledger-commit`). A thread that ends between the listing
+ * and the read is left out.
  */
 export function threadCpuMsOf(pids: readonly number[], name: string): number {
   let sum = 0;

@@ -263,7 +263,6 @@ async function measureCommands(
   deployment: Deployment,
   run: (i: number) => Promise<unknown>,
 ): Promise<CommandPhase> {
-  const cpuBefore = cpuMsOf(deployment.pids());
   const cpu = serverCpu(deployment);
   const started = performance.now();
   let done = 0;
@@ -271,7 +270,7 @@ async function measureCommands(
     await run(i);
     done++;
   });
-  const cores = (cpuMsOf(deployment.pids()) - cpuBefore) / (performance.now() - started);
+  const cores = cpu.perOp(1).totalMs / (performance.now() - started);
   if (!(await settle(http, deployment))) throw new Error(`${name}: the system did not settle`);
   const settledSeconds = (performance.now() - started) / 1000;
   return {

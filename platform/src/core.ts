@@ -25,7 +25,6 @@ export {
   decodeOutcomes,
   encodeError,
   encodeOutcomes,
-  nameThisThread,
   serveRequests,
   startRequestThread,
 } from './request-thread.js';

@@ -56,6 +56,8 @@ export const decodeOutcomes = <Result>(outcomes: readonly EncodedOutcome<Result>
   outcomes.map((outcome) => ('error' in outcome ? { error: decodeError(outcome.error) } : outcome));
 
 type Request<Payload> = { readonly id: number; readonly payload: Payload };
+type Reply<Answer> =
+  { readonly id: number; readonly answer: Answer } | { readonly id: number; readonly failed: ThreadError };
 /** What a request thread starts with: its name for the operating system and its handler's data. */
 type ThreadData = { readonly threadName: string; readonly data: unknown };
 
@@ -63,15 +65,13 @@ type ThreadData = { readonly threadName: string; readonly data: unknown };
  * Names the calling thread for the operating system, so that `top -H`, `ps -T` and the bench (from
  * /proc) tell it from V8's and libuv's threads. Linux keeps 15 characters; elsewhere nothing happens.
  */
-export function nameThisThread(name: string): void {
+function nameThisThread(name: string): void {
   try {
     writeFileSync('/proc/thread-self/comm', name.slice(0, 15));
   } catch {
     // Not Linux (or no /proc): the thread keeps the process's name.
   }
 }
-type Reply<Answer> =
-  { readonly id: number; readonly answer: Answer } | { readonly id: number; readonly failed: ThreadError };
 
 export interface RequestThread<Payload, Answer> {
   /** Starts the thread now, so that the first request does not wait for it to load. */

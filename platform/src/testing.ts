@@ -6,3 +6,4 @@ export { defineLeaseContract } from './lease/lease.contract.js';
 export type { MakeLeaseStore } from './lease/lease.contract.js';
 export { defineEventBusContract, defineNotificationBusContract } from './bus/bus.contract.js';
 export type { MakeBus } from './bus/bus.contract.js';
+export { threadNames } from './testing/threads.js';

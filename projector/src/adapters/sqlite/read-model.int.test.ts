@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { threadNames } from '@ledger/platform/testing';
 import { defineReadModelContract } from '../../ports/read-model.contract.js';
 import { createSqliteReadModel } from './read-model.js';
 
@@ -83,18 +84,16 @@ test('a swap lock taken through one handle holds the live commits of another', a
 });
 
 test('live commits run on a thread named ledger-commit, which top -H, ps -T and the bench show', async () => {
-  const names = (): string[] =>
-    fs.readdirSync('/proc/self/task').map((thread) => fs.readFileSync(`/proc/self/task/${thread}/comm`, 'utf8').trim());
   const readModel = createSqliteReadModel({ path: path.join(dir, 'named.db'), partitions: 1, commitThread: true });
   try {
     const generation = await readModel.activeGeneration();
     const batch = { partition: 0, accounts: [], transactions: [], checkpoint: 1 };
     assert.equal(await readModel.commit(generation, batch, { requireActive: true }), 'committed');
-    assert.equal(names().filter((name) => name === 'ledger-commit').length, 1);
+    assert.equal(threadNames().filter((name) => name === 'ledger-commit').length, 1);
   } finally {
     await readModel.close();
   }
-  assert.ok(!names().includes('ledger-commit'), 'the thread ends with the read model');
+  assert.ok(!threadNames().includes('ledger-commit'), 'the thread ends with the read model');
 });
 
 test("with a commit thread, a rebuild's bulk commit reaches the file (the thread runs its WAL checkpoint) and live commits go on", async () => {

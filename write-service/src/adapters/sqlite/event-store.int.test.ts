@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { ConcurrencyError, partitionOf } from '@ledger/platform';
+import { threadNames } from '@ledger/platform/testing';
 import type { AppendRequest } from '../../ports/event-store.js';
 import { defineEventStoreContract } from '../../ports/event-store.contract.js';
 import { createSqliteEventStore } from './event-store.js';
@@ -173,10 +174,6 @@ test('when the write lock cannot be had, every append of the turn fails and noth
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
-
-/** This process's threads by the name each has for the operating system (Linux). */
-const threadNames = (): string[] =>
-  fs.readdirSync('/proc/self/task').map((thread) => fs.readFileSync(`/proc/self/task/${thread}/comm`, 'utf8').trim());
 
 test('the writes run on a thread named ledger-writer, which top -H, ps -T and the bench show', async () => {
   const dir = tempDir();
