@@ -105,6 +105,8 @@ export function defineEventSourceContract(
       running = await start(3);
       for (let i = 0; i < 12; i++) await seedAccount(running.store, i % 4);
       for (let i = 0; i < 8; i++) await seedTransaction(running.store);
+      // Ids are random: 20 aggregates leave one of 4 partitions empty about once in 80 runs.
+      while ((await running.store.heads()).some((head) => head === 0)) await seedAccount(running.store, 1);
       const heads = await running.store.heads();
       assert.ok(
         heads.every((head) => head > 0),
