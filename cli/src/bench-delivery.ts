@@ -12,9 +12,26 @@ import { openLoop, percentile } from './bench-load.js';
 const BALANCE_CHANGED = print(BalanceChangedDocument);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Where a delivery's time went, in ms from sending the deposit: its acknowledgement (the request's
+ * append), the saga's step (the change's `at`: when its MoneyDeposited was decided; the servers and
+ * the bench read one clock on one machine, to the millisecond), and the push after that step
+ * (`delivered` is the change on the socket less the step).
+ */
+export interface DeliveryStages {
+  readonly acknowledged: number;
+  readonly step: number;
+  readonly delivered: number;
+}
+
 export interface Delivery {
   readonly p50: number;
   readonly p99: number;
+  /** Each stage's own 50th and 99th percentile. */
+  readonly stagesP50: DeliveryStages;
+  readonly stagesP99: DeliveryStages;
+  /** The stages of the slowest 1% of deliveries (by the whole latency), averaged: where the tail comes from. */
+  readonly slowest: DeliveryStages & { readonly total: number };
   /** Every subscriber saw each account's changes with rising sequences. */
   readonly inOrder: boolean;
   /** Changes some subscriber never saw (30 s after the last deposit). */
@@ -23,6 +40,40 @@ export interface Delivery {
   readonly deposits: number;
   /** The gateway's live bytes (after a full collection) with the subscribers connected and idle, less before, per subscriber. */
   readonly bytesPerIdleSubscriber?: number;
+}
+
+/** One change on one socket: its whole latency and its stages. */
+export type DeliverySample = DeliveryStages & { readonly total: number };
+
+/** The latency percentiles of `samples`, each stage's own, and the stages of the slowest 1% averaged. */
+export function summarizeDeliveries(
+  samples: readonly DeliverySample[],
+): Pick<Delivery, 'p50' | 'p99' | 'stagesP50' | 'stagesP99' | 'slowest'> {
+  const percentileOf = (of: (sample: DeliverySample) => number, p: number): number =>
+    percentile(
+      samples.map(of).sort((a, b) => a - b),
+      p,
+    );
+  const stagesAt = (p: number): DeliveryStages => ({
+    acknowledged: percentileOf((s) => s.acknowledged, p),
+    step: percentileOf((s) => s.step, p),
+    delivered: percentileOf((s) => s.delivered, p),
+  });
+  const tail = [...samples].sort((a, b) => b.total - a.total).slice(0, Math.max(1, Math.ceil(samples.length / 100)));
+  const mean = (of: (sample: DeliverySample) => number): number =>
+    tail.reduce((sum, sample) => sum + of(sample), 0) / tail.length;
+  return {
+    p50: percentileOf((s) => s.total, 50),
+    p99: percentileOf((s) => s.total, 99),
+    stagesP50: stagesAt(50),
+    stagesP99: stagesAt(99),
+    slowest: {
+      total: mean((s) => s.total),
+      acknowledged: mean((s) => s.acknowledged),
+      step: mean((s) => s.step),
+      delivered: mean((s) => s.delivered),
+    },
+  };
 }
 
 /**
@@ -43,18 +94,25 @@ export async function deliveryLatency(
   const wsUrl = `${origin.replace(/^http/, 'ws')}/graphql`;
   const measureIdle = liveBytes !== undefined && subscriberCount > 1;
   const heapBefore = measureIdle ? await liveBytes() : 0;
-  const sentAt = new Map<string, number>();
-  const received = new Map<string, number[]>();
-  const latencies: number[] = [];
+  const sentAt = new Map<string, { sent: number; acknowledged: number }>();
+  const received = new Map<string, Array<{ at: number; step: number }>>();
+  const samples: DeliverySample[] = [];
   const expected = new Map<string, number>(); // account -> deliveries each of its subscribers must see
   let inOrder = true;
   const clients: WsClient[] = [];
   const deliveries = new Map<number, number>(); // subscriber -> deliveries seen
   const lastSequence = new Map<string, number>(); // subscriber/account -> last sequence seen
-  const record = (transactionId: string, at: number): void => {
-    const sent = sentAt.get(transactionId);
-    if (sent !== undefined) latencies.push(at - sent);
-    else received.set(transactionId, [...(received.get(transactionId) ?? []), at]);
+  const sample = (times: { sent: number; acknowledged: number }, at: number, step: number) =>
+    samples.push({
+      total: at - times.sent,
+      acknowledged: times.acknowledged - times.sent,
+      step: step - times.sent,
+      delivered: at - step,
+    });
+  const record = (transactionId: string, at: number, step: number): void => {
+    const times = sentAt.get(transactionId);
+    if (times !== undefined) sample(times, at, step);
+    else received.set(transactionId, [...(received.get(transactionId) ?? []), { at, step }]);
   };
   const subscribed: Array<Promise<void>> = [];
   const connected: Array<Promise<void>> = [];
@@ -66,7 +124,7 @@ export async function deliveryLatency(
     connected.push(new Promise<void>((resolve) => client.on('connected', () => resolve())));
     let first: () => void = () => undefined;
     subscribed.push(new Promise((resolve) => (first = resolve)));
-    client.subscribe<{ balanceChanged: { accountId: string; transactionId: string; position: string } }>(
+    client.subscribe<{ balanceChanged: { accountId: string; transactionId: string; position: string; at: string } }>(
       { query: BALANCE_CHANGED, variables: { accountIds: accounts } },
       {
         next: ({ data }) => {
@@ -79,7 +137,7 @@ export async function deliveryLatency(
           lastSequence.set(key, sequence);
           deliveries.set(s, (deliveries.get(s) ?? 0) + 1);
           first();
-          record(change.transactionId, at);
+          record(change.transactionId, at, Date.parse(change.at) - performance.timeOrigin);
         },
         error: (error) => console.error('subscriber failed', error),
         complete: () => undefined,
@@ -97,7 +155,7 @@ export async function deliveryLatency(
     expected.set(id, (expected.get(id) ?? 0) + 1);
   }
   await Promise.race([Promise.all(subscribed), sleep(30_000)]);
-  latencies.length = 0;
+  samples.length = 0;
   console.error(`    ${subscriberCount} subscriber(s) live in ${(performance.now() - probed).toFixed(0)} ms`);
   // At least 200 samples (low rates), within reason.
   const durationMs = Math.min(30_000, Math.max(minDurationMs, (200 / perSecond) * 1000));
@@ -105,10 +163,11 @@ export async function deliveryLatency(
     const accountId = ids[i % ids.length]!;
     expected.set(accountId, (expected.get(accountId) ?? 0) + 1);
     // From the moment the deposit is sent: its commit happens after that, so this bounds commit -> delivery.
-    const at = performance.now();
+    const sending = performance.now();
     const transactionId = await deposit(accountId);
-    sentAt.set(transactionId, at);
-    for (const early of received.get(transactionId) ?? []) latencies.push(early - at);
+    const times = { sent: sending, acknowledged: performance.now() };
+    sentAt.set(transactionId, times);
+    for (const early of received.get(transactionId) ?? []) sample(times, early.at, early.step);
     received.delete(transactionId);
   });
   // Every subscriber must see every change of its account(s).
@@ -125,10 +184,8 @@ export async function deliveryLatency(
     await sleep(100);
   }
   await Promise.all(clients.map((client) => client.dispose()));
-  latencies.sort((a, b) => a - b);
   return {
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
+    ...summarizeDeliveries(samples),
     inOrder,
     missing,
     deposits: ids.length + sent,

@@ -23,6 +23,7 @@ import {
 } from './bench-process.js';
 import { startLedgerProcess } from './testing/processes.js';
 import { deliveryLatency } from './bench-delivery.js';
+import type { Delivery } from './bench-delivery.js';
 import type { LedgerProcess } from './testing/processes.js';
 import { startBenchCluster } from './bench-cluster.js';
 import type { BenchCluster, WriterConflicts } from './bench-cluster.js';
@@ -232,6 +233,16 @@ interface CpuSplit {
 const describeCpu = (cpu: CpuSplit, unit: string): string =>
   `${cpu.totalMs.toFixed(2)} ${unit} (event loop ${cpu.eventLoopMs.toFixed(2)}, store writer ${cpu.writerMs.toFixed(2)}, read-model commits ${cpu.commitMs.toFixed(2)}; the rest is V8's collectors and libuv)`;
 
+/** Where a delivery phase's time went (see DeliveryStages): each stage's p99, and the slowest 1% split. */
+const describeStages = (delivery: Delivery): string => {
+  const { stagesP99: p99, slowest } = delivery;
+  const ms = (value: number) => value.toFixed(1);
+  return (
+    `p99 from sending to acknowledged ${ms(p99.acknowledged)}, to the saga's step ${ms(p99.step)}, step -> socket ${ms(p99.delivered)} ms; ` +
+    `the slowest 1% (${ms(slowest.total)} ms on average): ${ms(slowest.acknowledged)}, ${ms(slowest.step)} and ${ms(slowest.delivered)}`
+  );
+};
+
 /** The servers' CPU time from now on, per operation, split by thread (see CpuSplit). Read it after settling. */
 function serverCpu(deployment: Deployment): { perOp(ops: number): CpuSplit } {
   const read = (): CpuSplit => {
@@ -412,8 +423,10 @@ async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, lab
       row(
         `${label} deposit sent -> balanceChanged at ${share * 100}% (${perSecond}/s)`,
         `p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`,
-        `${latency.missing ? `${latency.missing} changes NOT delivered; ` : ''}server CPU ${describeCpu(spent, 'ms a deposit')}`,
+        `${latency.missing ? `${latency.missing} changes NOT delivered; ` : ''}server CPU ${describeCpu(spent, 'ms a deposit')}; ${describeStages(latency)}`,
       );
+      ratios[`${label}_delivery_p${share * 100}_slowest_acknowledged_ms`] = round(latency.slowest.acknowledged, 1);
+      ratios[`${label}_delivery_p${share * 100}_slowest_step_ms`] = round(latency.slowest.step, 1);
       ratios[`${label}_delivery_p${share * 100}_p50_ms`] = round(latency.p50, 1);
       ratios[`${label}_delivery_p${share * 100}_p99_ms`] = round(latency.p99, 1);
       ratios[`${label}_cpu_ms_per_deposit_at_${share * 100}`] = round(spent.totalMs, 2);
@@ -435,7 +448,7 @@ async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, lab
       row(
         `${label} ${subscribers} subscribers / ${ACCOUNTS} accounts at 50% (${perSecond}/s)`,
         `p50 ${fan.p50.toFixed(1)} ms, p99 ${fan.p99.toFixed(1)} ms, in order: ${fan.inOrder}, missing: ${fan.missing}`,
-        `${((fan.bytesPerIdleSubscriber ?? 0) / 1024).toFixed(1)} KiB of the gateway's memory per idle subscriber, heap and external after a full collection`,
+        `${((fan.bytesPerIdleSubscriber ?? 0) / 1024).toFixed(1)} KiB of the gateway's memory per idle subscriber, heap and external after a full collection; ${describeStages(fan)}`,
       );
       ratios[`${label}_subscribers_p99_ms`] = round(fan.p99, 1);
       ratios[`${label}_subscribers_in_order`] = fan.inOrder && fan.missing === 0;
