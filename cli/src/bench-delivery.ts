@@ -38,6 +38,11 @@ export interface Delivery {
   readonly missing: number;
   /** Deposits sent: one per account to see the subscriptions live, then those of the measured stretch. */
   readonly deposits: number;
+  /**
+   * The bench's own CPU a measured deposit (its sender and subscribers, from the first measured
+   * deposit until every change has arrived): on the servers' machine it is CPU the servers do not get.
+   */
+  readonly benchCpuMs: number;
   /** The gateway's live bytes (after a full collection) with the subscribers connected and idle, less before, per subscriber. */
   readonly bytesPerIdleSubscriber?: number;
 }
@@ -159,6 +164,7 @@ export async function deliveryLatency(
   console.error(`    ${subscriberCount} subscriber(s) live in ${(performance.now() - probed).toFixed(0)} ms`);
   // At least 200 samples (low rates), within reason.
   const durationMs = Math.min(30_000, Math.max(minDurationMs, (200 / perSecond) * 1000));
+  const benchCpu = process.cpuUsage();
   const { sent } = await openLoop({ rate: perSecond, durationMs }, async (i) => {
     const accountId = ids[i % ids.length]!;
     expected.set(accountId, (expected.get(accountId) ?? 0) + 1);
@@ -183,8 +189,10 @@ export async function deliveryLatency(
     if (missing === 0 || Date.now() > deadline) break;
     await sleep(100);
   }
+  const { user, system } = process.cpuUsage(benchCpu);
   await Promise.all(clients.map((client) => client.dispose()));
   return {
+    benchCpuMs: (user + system) / 1000 / Math.max(1, sent),
     ...summarizeDeliveries(samples),
     inOrder,
     missing,

@@ -238,6 +238,7 @@ const describeStages = (delivery: Delivery): string => {
   const { stagesP99: p99, slowest } = delivery;
   const ms = (value: number) => value.toFixed(1);
   return (
+    `the bench's own CPU ${delivery.benchCpuMs.toFixed(2)} ms a deposit; ` +
     `p99 from sending to acknowledged ${ms(p99.acknowledged)}, to the saga's step ${ms(p99.step)}, step -> socket ${ms(p99.delivered)} ms; ` +
     `the slowest 1% (${ms(slowest.total)} ms on average): ${ms(slowest.acknowledged)}, ${ms(slowest.step)} and ${ms(slowest.delivered)}`
   );
@@ -427,6 +428,7 @@ async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, lab
       );
       ratios[`${label}_delivery_p${share * 100}_slowest_acknowledged_ms`] = round(latency.slowest.acknowledged, 1);
       ratios[`${label}_delivery_p${share * 100}_slowest_step_ms`] = round(latency.slowest.step, 1);
+      ratios[`${label}_bench_cpu_ms_per_deposit_at_${share * 100}`] = round(latency.benchCpuMs, 2);
       ratios[`${label}_delivery_p${share * 100}_p50_ms`] = round(latency.p50, 1);
       ratios[`${label}_delivery_p${share * 100}_p99_ms`] = round(latency.p99, 1);
       ratios[`${label}_cpu_ms_per_deposit_at_${share * 100}`] = round(spent.totalMs, 2);
@@ -453,6 +455,7 @@ async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, lab
       ratios[`${label}_subscribers_p99_ms`] = round(fan.p99, 1);
       ratios[`${label}_subscribers_in_order`] = fan.inOrder && fan.missing === 0;
       ratios[`${label}_kib_per_idle_subscriber`] = round((fan.bytesPerIdleSubscriber ?? 0) / 1024, 1);
+      ratios[`${label}_bench_cpu_ms_per_deposit_subscribers`] = round(fan.benchCpuMs, 2);
       await settle(http, deployment);
     }
 
