@@ -27,8 +27,7 @@ export interface DeliveryStages {
 export interface Delivery {
   readonly p50: number;
   readonly p99: number;
-  /** Each stage's own 50th and 99th percentile. */
-  readonly stagesP50: DeliveryStages;
+  /** Each stage's own 99th percentile. */
   readonly stagesP99: DeliveryStages;
   /** The stages of the slowest 1% of deliveries (by the whole latency), averaged: where the tail comes from. */
   readonly slowest: DeliveryStages & { readonly total: number };
@@ -50,28 +49,26 @@ export interface Delivery {
 /** One change on one socket: its whole latency and its stages. */
 export type DeliverySample = DeliveryStages & { readonly total: number };
 
-/** The latency percentiles of `samples`, each stage's own, and the stages of the slowest 1% averaged. */
+/** The latency's percentiles over `samples`, each stage's own p99, and the stages of the slowest 1% averaged. */
 export function summarizeDeliveries(
   samples: readonly DeliverySample[],
-): Pick<Delivery, 'p50' | 'p99' | 'stagesP50' | 'stagesP99' | 'slowest'> {
+): Pick<Delivery, 'p50' | 'p99' | 'stagesP99' | 'slowest'> {
   const percentileOf = (of: (sample: DeliverySample) => number, p: number): number =>
     percentile(
       samples.map(of).sort((a, b) => a - b),
       p,
     );
-  const stagesAt = (p: number): DeliveryStages => ({
-    acknowledged: percentileOf((s) => s.acknowledged, p),
-    step: percentileOf((s) => s.step, p),
-    delivered: percentileOf((s) => s.delivered, p),
-  });
   const tail = [...samples].sort((a, b) => b.total - a.total).slice(0, Math.max(1, Math.ceil(samples.length / 100)));
   const mean = (of: (sample: DeliverySample) => number): number =>
     tail.reduce((sum, sample) => sum + of(sample), 0) / tail.length;
   return {
     p50: percentileOf((s) => s.total, 50),
     p99: percentileOf((s) => s.total, 99),
-    stagesP50: stagesAt(50),
-    stagesP99: stagesAt(99),
+    stagesP99: {
+      acknowledged: percentileOf((s) => s.acknowledged, 99),
+      step: percentileOf((s) => s.step, 99),
+      delivered: percentileOf((s) => s.delivered, 99),
+    },
     slowest: {
       total: mean((s) => s.total),
       acknowledged: mean((s) => s.acknowledged),
