@@ -5,6 +5,7 @@ import type { LeaseBalancer, LedgerConfig, Logger } from '@ledger/platform';
 import {
   createCommandService,
   createForwarderTask,
+  shareAppendSignals,
   createGrpcServer,
   createSettlementSagaTask,
   createStateCaches,
@@ -129,8 +130,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     }
 
     if (roles.has('write-service')) {
-      const store = await engines.eventStore();
+      let store = await engines.eventStore();
       localStore = store;
+      if (config.NATS_URL) {
+        // Other write services may share the store: their appends wake this one's workers, and its own theirs.
+        const signals = await shareAppendSignals({ store, notifications: await engines.notifications(), logger });
+        stops.push(() => signals.stop());
+        store = signals.store;
+      }
       const metrics = observability.write();
       // The command service and the saga start from the state the other left.
       const caches = createStateCaches(STATE_CACHE_SIZE);

@@ -17,6 +17,7 @@ export type {
   BalanceEntry,
   BalanceNotice,
   CheckpointAdvanced,
+  PartitionsAppended,
   PartitionProgress,
 } from './views.js';
 export { notifySubjects } from './views.js';

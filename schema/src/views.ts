@@ -78,8 +78,19 @@ export interface CheckpointAdvanced {
   readonly sequence: number;
 }
 
+/**
+ * What a write service announces on `notifySubjects.appended` after a turn's appends: the partitions
+ * they went to, and which store handle made them (a random id per process), so that the saga and
+ * forwarder workers of the other processes sharing the store wake up instead of waiting for their poll.
+ */
+export interface PartitionsAppended {
+  readonly origin: string;
+  readonly partitions: readonly number[];
+}
+
 /** Notification subjects (NATS core in distributed mode). */
 export const notifySubjects = {
+  appended: 'ledger.notify.appended',
   balance: (accountId: string) => `ledger.notify.balance.${accountId}`,
   transaction: (transactionId: string) => `ledger.notify.transaction.${transactionId}`,
   checkpoint: (partition: number) => `ledger.notify.checkpoint.${partition}`,

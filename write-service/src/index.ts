@@ -44,6 +44,8 @@ export type { Aggregate } from './application/aggregates.js';
 export { createSettlementSagaTask, SAGA_WORKER } from './application/saga.js';
 export type { SettlementSagaOptions } from './application/saga.js';
 export { createForwarderTask, FORWARDER_WORKER } from './application/forwarder.js';
+export { shareAppendSignals } from './application/append-signals.js';
+export type { SharedAppendSignals } from './application/append-signals.js';
 export type { ForwarderOptions } from './application/forwarder.js';
 export { readStoreProgress } from './application/store-progress.js';
 export { replayPages } from './application/replay-pages.js';

@@ -83,8 +83,8 @@ interface AppendWatch {
 
 /**
  * Lets a partition worker sleep until something is appended. Appends that land between a worker's
- * read and its sleep are remembered, so none waits for the poll; other processes' appends are only
- * seen by polling.
+ * read and its sleep are remembered, so none waits for the poll; other processes' appends are seen
+ * by polling, or as soon as their notice arrives where the store shares its signals (append-signals.ts).
  */
 function watchAppends(store: EventStore, partition: number): AppendWatch {
   let appended = false;

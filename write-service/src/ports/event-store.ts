@@ -73,7 +73,7 @@ export interface EventStore {
    * last wrote it and the sequence moves forward; returns false when fenced off.
    */
   setCheckpoint(worker: string, partition: number, sequence: number, token: number): Promise<boolean>;
-  /** Wake-up for local workers after a commit (other processes poll). Returns an unsubscribe. */
+  /** Wake-up for local workers after a commit through this handle (see append-signals.ts for others'). Returns an unsubscribe. */
   onAppend(listener: (partition: number) => void): () => void;
   close(): Promise<void>;
 }

@@ -1,0 +1,125 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInProcessNotificationBus, partitionOf, silentLogger } from '@ledger/platform';
+import type { NotificationBus } from '@ledger/platform';
+import { createNatsNotificationBus } from '@ledger/platform/nats';
+import { engineUrl } from '@ledger/platform/testing';
+import { createSqliteEventStore } from '../adapters/sqlite/event-store.js';
+import type { AppendRequest, EventStore } from '../ports/event-store.js';
+import { shareAppendSignals } from './append-signals.js';
+import type { SharedAppendSignals } from './append-signals.js';
+
+const PARTITIONS = 4;
+const logger = silentLogger();
+const natsUrl = engineUrl('nats');
+
+/** Two write services' buses: one in-process bus for both, or two NATS connections under one fresh prefix. */
+const busesFor: Record<string, () => [NotificationBus, NotificationBus]> = {
+  'in-process': () => {
+    const bus = createInProcessNotificationBus();
+    return [bus, bus];
+  },
+  ...(natsUrl && {
+    nats: () => {
+      const subjectPrefix = `t${randomUUID().slice(0, 8)}`;
+      return [
+        createNatsNotificationBus({ servers: natsUrl, subjectPrefix }),
+        createNatsNotificationBus({ servers: natsUrl, subjectPrefix }),
+      ];
+    },
+  }),
+};
+
+/** Waits until `done` holds, at most 5 s. */
+async function eventually(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+/** A new account's first event. */
+const opening = (accountId: string): AppendRequest => ({
+  aggregateType: 'Account',
+  aggregateId: accountId,
+  expectedVersion: 0,
+  events: [
+    {
+      eventId: randomUUID(),
+      type: 'AccountOpened',
+      data: { owner: 'ann' },
+      metadata: { correlationId: randomUUID() },
+      occurredAt: new Date().toISOString(),
+    },
+  ],
+});
+
+for (const [name, makeBuses] of Object.entries(busesFor)) {
+  describe(`append signals between write services sharing a store (${name} notifications)`, () => {
+    let dir: string;
+    let buses: [NotificationBus, NotificationBus];
+    let stores: EventStore[];
+    let shared: SharedAppendSignals[];
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'ledger-'));
+      buses = makeBuses();
+      // Two handles on one file: each store's own onAppend hears only the appends made through it.
+      stores = [0, 1].map(() => createSqliteEventStore({ path: join(dir, 'events.db'), partitions: PARTITIONS }));
+      shared = await Promise.all(
+        stores.map((store, i) => shareAppendSignals({ store, notifications: buses[i]!, logger })),
+      );
+    });
+    after(async () => {
+      await Promise.all(shared.map((signals) => signals.stop()));
+      await Promise.all(stores.map((store) => store.close()));
+      await Promise.all([...new Set(buses)].map((bus) => bus.close()));
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    test("an append through one wakes the other's workers for its partition, and its own once", async () => {
+      const [mine, theirs] = shared.map((signals) => signals.store) as [EventStore, EventStore];
+      const heardHere: number[] = [];
+      const heardThere: number[] = [];
+      const stops = [mine.onAppend((p) => heardHere.push(p)), theirs.onAppend((p) => heardThere.push(p))];
+      const accountId = randomUUID();
+      const partition = partitionOf(accountId, PARTITIONS);
+      await mine.append(opening(accountId));
+      await eventually(() => heardThere.length > 0);
+      assert.deepEqual(heardThere, [partition], 'the other process hears the partition');
+      // Its own notice comes back on the bus too (NATS echoes); it must not wake this one again.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.deepEqual(heardHere, [partition], 'the appending process hears it once, locally');
+
+      for (const stop of stops) stop();
+      await theirs.append(opening(randomUUID()));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.deepEqual(heardHere, [partition], 'an unsubscribed listener hears nothing more');
+    });
+
+    test('the partitions of one turn go in one notice; malformed notices wake nobody', async () => {
+      const [mine] = shared.map((signals) => signals.store) as [EventStore, EventStore];
+      const notices: unknown[] = [];
+      const watching = await buses[1].subscribe('ledger.notify.appended', (_s, payload) => notices.push(payload));
+      const heard: number[] = [];
+      const stop = shared[1]!.store.onAppend((p) => heard.push(p));
+      const ids = Array.from({ length: 12 }, () => randomUUID());
+      await Promise.all(ids.map((id) => mine.append(opening(id))));
+      const partitions = [...new Set(ids.map((id) => partitionOf(id, PARTITIONS)))].sort();
+      await eventually(() => heard.length >= partitions.length);
+      assert.deepEqual([...heard].sort(), partitions);
+      assert.equal(notices.length, 1, 'one notice for the turn');
+
+      heard.length = 0;
+      for (const bad of [{ origin: 'x', partitions: [PARTITIONS, -1, 1.5, 'a'] }, { origin: 'x' }, 'text', null]) {
+        await buses[0].publish('ledger.notify.appended', bad);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.deepEqual(heard, []);
+      stop();
+      await watching.stop();
+    });
+  });
+}
