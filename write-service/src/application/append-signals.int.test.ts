@@ -123,3 +123,30 @@ for (const [name, makeBuses] of Object.entries(busesFor)) {
     });
   });
 }
+
+test("other processes' notices wake a partition's workers at most once per interval, the later ones at its end", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-'));
+  const bus = createInProcessNotificationBus();
+  const store = createSqliteEventStore({ path: join(dir, 'events.db'), partitions: PARTITIONS });
+  const signals = await shareAppendSignals({ store, notifications: bus, logger, wakeEveryMs: 300 });
+  const wakes: Array<{ partition: number; at: number }> = [];
+  const started = performance.now();
+  const stop = signals.store.onAppend((partition) => wakes.push({ partition, at: performance.now() - started }));
+  for (const partitions of [[1], [1, 2], [1]]) {
+    await bus.publish('ledger.notify.appended', { origin: 'another process', partitions });
+  }
+  // Partition 1: once at once, and the two later notices once together, 300 ms after; partition 2 at once.
+  await eventually(() => wakes.length >= 3);
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  assert.deepEqual(
+    wakes.map((wake) => wake.partition),
+    [1, 2, 1],
+  );
+  assert.ok(wakes[1]!.at < 150, `partition 2 woke at ${wakes[1]!.at} ms`);
+  assert.ok(wakes[2]!.at >= 290, `the second wake of partition 1 came at ${wakes[2]!.at} ms`);
+  stop();
+  await signals.stop();
+  await store.close();
+  await bus.close();
+  rmSync(dir, { recursive: true, force: true });
+});
