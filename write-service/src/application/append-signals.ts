@@ -56,6 +56,7 @@ export async function shareAppendSignals(options: {
     else later.set(partition, setTimeout(now, wait));
   };
   const subscription: Subscription = await notifications.subscribe(notifySubjects.appended, (_subject, payload) => {
+    if (typeof payload !== 'object' || payload === null) return; // not a notice: nothing to wake
     const notice = payload as Partial<PartitionsAppended>;
     if (notice.origin === origin || !Array.isArray(notice.partitions)) return;
     for (const partition of notice.partitions) {
