@@ -58,11 +58,15 @@ const accountSetDigest = (accountIds: readonly string[]): string =>
   createHash('sha256').update(accountIds.join(',')).digest('base64url').slice(0, 12);
 
 /**
- * A live feed's resume point: for each account (ids sorted) the sequence of the last change
- * delivered, everything before it having been delivered too, tied to the set of accounts.
+ * Encodes the cursors of one live feed (`accountIds` sorted). A cursor is the feed's resume point:
+ * for each account the sequence of the last change delivered, everything before it having been
+ * delivered too, tied to the set of accounts. The set's digest is taken once per feed, not per
+ * change (it was 2% of the event loop with 1,000 subscribers).
  */
-export const encodeFeedCursor = (accountIds: readonly string[], sequences: readonly number[]): string =>
-  encode(['f', accountSetDigest(accountIds), sequences.join('.')]);
+export function feedCursorEncoder(accountIds: readonly string[]): (sequences: readonly number[]) => string {
+  const digest = accountSetDigest(accountIds);
+  return (sequences) => encode(['f', digest, sequences.join('.')]);
+}
 
 export function decodeFeedCursor(text: string, accountIds: readonly string[]): number[] {
   const [digest, list] = decode(text, 'f');

@@ -1,7 +1,7 @@
 import { parsePosition } from '@ledger/platform';
 import { notifySubjects } from '@ledger/schema';
 import type { BalanceChange, BalanceEntry, TransactionView } from '@ledger/schema';
-import { decodeFeedCursor, encodeFeedCursor } from '../../../domain/cursor.js';
+import { decodeFeedCursor, feedCursorEncoder } from '../../../domain/cursor.js';
 import type { GatewayContext } from '../context.js';
 import { createLiveStream } from './live-stream.js';
 import type { LiveStream } from './live-stream.js';
@@ -43,12 +43,13 @@ export async function subscribeBalanceChanges(
   const ids = [...new Set(accountIds)].sort();
   const starts = after === undefined ? await context.balanceFeed.now(ids) : decodeFeedCursor(after, ids);
   const delivered = [...starts];
+  const cursorOf = feedCursorEncoder(ids);
   const stream = createLiveStream<BalanceChangeItem>();
   try {
     for (const [index, accountId] of ids.entries()) {
       const stop = await context.balanceFeed.follow(accountId, starts[index]!, (entry) => {
         delivered[index] = sequenceOf(entry.position)!;
-        stream.push(itemOf(entry, encodeFeedCursor(ids, delivered)));
+        stream.push(itemOf(entry, cursorOf(delivered)));
       });
       stream.onClose(stop);
     }
