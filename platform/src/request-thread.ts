@@ -12,6 +12,15 @@ import {
 } from './errors.js';
 import type { Outcome } from './turn-batch.js';
 
+/**
+ * The young generation of a request thread's heap. A thread holds one request's text and its answer
+ * at a time, so a small one does; without a limit V8 lets it grow to 48 MB, sized for a main thread.
+ * RSS of a fresh `ledger all` after 100,000 deposits over 10,000 accounts (ad hoc, three runs each):
+ * 196, 196, 196 -> 187, 189, 192 MB after a full collection of the main heap, 267, 269, 267 -> 254,
+ * 255, 260 MB before it; the writer thread's CPU a deposit unchanged.
+ */
+export const THREAD_YOUNG_GENERATION_MB = 4;
+
 /** An error as it crosses between threads (structured clone keeps only name and message of an Error). */
 export type ThreadError =
   | { readonly kind: 'concurrency'; readonly aggregateId: string; readonly expected: number; readonly actual: number }
@@ -103,7 +112,10 @@ export function startRequestThread<Payload, Answer>(
     pending.clear();
   };
   const start = (): Worker => {
-    const started = new Worker(script, { workerData: { threadName, data } satisfies ThreadData });
+    const started = new Worker(script, {
+      workerData: { threadName, data } satisfies ThreadData,
+      resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB },
+    });
     started.unref();
     started.on('message', (message: string) => {
       const reply = JSON.parse(message) as Reply<Answer>;
