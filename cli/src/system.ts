@@ -132,8 +132,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     if (roles.has('write-service')) {
       let store = await engines.eventStore();
       localStore = store;
-      if (config.NATS_URL) {
-        // Other write services may share the store: their appends wake this one's workers, and its own theirs.
+      if (config.NATS_URL && !config.MONGO_URL) {
+        // Other write services may share the SQLite store: their appends wake this one's workers, and
+        // its own theirs. The MongoDB store hears other processes' appends on its change stream already.
         const signals = await shareAppendSignals({ store, notifications: await engines.notifications(), logger });
         stops.push(() => signals.stop());
         store = signals.store;
