@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { cpuMsOf, eventLoopCpuMsOf, threadCpuMsOf } from './bench-process.js';
+import { cpuMsOf, eventLoopUseOf, threadUseOf } from './bench-process.js';
 
 // A process whose worker thread spins for 600 ms of CPU, then its main thread for 300 ms.
 const SPINNER = `
@@ -26,21 +26,68 @@ test("the bench tells the event loop's CPU time and a named thread's from the ot
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => String((await lines.next()).value);
   assert.equal(await next(), 'ready');
-  const [total, eventLoop] = [cpuMsOf([child.pid!]), eventLoopCpuMsOf([child.pid!])];
+  const [total, eventLoop] = [cpuMsOf([child.pid!]), eventLoopUseOf([child.pid!]).cpuMs];
   // The worker names itself as it starts; until then it has spent next to nothing.
-  const named = threadCpuMsOf([child.pid!], 'spinner');
+  const named = threadUseOf([child.pid!], 'spinner').cpuMs;
   let spentSpinner = 0;
   const watching = setInterval(
-    () => (spentSpinner = Math.max(spentSpinner, threadCpuMsOf([child.pid!], 'spinner') - named)),
+    () => (spentSpinner = Math.max(spentSpinner, threadUseOf([child.pid!], 'spinner').cpuMs - named)),
     50,
   );
   assert.equal(await next(), 'done');
   clearInterval(watching);
   const spentTotal = cpuMsOf([child.pid!]) - total;
-  const spentEventLoop = eventLoopCpuMsOf([child.pid!]) - eventLoop;
+  const spentEventLoop = eventLoopUseOf([child.pid!]).cpuMs - eventLoop;
   assert.ok(spentSpinner >= 400 && spentSpinner <= 700, `the thread named spinner: ${spentSpinner} ms`);
-  assert.equal(threadCpuMsOf([child.pid!], 'no-such-thread'), 0);
+  assert.equal(threadUseOf([child.pid!], 'no-such-thread').cpuMs, 0);
   // The worker's spin is counted in the process and not in its event loop; the main thread's in both.
   assert.ok(spentEventLoop >= 200 && spentEventLoop < 600, `event loop ${spentEventLoop} ms`);
   assert.ok(spentTotal - spentEventLoop >= 400, `other threads ${spentTotal - spentEventLoop} ms of ${spentTotal}`);
+});
+
+// A worker thread that sleeps 40 times (5 ms each) and then spins for 200 ms of CPU; it reports each
+// step and waits to be told before it ends, so that its thread is still there to be read.
+const SLEEPER = `
+const { Worker } = require('node:worker_threads');
+const worker = new Worker(\`
+  const { parentPort } = require('node:worker_threads');
+  require('node:fs').writeFileSync('/proc/thread-self/comm', 'sleeper');
+  parentPort.once('message', () => {
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    for (let i = 0; i < 40; i++) Atomics.wait(cell, 0, 0, 5);
+    parentPort.postMessage('slept');
+    parentPort.once('message', () => {
+      const used = () => { const { user, system } = process.cpuUsage(); return user + system; };
+      const end = used() + 200_000;
+      while (used() < end);
+      parentPort.postMessage('spun');
+      parentPort.once('message', () => process.exit(0));
+    });
+  });
+  parentPort.postMessage('named');
+\`, { eval: true });
+worker.on('message', (step) => console.log(step));
+process.stdin.on('data', () => worker.postMessage('go'));
+`;
+
+test('the bench counts how often a named thread went to sleep, and not while it kept a core busy', async (t) => {
+  const child = spawn(process.execPath, ['-e', SLEEPER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.after(() => child.kill('SIGKILL'));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const step = async () => {
+    child.stdin.write('\n');
+    return String((await lines.next()).value);
+  };
+  assert.equal(String((await lines.next()).value), 'named');
+  const named = threadUseOf([child.pid!], 'sleeper');
+  assert.equal(await step(), 'slept');
+  const slept = threadUseOf([child.pid!], 'sleeper');
+  assert.ok(slept.sleeps - named.sleeps >= 40, `sleeps while sleeping: ${slept.sleeps - named.sleeps}`);
+  assert.equal(await step(), 'spun');
+  const spun = threadUseOf([child.pid!], 'sleeper');
+  assert.ok(spun.cpuMs - slept.cpuMs >= 150, `CPU while spinning: ${spun.cpuMs - slept.cpuMs} ms`);
+  // Waiting for the message that starts the spin is one sleep or two; the spin itself adds none.
+  assert.ok(spun.sleeps - slept.sleeps <= 5, `sleeps while spinning: ${spun.sleeps - slept.sleeps}`);
+  assert.equal(threadUseOf([child.pid!], 'no-such-thread').sleeps, 0);
+  child.stdin.write('\n');
 });

@@ -29,29 +29,51 @@ export function processStats(pid: number): { cpuMs: number; rssBytes: number } {
 /** Summed CPU time of several processes. */
 export const cpuMsOf = (pids: readonly number[]): number => pids.reduce((sum, pid) => sum + processStats(pid).cpuMs, 0);
 
-/** Summed CPU time of the processes' main threads (a main thread's id is its pid), which run their event loops. */
-export const eventLoopCpuMsOf = (pids: readonly number[]): number =>
-  pids.reduce((sum, pid) => sum + cpuMsIn(`/proc/${pid}/task/${pid}/stat`), 0);
+/**
+ * What a thread has used so far: CPU time, and how often it went to sleep (to wait for work, a lock or
+ * the disk: `voluntary_ctxt_switches`). Each sleep is a wake-up paid for later, dear on a virtual
+ * machine, so at a low load the sleeps a deposit tell why it costs more CPU than at saturation.
+ */
+export interface ThreadUse {
+  readonly cpuMs: number;
+  readonly sleeps: number;
+}
+
+function threadUseIn(taskPath: string): ThreadUse {
+  const status = readFileSync(`${taskPath}/status`, 'utf8');
+  return {
+    cpuMs: cpuMsIn(`${taskPath}/stat`),
+    sleeps: Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0),
+  };
+}
+
+const sumOf = (uses: readonly ThreadUse[]): ThreadUse => ({
+  cpuMs: uses.reduce((sum, use) => sum + use.cpuMs, 0),
+  sleeps: uses.reduce((sum, use) => sum + use.sleeps, 0),
+});
+
+/** Summed use of the processes' main threads (a main thread's id is its pid), which run their event loops. */
+export const eventLoopUseOf = (pids: readonly number[]): ThreadUse =>
+  sumOf(pids.map((pid) => threadUseIn(`/proc/${pid}/task/${pid}`)));
 
 /**
- * Summed CPU time of the processes' threads named `name` (the name a request thread gives itself,
- * see startRequestThread: `ledger-writer`, `ledger-commit`). A thread that ends between the listing
- * and the read is left out.
+ * Summed use of the processes' threads named `name` (the name a request thread gives itself, see
+ * startRequestThread: `ledger-writer`, `ledger-commit`). A thread that ends between the listing and
+ * the read is left out.
  */
-export function threadCpuMsOf(pids: readonly number[], name: string): number {
-  let sum = 0;
+export function threadUseOf(pids: readonly number[], name: string): ThreadUse {
+  const uses: ThreadUse[] = [];
   for (const pid of pids) {
     for (const thread of readdirSync(`/proc/${pid}/task`)) {
       try {
-        if (readFileSync(`/proc/${pid}/task/${thread}/comm`, 'utf8').trim() === name) {
-          sum += cpuMsIn(`/proc/${pid}/task/${thread}/stat`);
-        }
+        const task = `/proc/${pid}/task/${thread}`;
+        if (readFileSync(`${task}/comm`, 'utf8').trim() === name) uses.push(threadUseIn(task));
       } catch {
         // The thread ended meanwhile.
       }
     }
   }
-  return sum;
+  return sumOf(uses);
 }
 
 export interface Target {

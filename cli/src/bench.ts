@@ -14,11 +14,11 @@ import { closedLoop, dataOf, httpTarget } from './bench-load.js';
 import type { HttpTarget, Throughput } from './bench-load.js';
 import {
   cpuMsOf,
-  eventLoopCpuMsOf,
+  eventLoopUseOf,
   processStats,
   rawReadRate,
   startTarget,
-  threadCpuMsOf,
+  threadUseOf,
   topSelfTime,
 } from './bench-process.js';
 import { startLedgerProcess } from './testing/processes.js';
@@ -220,7 +220,10 @@ async function commandPhase(
   return measured;
 }
 
-/** CPU time per operation: all the servers' threads, and what their event loops and named threads took of it. */
+/**
+ * CPU time per operation: all the servers' threads, and what their event loops and named threads took
+ * of it; and how often each of those went to sleep per operation (see ThreadUse).
+ */
 interface CpuSplit {
   readonly totalMs: number;
   readonly eventLoopMs: number;
@@ -228,10 +231,12 @@ interface CpuSplit {
   readonly writerMs: number;
   /** The SQLite read model's commit threads (none on Elasticsearch). */
   readonly commitMs: number;
+  readonly sleeps: { readonly eventLoop: number; readonly writer: number; readonly commit: number };
 }
 
 const describeCpu = (cpu: CpuSplit, unit: string): string =>
-  `${cpu.totalMs.toFixed(2)} ${unit} (event loop ${cpu.eventLoopMs.toFixed(2)}, store writer ${cpu.writerMs.toFixed(2)}, read-model commits ${cpu.commitMs.toFixed(2)}; the rest is V8's collectors and libuv)`;
+  `${cpu.totalMs.toFixed(2)} ${unit} (event loop ${cpu.eventLoopMs.toFixed(2)}, store writer ${cpu.writerMs.toFixed(2)}, read-model commits ${cpu.commitMs.toFixed(2)}; the rest is V8's collectors and libuv; ` +
+  `sleeps each: event loop ${cpu.sleeps.eventLoop.toFixed(2)}, store writer ${cpu.sleeps.writer.toFixed(2)}, read-model commits ${cpu.sleeps.commit.toFixed(2)})`;
 
 /** Where a delivery phase's time went (see DeliveryStages): each stage's p99, and the slowest 1% split. */
 const describeStages = (delivery: Delivery): string => {
@@ -246,24 +251,30 @@ const describeStages = (delivery: Delivery): string => {
 
 /** The servers' CPU time from now on, per operation, split by thread (see CpuSplit). Read it after settling. */
 function serverCpu(deployment: Deployment): { perOp(ops: number): CpuSplit } {
-  const read = (): CpuSplit => {
+  const read = () => {
     const pids = deployment.pids();
     return {
       totalMs: cpuMsOf(pids),
-      eventLoopMs: eventLoopCpuMsOf(pids),
-      writerMs: threadCpuMsOf(pids, 'ledger-writer'),
-      commitMs: threadCpuMsOf(pids, 'ledger-commit'),
+      eventLoop: eventLoopUseOf(pids),
+      writer: threadUseOf(pids, 'ledger-writer'),
+      commit: threadUseOf(pids, 'ledger-commit'),
     };
   };
   const before = read();
   return {
     perOp(ops) {
       const now = read();
+      const each = (of: (use: ReturnType<typeof read>) => number): number => (of(now) - of(before)) / ops;
       return {
-        totalMs: (now.totalMs - before.totalMs) / ops,
-        eventLoopMs: (now.eventLoopMs - before.eventLoopMs) / ops,
-        writerMs: (now.writerMs - before.writerMs) / ops,
-        commitMs: (now.commitMs - before.commitMs) / ops,
+        totalMs: each((use) => use.totalMs),
+        eventLoopMs: each((use) => use.eventLoop.cpuMs),
+        writerMs: each((use) => use.writer.cpuMs),
+        commitMs: each((use) => use.commit.cpuMs),
+        sleeps: {
+          eventLoop: each((use) => use.eventLoop.sleeps),
+          writer: each((use) => use.writer.sleeps),
+          commit: each((use) => use.commit.sleeps),
+        },
       };
     },
   };
@@ -410,6 +421,9 @@ async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, lab
     ratios[`${label}_event_loop_ms_per_deposit`] = round(eventual.cpu.eventLoopMs, 2);
     ratios[`${label}_writer_ms_per_deposit`] = round(eventual.cpu.writerMs, 2);
     ratios[`${label}_commit_thread_ms_per_deposit`] = round(eventual.cpu.commitMs, 2);
+    ratios[`${label}_event_loop_sleeps_per_deposit`] = round(eventual.cpu.sleeps.eventLoop, 2);
+    ratios[`${label}_writer_sleeps_per_deposit`] = round(eventual.cpu.sleeps.writer, 2);
+    ratios[`${label}_commit_thread_sleeps_per_deposit`] = round(eventual.cpu.sleeps.commit, 2);
     ratios[`${label}_cores_busy_deposits`] = round(eventual.cores, 2);
     ratios[`${label}_deposits_per_s`] = Math.round(eventual.throughput.perSecond);
 
@@ -432,6 +446,10 @@ async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, lab
       ratios[`${label}_delivery_p${share * 100}_p50_ms`] = round(latency.p50, 1);
       ratios[`${label}_delivery_p${share * 100}_p99_ms`] = round(latency.p99, 1);
       ratios[`${label}_cpu_ms_per_deposit_at_${share * 100}`] = round(spent.totalMs, 2);
+      ratios[`${label}_sleeps_per_deposit_at_${share * 100}`] = round(
+        spent.sleeps.eventLoop + spent.sleeps.writer + spent.sleeps.commit,
+        2,
+      );
       if (latency.missing) ratios[`${label}_delivery_missing`] = latency.missing;
     }
 
