@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { ConcurrencyError, partitionOf } from '@ledger/platform';
+import { ConcurrencyError, UnavailableError, partitionOf } from '@ledger/platform';
 import { threadNames } from '@ledger/platform/testing';
 import type { AppendRequest } from '../../ports/event-store.js';
 import { defineEventStoreContract } from '../../ports/event-store.contract.js';
@@ -150,7 +150,7 @@ test('appends made in one turn commit together, and a conflict or a duplicate fa
   }
 });
 
-test('when the write lock cannot be had, every append of the turn fails and nothing is written', async () => {
+test('when the write lock cannot be had, every append of the turn fails as unavailable and nothing is written', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'events.db');
   const store = createSqliteEventStore({ path: file, partitions: 2, busyTimeoutMs: 20 });
@@ -163,7 +163,9 @@ test('when the write lock cannot be had, every append of the turn fails and noth
     ]);
     for (const outcome of outcomes) {
       assert.ok(outcome.status === 'rejected');
-      assert.equal((outcome.reason as { code?: string }).code, 'SQLITE_BUSY');
+      // A retryable condition (gRPC UNAVAILABLE), not the engine's error (an internal error to a client).
+      assert.ok(outcome.reason instanceof UnavailableError, String(outcome.reason));
+      assert.match((outcome.reason as Error).message, /busy.*nothing was written/);
     }
     other.exec('ROLLBACK');
     assert.deepEqual(await store.heads(), [0, 0]);

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { ConcurrencyError, SQLITE_CACHE_SIZE } from '@ledger/platform/core';
+import { ConcurrencyError, SQLITE_CACHE_SIZE, UnavailableError } from '@ledger/platform/core';
 import type { Outcome } from '@ledger/platform/core';
 import { buildEnvelopes } from '../envelopes.js';
 import type { AppendRequest, AppendResult, IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
@@ -168,12 +168,26 @@ export function createStoreWriter(db: Database.Database, noFsyncCheckpoints: Dat
         return { appends: [], snapshots: [], checkpoints: checkpointAll.immediate(checkpoints) };
       } catch (error) {
         // The transaction did not commit: none of it holds.
+        const failure = unavailableWhenBusy(error);
         return {
-          appends: failed(appends, error),
-          snapshots: failed(snapshots, error),
-          checkpoints: failed(checkpoints, error),
+          appends: failed(appends, failure),
+          snapshots: failed(snapshots, failure),
+          checkpoints: failed(checkpoints, failure),
         };
       }
     },
   };
+}
+
+/**
+ * The file's write lock held by another process for longer than the busy timeout (one stopped in the
+ * middle of its commit, say) is a retryable condition, like the read model's busy file: the caller
+ * gets an UnavailableError (gRPC UNAVAILABLE, GraphQL SERVICE_UNAVAILABLE) rather than the engine's
+ * error, which would reach a client as an internal error that does not say whether anything was written.
+ */
+function unavailableWhenBusy(error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED'
+    ? new UnavailableError('the event store is busy: another process holds its write lock; nothing was written')
+    : error;
 }
