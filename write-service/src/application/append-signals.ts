@@ -3,6 +3,7 @@ import type { Logger, NotificationBus, Subscription } from '@ledger/platform';
 import { notifySubjects } from '@ledger/schema';
 import type { PartitionsAppended } from '@ledger/schema';
 import type { EventStore } from '../ports/event-store.js';
+import { createPartitionListeners } from './partition-listeners.js';
 
 export interface SharedAppendSignals {
   /** The store, whose `onAppend` also hears the appends of the other processes on the bus. */
@@ -27,17 +28,7 @@ export async function shareAppendSignals(options: {
   const { store, notifications, logger } = options;
   const wakeEveryMs = options.wakeEveryMs ?? 20;
   const origin = randomUUID();
-  const listeners = new Set<(partition: number) => void>();
-
-  const wake = (partition: number): void => {
-    for (const listener of [...listeners]) {
-      try {
-        listener(partition);
-      } catch (error) {
-        logger.warn({ err: error }, 'append listener failed');
-      }
-    }
-  };
+  const listeners = createPartitionListeners((error) => logger.warn({ err: error }, 'append listener failed'));
   // A remote notice wakes a partition's workers at most once per `wakeEveryMs`; one that comes sooner
   // is kept for the end of that time. Each wake is a read of the shared file and, after it, a
   // checkpoint: woken for every notice, the workers ran in such small batches that the distributed
@@ -50,7 +41,7 @@ export async function shareAppendSignals(options: {
     const now = (): void => {
       later.delete(partition);
       lastWake.set(partition, performance.now());
-      wake(partition);
+      listeners.wake(partition);
     };
     if (wait <= 0) now();
     else later.set(partition, setTimeout(now, wait));
@@ -82,10 +73,10 @@ export async function shareAppendSignals(options: {
       ...store,
       onAppend(listener) {
         const local = store.onAppend(listener);
-        listeners.add(listener);
+        const remote = listeners.add(listener);
         return () => {
           local();
-          listeners.delete(listener);
+          remote();
         };
       },
     },

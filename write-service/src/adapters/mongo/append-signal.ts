@@ -1,3 +1,5 @@
+import { createPartitionListeners } from '../../application/partition-listeners.js';
+
 /** Tells local listeners that a partition grew, once per new head whichever source saw it first. */
 export interface AppendSignal {
   subscribe(listener: (partition: number) => void): () => void;
@@ -14,33 +16,18 @@ export function createAppendSignal(
   partitions: number,
   onListenerError: (error: unknown) => void = () => undefined,
 ): AppendSignal {
-  const listeners = new Set<(partition: number) => void>();
+  const listeners = createPartitionListeners(onListenerError);
   const announced = new Array<number>(partitions).fill(0);
   return {
-    subscribe(listener) {
-      // A wrapper per subscription, so one listener subscribed twice is removed once per unsubscribe.
-      const entry = (partition: number) => listener(partition);
-      listeners.add(entry);
-      return () => {
-        listeners.delete(entry);
-      };
-    },
+    subscribe: (listener) => listeners.add(listener),
     reached(partition, sequence) {
       if (!(partition >= 0 && partition < partitions) || !(sequence > announced[partition]!)) return;
       announced[partition] = sequence;
-      for (const listener of [...listeners]) {
-        try {
-          listener(partition);
-        } catch (error) {
-          onListenerError(error);
-        }
-      }
+      listeners.wake(partition);
     },
     get listenerCount() {
       return listeners.size;
     },
-    clear() {
-      listeners.clear();
-    },
+    clear: () => listeners.clear(),
   };
 }

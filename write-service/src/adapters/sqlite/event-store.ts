@@ -4,6 +4,7 @@ import { upcastEvent, validateEventData } from '@ledger/schema';
 import type { WireEvent } from '@ledger/schema';
 import type { AppendResult, EventStore, IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
 import type { WriteMetrics } from '../../ports/metrics.js';
+import { createPartitionListeners } from '../../application/partition-listeners.js';
 import { SCHEMA } from './schema.js';
 import type { EventRow } from './schema.js';
 import { createStoreWriter, openStoreConnection } from './writer.js';
@@ -123,16 +124,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     getCheckpoint: db.prepare(`SELECT sequence FROM checkpoints WHERE worker = ? AND partition = ?`).pluck(),
   };
 
-  const listeners = new Set<(partition: number) => void>();
-  const notify = (partition: number): void => {
-    for (const listener of [...listeners]) {
-      try {
-        listener(partition);
-      } catch (error) {
-        options.logger?.warn({ err: error }, 'append listener failed');
-      }
-    }
-  };
+  const listeners = createPartitionListeners((error) => options.logger?.warn({ err: error }, 'append listener failed'));
 
   type Write =
     | ({ readonly kind: 'append' } & Append)
@@ -205,7 +197,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
         }
       }
     });
-    for (const partition of appended) notify(partition);
+    for (const partition of appended) listeners.wake(partition);
   });
 
   return {
@@ -268,10 +260,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     setCheckpoint: (worker, partition, sequence, token) =>
       writes.submit({ kind: 'checkpoint', worker, partition, sequence, token }) as Promise<boolean>,
 
-    onAppend(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onAppend: (listener) => listeners.add(listener),
 
     async close() {
       await writes.idle();
