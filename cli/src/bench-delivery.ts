@@ -42,7 +42,7 @@ export interface Delivery {
    * deposit until every change has arrived): on the servers' machine it is CPU the servers do not get.
    */
   readonly benchCpuMs: number;
-  /** The gateway's live bytes (after a full collection) with the subscribers connected and idle, less before, per subscriber. */
+  /** The gateway's live bytes (after a full collection) with the subscribers connected and idle, less once they left, per subscriber. */
   readonly bytesPerIdleSubscriber?: number;
 }
 
@@ -82,7 +82,8 @@ export function summarizeDeliveries(
  * Latency from sending a deposit (with `deposit`, which answers the transaction id) to its
  * balanceChanged on a websocket, at a fixed rate, for at least `minDurationMs` and 200 deposits.
  * One subscriber watches every account; more each watch one, spread over the accounts. With
- * `liveBytes` (the gateway's live memory) and more than one subscriber, it also measures their cost while idle.
+ * `liveBytes` (the gateway's live memory) and more than one subscriber, it also measures their cost while
+ * idle, once every change has arrived: connected, then gone.
  */
 export async function deliveryLatency(
   origin: string,
@@ -95,7 +96,6 @@ export async function deliveryLatency(
 ): Promise<Delivery> {
   const wsUrl = `${origin.replace(/^http/, 'ws')}/graphql`;
   const measureIdle = liveBytes !== undefined && subscriberCount > 1;
-  const heapBefore = measureIdle ? await liveBytes() : 0;
   const sentAt = new Map<string, { sent: number; acknowledged: number }>();
   const received = new Map<string, Array<{ at: number; step: number }>>();
   const samples: DeliverySample[] = [];
@@ -149,7 +149,6 @@ export async function deliveryLatency(
   }
   await Promise.all(connected);
   await sleep(500);
-  const heapIdle = measureIdle ? await liveBytes() : 0;
   // Probe: one deposit per account, until every subscriber has seen one (its subscription is live).
   const probed = performance.now();
   for (const id of ids) {
@@ -187,13 +186,20 @@ export async function deliveryLatency(
     await sleep(100);
   }
   const { user, system } = process.cpuUsage(benchCpu);
+  // The idle subscribers' memory is read after the measured stretch, with them and then without them:
+  // the full collections it takes (V8's low-memory ones, which also shrink the heap) made the stretch
+  // right after them slower when they ran before it (README, measurement log).
+  const heapIdle = measureIdle ? await liveBytes() : 0;
+  const closed = clients.map((client) => new Promise<void>((resolve) => client.on('closed', () => resolve())));
   await Promise.all(clients.map((client) => client.dispose()));
+  if (measureIdle) await Promise.race([Promise.all(closed).then(() => sleep(200)), sleep(10_000)]);
+  const heapAfter = measureIdle ? await liveBytes() : 0;
   return {
     benchCpuMs: (user + system) / 1000 / Math.max(1, sent),
     ...summarizeDeliveries(samples),
     inOrder,
     missing,
     deposits: ids.length + sent,
-    bytesPerIdleSubscriber: measureIdle ? (heapIdle - heapBefore) / subscriberCount : undefined,
+    bytesPerIdleSubscriber: measureIdle ? (heapIdle - heapAfter) / subscriberCount : undefined,
   };
 }
