@@ -11,6 +11,8 @@ import { openLoop, percentile } from './bench-load.js';
 
 const BALANCE_CHANGED = print(BalanceChangedDocument);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** A bound on a wait that does not keep the process alive once the wait is over. */
+const giveUpAfter = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * Where a delivery's time went, in ms from sending the deposit: its acknowledgement (the request's
@@ -155,7 +157,7 @@ export async function deliveryLatency(
     await deposit(id);
     expected.set(id, (expected.get(id) ?? 0) + 1);
   }
-  await Promise.race([Promise.all(subscribed), sleep(30_000)]);
+  await Promise.race([Promise.all(subscribed), giveUpAfter(30_000)]);
   samples.length = 0;
   console.error(`    ${subscriberCount} subscriber(s) live in ${(performance.now() - probed).toFixed(0)} ms`);
   // At least 200 samples (low rates), within reason.
@@ -192,7 +194,7 @@ export async function deliveryLatency(
   const heapIdle = measureIdle ? await liveBytes() : 0;
   const closed = clients.map((client) => new Promise<void>((resolve) => client.on('closed', () => resolve())));
   await Promise.all(clients.map((client) => client.dispose()));
-  if (measureIdle) await Promise.race([Promise.all(closed).then(() => sleep(200)), sleep(10_000)]);
+  if (measureIdle) await Promise.race([Promise.all(closed).then(() => sleep(200)), giveUpAfter(10_000)]);
   const heapAfter = measureIdle ? await liveBytes() : 0;
   return {
     benchCpuMs: (user + system) / 1000 / Math.max(1, sent),
