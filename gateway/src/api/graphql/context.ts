@@ -22,16 +22,13 @@ export interface GatewayServices {
 export interface GatewayContext extends GatewayServices, RequestIdentity {}
 
 /**
- * An operation's context, written out: a literal that starts with a spread adds keys its source lacks
- * on V8's slow path (`{ ...services, principal, requestId }` took 2.2 us, this 7 ns, measured alone).
+ * An operation's context: the gateway's services on its prototype, who asks as its own properties.
+ * Apollo copies each HTTP operation's context before running it (its own properties onto an object
+ * with the same prototype), so the copy takes two properties rather than eight.
  */
-export const contextOf = (services: GatewayServices, principal: Principal, requestId: string): GatewayContext => ({
-  teller: services.teller,
-  readModel: services.readModel,
-  hub: services.hub,
-  balanceFeed: services.balanceFeed,
-  system: services.system,
-  livePollMs: services.livePollMs,
-  principal,
-  requestId,
-});
+export const contextOf = (services: GatewayServices, principal: Principal, requestId: string): GatewayContext => {
+  const context = Object.create(services) as { principal: Principal; requestId: string };
+  context.principal = principal;
+  context.requestId = requestId;
+  return context as GatewayContext;
+};
