@@ -10,7 +10,7 @@ import {
   createSettlementSagaTask,
   createStateCaches,
   readStoreProgress,
-  replayPages,
+  replayEvents,
   timedCommands,
 } from '@ledger/write-service';
 import type { EventStore } from '@ledger/write-service';
@@ -182,7 +182,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       if (!source && localStore) {
         const store = localStore;
         source = createInProcessEventSource({
-          replayPages: (request) => replayPages(store, request, REPLAY_PAGE_SIZE),
+          replay: (request) => replayEvents(store, request, REPLAY_PAGE_SIZE),
           heads: () => store.heads(),
           progress: (checkpoints) => readStoreProgress(store, checkpoints),
         });

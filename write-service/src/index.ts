@@ -48,7 +48,7 @@ export { shareAppendSignals } from './application/append-signals.js';
 export type { SharedAppendSignals } from './application/append-signals.js';
 export type { ForwarderOptions } from './application/forwarder.js';
 export { readStoreProgress } from './application/store-progress.js';
-export { replayPages } from './application/replay-pages.js';
+export { replayEvents, replayPages } from './application/replay-pages.js';
 export type { ReplayPagesRequest } from './application/replay-pages.js';
 export type { StorePartitionProgress } from './application/store-progress.js';
 

@@ -58,12 +58,16 @@ export async function collect(source: EventSource, request: ReplayRequest): Prom
   return events;
 }
 
-/** `store` with a count of its readPartitionWire calls (the reads a replay makes). */
+/** `store` with a count of its partition reads, either form (the reads a replay makes). */
 export function countingReads(store: EventStore): { store: EventStore; reads(): number } {
   let reads = 0;
   return {
     store: {
       ...store,
+      readPartition: (partition, afterSequence, limit) => {
+        reads++;
+        return store.readPartition(partition, afterSequence, limit);
+      },
       readPartitionWire: (partition, afterSequence, limit) => {
         reads++;
         return store.readPartitionWire(partition, afterSequence, limit);
@@ -84,7 +88,7 @@ function assertPartitionOrder(events: readonly LedgerEvent[]): void {
 export interface EventSourceUnderTest {
   readonly store: EventStore;
   readonly source: EventSource;
-  /** Store reads (readPartitionWire) the adapter made so far. */
+  /** Store reads (readPartition or readPartitionWire) the adapter made so far. */
   reads(): number;
   /** Stops the source and the store; rejects if a replay is still running at the store's end. */
   stop(): Promise<void>;

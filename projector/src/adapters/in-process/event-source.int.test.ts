@@ -1,4 +1,4 @@
-import { createSqliteEventStore, readStoreProgress, replayPages } from '@ledger/write-service';
+import { createSqliteEventStore, readStoreProgress, replayEvents } from '@ledger/write-service';
 import { countingReads, defineEventSourceContract } from '../../ports/event-source.contract.js';
 import { createInProcessEventSource } from './event-source.js';
 
@@ -6,7 +6,7 @@ defineEventSourceContract('in-process', async (pageSize) => {
   const store = createSqliteEventStore({ path: ':memory:', partitions: 4, synchronous: 'NORMAL' });
   const counted = countingReads(store);
   const source = createInProcessEventSource({
-    replayPages: (request) => replayPages(counted.store, request, pageSize),
+    replay: (request) => replayEvents(counted.store, request, pageSize),
     heads: () => store.heads(),
     progress: (checkpoints) => readStoreProgress(store, checkpoints),
   });

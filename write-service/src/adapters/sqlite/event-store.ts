@@ -6,7 +6,6 @@ import type { AppendResult, EventStore, IdempotencyRecord, Snapshot } from '../.
 import type { WriteMetrics } from '../../ports/metrics.js';
 import { createPartitionListeners } from '../../application/partition-listeners.js';
 import { SCHEMA } from './schema.js';
-import type { EventRow } from './schema.js';
 import { createStoreWriter, openStoreConnection } from './writer.js';
 import type { Append, CheckpointWrite, WriteBatch, WriteOutcomes, WriterOptions } from './writer.js';
 import { startWriterThread } from './writer-thread.js';
@@ -25,25 +24,13 @@ export interface SqliteEventStoreOptions {
   readonly metrics?: Pick<WriteMetrics, 'appendsCommitted'>;
 }
 
-// Events are read as the current shapes: older schema versions are upcast on the way out.
-const toRecorded = (row: EventRow): RecordedEvent =>
-  upcastEvent({
-    eventId: row.event_id,
-    aggregateType: row.aggregate_type,
-    aggregateId: row.aggregate_id,
-    version: row.version,
-    type: row.type,
-    schemaVersion: row.schema_version,
-    data: JSON.parse(row.data) as unknown,
-    metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
-    occurredAt: row.occurred_at,
-    position: { partition: row.partition, sequence: row.sequence },
-  });
-
 // Events of each partition kept from this handle's own appends (up to twice as many between trims).
 const TAIL_EVENTS = 256;
 
-type WireRow = [string, string, string, number, string, number, string, string, string, number, number];
+// Rows as arrays: building an object per row by column name costs more than the read itself.
+const EVENT_COLUMNS = `event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata,
+  occurred_at, partition, sequence`;
+type EventRow = [string, string, string, number, string, number, string, string, string, number, number];
 
 const toWire = ([
   eventId,
@@ -57,7 +44,7 @@ const toWire = ([
   occurredAt,
   partition,
   sequence,
-]: WireRow): WireEvent => ({
+]: EventRow): WireEvent => ({
   eventId,
   aggregateType,
   aggregateId,
@@ -70,6 +57,33 @@ const toWire = ([
   partition,
   sequence,
 });
+
+// Events are read as the current shapes: older schema versions are upcast on the way out.
+const toRecorded = ([
+  eventId,
+  aggregateType,
+  aggregateId,
+  version,
+  type,
+  schemaVersion,
+  data,
+  metadata,
+  occurredAt,
+  partition,
+  sequence,
+]: EventRow): RecordedEvent =>
+  upcastEvent({
+    eventId,
+    aggregateType,
+    aggregateId,
+    version,
+    type,
+    schemaVersion,
+    data: JSON.parse(data) as unknown,
+    metadata: JSON.parse(metadata) as RecordedEvent['metadata'],
+    occurredAt,
+    position: { partition, sequence },
+  });
 
 /**
  * The embedded event store on SQLite. Every append runs inside a `BEGIN IMMEDIATE` transaction that
@@ -107,14 +121,14 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
 
   const sql = {
     heads: db.prepare(`SELECT partition, sequence FROM heads`),
-    byAggregate: db.prepare(`SELECT * FROM events WHERE aggregate_id = ? AND version > ? ORDER BY version`),
-    byPartition: db.prepare(`SELECT * FROM events WHERE partition = ? AND sequence > ? ORDER BY sequence LIMIT ?`),
-    // Rows as arrays: building an object per row by column name costs more than the read itself.
-    wireByPartition: db
-      .prepare<[number, number, number], WireRow>(
-        `SELECT event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata, occurred_at,
-           partition, sequence
-         FROM events WHERE partition = ? AND sequence > ? ORDER BY sequence LIMIT ?`,
+    byAggregate: db
+      .prepare<[string, number], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_id = ? AND version > ? ORDER BY version`,
+      )
+      .raw(),
+    byPartition: db
+      .prepare<[number, number, number], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE partition = ? AND sequence > ? ORDER BY sequence LIMIT ?`,
       )
       .raw(),
     findKey: db.prepare(`SELECT key, fingerprint, result FROM idempotency WHERE key = ?`),
@@ -210,18 +224,18 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     },
 
     async readAggregate(aggregateId, afterVersion = 0) {
-      return (sql.byAggregate.all(aggregateId, afterVersion) as EventRow[]).map(toRecorded);
+      return sql.byAggregate.all(aggregateId, afterVersion).map(toRecorded);
     },
 
     async readPartition(partition, afterSequence, limit) {
       return (
         fromTail(partition, afterSequence, limit) ??
-        (sql.byPartition.all(partition, afterSequence, limit) as EventRow[]).map(toRecorded)
+        sql.byPartition.all(partition, afterSequence, limit).map(toRecorded)
       );
     },
 
     async readPartitionWire(partition, afterSequence, limit) {
-      return sql.wireByPartition.all(partition, afterSequence, limit).map(toWire);
+      return sql.byPartition.all(partition, afterSequence, limit).map(toWire);
     },
 
     async heads() {

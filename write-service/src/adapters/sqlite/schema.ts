@@ -42,17 +42,3 @@ CREATE TABLE IF NOT EXISTS checkpoints (
   PRIMARY KEY (worker, partition)
 ) WITHOUT ROWID;
 `;
-
-export interface EventRow {
-  partition: number;
-  sequence: number;
-  event_id: string;
-  aggregate_type: string;
-  aggregate_id: string;
-  version: number;
-  type: string;
-  schema_version: number;
-  data: string;
-  metadata: string;
-  occurred_at: string;
-}
