@@ -59,31 +59,21 @@ const toWire = ([
 });
 
 // Events are read as the current shapes: older schema versions are upcast on the way out.
-const toRecorded = ([
-  eventId,
-  aggregateType,
-  aggregateId,
-  version,
-  type,
-  schemaVersion,
-  data,
-  metadata,
-  occurredAt,
-  partition,
-  sequence,
-]: EventRow): RecordedEvent =>
-  upcastEvent({
-    eventId,
-    aggregateType,
-    aggregateId,
-    version,
-    type,
-    schemaVersion,
-    data: JSON.parse(data) as unknown,
-    metadata: JSON.parse(metadata) as RecordedEvent['metadata'],
-    occurredAt,
-    position: { partition, sequence },
+const toRecorded = (row: EventRow): RecordedEvent => {
+  const wire = toWire(row);
+  return upcastEvent({
+    eventId: wire.eventId,
+    aggregateType: wire.aggregateType,
+    aggregateId: wire.aggregateId,
+    version: wire.version,
+    type: wire.type,
+    schemaVersion: wire.schemaVersion,
+    data: JSON.parse(wire.dataJson) as unknown,
+    metadata: JSON.parse(wire.metadataJson) as RecordedEvent['metadata'],
+    occurredAt: wire.occurredAt,
+    position: { partition: wire.partition, sequence: wire.sequence },
   });
+};
 
 /**
  * The embedded event store on SQLite. Every append runs inside a `BEGIN IMMEDIATE` transaction that
