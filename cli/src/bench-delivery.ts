@@ -189,7 +189,7 @@ export async function deliveryLatency(
   const { user, system } = process.cpuUsage(benchCpu);
   // The idle subscribers' memory is read after the measured stretch, with them and then without them:
   // the full collections it takes (V8's low-memory ones, which also shrink the heap) made the stretch
-  // right after them slower when they ran before it (README, measurement log).
+  // right after them slower when they ran before it (MEASUREMENTS.md).
   const heapIdle = measureIdle ? await liveBytes() : 0;
   const closed = measureIdle
     ? clients.map((client) => new Promise<void>((resolve) => client.on('closed', () => resolve())))

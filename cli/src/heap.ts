@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
  * about 70 MB carried 200-280 MB of heap, and its RSS moved between 320 and 450 MB depending on when
  * the last full collection ran. At 50% the heap stays within about 1.5 times what is live: a full
  * collection runs more often, mostly on V8's own threads (no change in CPU per deposit that the bench
- * could measure, see the README's performance section).
+ * could measure, see MEASUREMENTS.md).
  */
 export const HEAP_GROWING_PERCENT = 50;
 

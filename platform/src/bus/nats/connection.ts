@@ -37,8 +37,8 @@ export function connectNats(options: NatsConnectOptions): NatsClient {
     reconnectTimeWait: options.reconnectTimeWaitMs ?? 500,
     // Without it the client takes a stack trace for every request it sends (each JetStream publish
     // is one), to put where the request began into a timeout's error: two of the three `Error`s it
-    // makes a publish, 2 to 3.5% of a write service's CPU (README, measurement log). A failed
-    // publish's error names the event.
+    // makes a publish, 2 to 3.5% of a write service's CPU (MEASUREMENTS.md). A failed publish's error
+    // names the event.
     noAsyncTraces: true,
   }).then(
     (connection) => {
