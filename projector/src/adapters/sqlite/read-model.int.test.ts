@@ -87,6 +87,12 @@ test('live commits run on a thread named ledger-commit, which top -H, ps -T and 
   const readModel = createSqliteReadModel({ path: path.join(dir, 'named.db'), partitions: 1, commitThread: true });
   try {
     const generation = await readModel.activeGeneration();
+    // Reads alone (a gateway on its own) start no thread.
+    assert.equal(await readModel.getAccount('nobody'), null);
+    assert.deepEqual(await readModel.checkpoints(generation), [0]);
+    // A thread started at once would have loaded and named itself by now (it takes about 70 ms).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.ok(!threadNames().includes('ledger-commit'), 'no commit thread before the first commit');
     const batch = { partition: 0, accounts: [], transactions: [], checkpoint: 1 };
     assert.equal(await readModel.commit(generation, batch, { requireActive: true }), 'committed');
     assert.equal(threadNames().filter((name) => name === 'ledger-commit').length, 1);
