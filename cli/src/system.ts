@@ -132,16 +132,18 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     if (roles.has('write-service')) {
       let store = await engines.eventStore();
       localStore = store;
+      // The command service and the saga start from the state the other left.
+      const caches = createStateCaches(STATE_CACHE_SIZE);
       if (config.NATS_URL && !config.MONGO_URL) {
-        // Other write services may share the SQLite store: their appends wake this one's workers, and
-        // its own theirs. The MongoDB store hears other processes' appends on its change stream already.
-        const signals = await shareAppendSignals({ store, notifications: await engines.notifications(), logger });
+        // Other write services may share the SQLite store: their appends wake this one's workers and
+        // mark what its caches kept of the aggregates they changed, and its own do the same for them.
+        // The MongoDB store hears other processes' appends on its change stream already.
+        const notifications = await engines.notifications();
+        const signals = await shareAppendSignals({ store, notifications, logger, caches });
         stops.push(() => signals.stop());
         store = signals.store;
       }
       const metrics = observability.write();
-      // The command service and the saga start from the state the other left.
-      const caches = createStateCaches(STATE_CACHE_SIZE);
       const commands = timedCommands(
         createCommandService({
           store,

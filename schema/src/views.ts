@@ -81,11 +81,14 @@ export interface CheckpointAdvanced {
 /**
  * What a write service announces on `notifySubjects.appended` after a turn's appends: the partitions
  * they went to, and which store handle made them (a random id per process), so that the saga and
- * forwarder workers of the other processes sharing the store wake up instead of waiting for their poll.
+ * forwarder workers of the other processes sharing the store wake up instead of waiting for their poll;
+ * and the aggregates they changed with the version each reached (`[type, id, version]`), so that the
+ * others' state caches stop deciding commands on what they kept of them.
  */
 export interface PartitionsAppended {
   readonly origin: string;
   readonly partitions: readonly number[];
+  readonly aggregates?: ReadonlyArray<readonly [type: string, id: string, version: number]>;
 }
 
 /** Notification subjects (NATS core in distributed mode). */

@@ -10,8 +10,11 @@ import { createNatsNotificationBus } from '@ledger/platform/nats';
 import { engineUrl } from '@ledger/platform/testing';
 import { createSqliteEventStore } from '../adapters/sqlite/event-store.js';
 import type { AppendRequest, EventStore } from '../ports/event-store.js';
+import { accountAggregate } from './aggregates.js';
 import { shareAppendSignals } from './append-signals.js';
 import type { SharedAppendSignals } from './append-signals.js';
+import { createCommandHandler } from './command-handler.js';
+import { createStateCaches } from './state-cache.js';
 
 const PARTITIONS = 4;
 const logger = silentLogger();
@@ -149,4 +152,54 @@ test("other processes' notices wake a partition's workers at most once per inter
   await store.close();
   await bus.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Two write services on one store file and one notification bus, each with its state caches; with
+ * `marking`, each one's signals mark what the other's caches kept. The first service opens an account
+ * (and keeps it), the second deposits 5 into it, then the first deposits 7: answers how often a
+ * command was refused by the version check and decided again, and the balance the first one ends with.
+ */
+async function refusalsAfterAnotherProcess(marking: boolean): Promise<{ refused: number; balance: bigint }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-'));
+  const bus = createInProcessNotificationBus();
+  const stores = [0, 1].map(() => createSqliteEventStore({ path: join(dir, 'events.db'), partitions: PARTITIONS }));
+  const caches = [createStateCaches(100), createStateCaches(100)] as const;
+  const signals = await Promise.all(
+    stores.map((store, i) =>
+      shareAppendSignals({ store, notifications: bus, logger, ...(marking && { caches: caches[i] }) }),
+    ),
+  );
+  let refused = 0;
+  const metrics = { concurrencyRetried: () => void refused++, idempotentReplayed: () => undefined };
+  const here = createCommandHandler(accountAggregate, { store: signals[0]!.store, caches: caches[0], metrics });
+  const there = createCommandHandler(accountAggregate, { store: signals[1]!.store, caches: caches[1], metrics });
+  const id = randomUUID();
+  const deposit = (amount: bigint) =>
+    ({ type: 'Deposit', amount, transactionId: randomUUID(), kind: 'DEPOSIT', counterparty: null }) as const;
+  try {
+    await here.handle(id, { type: 'Open', owner: 'ann' }, { created: true });
+    // Names that are not [type, id, version] mark nothing.
+    const malformed = [['Account'], 'text', [7, id, 2], ['Account', id, 1.5], ['Account', id, '2'], null];
+    await bus.publish('ledger.notify.appended', { origin: 'x', partitions: [], aggregates: malformed });
+    assert.equal(caches[0].of('Account').isBehind(id), false);
+    await there.handle(id, deposit(5n));
+    // The notice of that deposit has reached this process (its workers were woken for the partition).
+    await eventually(() => !marking || caches[0].of('Account').isBehind(id));
+    if (!marking) await new Promise((resolve) => setTimeout(resolve, 50));
+    const result = await here.handle(id, deposit(7n));
+    assert.equal(result.status, 'appended');
+    return { refused, balance: (result as { state: { balance: bigint } }).state.balance };
+  } finally {
+    await Promise.all(signals.map((shared) => shared.stop()));
+    await Promise.all(stores.map((store) => store.close()));
+    await bus.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a command on an aggregate another process changed reads forward first instead of being refused', async () => {
+  assert.deepEqual(await refusalsAfterAnotherProcess(true), { refused: 0, balance: 12n });
+  // Without the marks the first process decides on the state it kept, and the version check refuses it.
+  assert.deepEqual(await refusalsAfterAnotherProcess(false), { refused: 1, balance: 12n });
 });

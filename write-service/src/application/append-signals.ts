@@ -4,6 +4,7 @@ import { notifySubjects } from '@ledger/schema';
 import type { PartitionsAppended } from '@ledger/schema';
 import type { EventStore } from '../ports/event-store.js';
 import { createPartitionListeners } from './partition-listeners.js';
+import type { StateCaches } from './state-cache.js';
 
 export interface SharedAppendSignals {
   /** The store, whose `onAppend` also hears the appends of the other processes on the bus. */
@@ -11,12 +12,21 @@ export interface SharedAppendSignals {
   stop(): Promise<void>;
 }
 
+/** Most aggregates one notice names; a turn that changed more names none (the version checks stay). */
+export const MAX_NOTICE_AGGREGATES = 1_000;
+
 /**
  * A store's `onAppend` only hears the appends made through that handle, so where several write
  * services share one store, a partition's saga and forwarder saw another process's append only at
  * their next poll (up to 250 ms a hop). This announces the partitions of each turn's local appends on
  * the notification bus (one message a turn, named by this handle's origin so that it does not wake
  * itself twice) and wakes the local workers for the others'. Notices may be lost; the poll stays.
+ *
+ * A notice also names the aggregates the turn changed and the version each reached, and `caches`
+ * (this process's state caches) marks what it kept of them as behind: the next command on one reads
+ * the events after its kept state before deciding, instead of deciding on a stale state that the
+ * append's version check then refuses. The saga's steps of two write services meet on the same
+ * accounts, so without this about half of an account's appends were refused and decided again.
  */
 export async function shareAppendSignals(options: {
   readonly store: EventStore;
@@ -24,8 +34,9 @@ export async function shareAppendSignals(options: {
   readonly logger: Logger;
   /** Shortest time between two wakes of a partition's workers by other processes' notices. */
   readonly wakeEveryMs?: number;
+  readonly caches?: StateCaches;
 }): Promise<SharedAppendSignals> {
-  const { store, notifications, logger } = options;
+  const { store, notifications, logger, caches } = options;
   const wakeEveryMs = options.wakeEveryMs ?? 20;
   const origin = randomUUID();
   const listeners = createPartitionListeners((error) => logger.warn({ err: error }, 'append listener failed'));
@@ -50,15 +61,28 @@ export async function shareAppendSignals(options: {
     if (typeof payload !== 'object' || payload === null) return; // not a notice: nothing to wake
     const notice = payload as Partial<PartitionsAppended>;
     if (notice.origin === origin || !Array.isArray(notice.partitions)) return;
+    if (caches && Array.isArray(notice.aggregates)) {
+      for (const named of notice.aggregates as unknown[]) {
+        if (!Array.isArray(named)) continue;
+        const [type, id, version] = named as unknown[];
+        if (typeof type === 'string' && typeof id === 'string' && Number.isInteger(version)) {
+          caches.of(type).markBehind(id, version as number);
+        }
+      }
+    }
     for (const partition of notice.partitions) {
       if (Number.isInteger(partition) && partition >= 0 && partition < store.partitions) wakeSoon(partition);
     }
   });
 
   let pending = new Set<number>();
+  // The version each aggregate reached in this turn's appends, by type and id.
+  let changed = new Map<string, readonly [string, string, number]>();
   const announce = (): void => {
-    const notice: PartitionsAppended = { origin, partitions: [...pending] };
+    const aggregates = changed.size <= MAX_NOTICE_AGGREGATES ? [...changed.values()] : undefined;
+    const notice: PartitionsAppended = { origin, partitions: [...pending], ...(aggregates && { aggregates }) };
     pending = new Set();
+    changed = new Map();
     notifications.publish(notifySubjects.appended, notice).catch((error: unknown) => {
       logger.debug({ err: error }, 'could not announce appends; other processes will poll');
     });
@@ -71,6 +95,15 @@ export async function shareAppendSignals(options: {
   return {
     store: {
       ...store,
+      async append(request) {
+        const result = await store.append(request);
+        const last = result.status === 'appended' ? result.events.at(-1) : undefined;
+        if (last) {
+          const key = `${request.aggregateType}\n${request.aggregateId}`;
+          changed.set(key, [request.aggregateType, request.aggregateId, last.version]);
+        }
+        return result;
+      },
       onAppend(listener) {
         const local = store.onAppend(listener);
         const remote = listeners.add(listener);

@@ -107,7 +107,8 @@ export function createCommandHandler<Command, State, Event>(
 
   const load = async (aggregateId: string, loadOptions: LoadOptions = {}): Promise<Loaded<State>> => {
     const cached = cache.get(aggregateId);
-    if (cached && loadOptions.cached) return cached;
+    // Known to be behind the store (another process appended): read forward before deciding on it.
+    if (cached && loadOptions.cached && !cache.isBehind(aggregateId)) return cached;
     let { state, version } = cached ?? (await fromSnapshot(aggregateId));
     for (const event of await store.readAggregate(aggregateId, version)) {
       // The store validated the data against the event type when it was appended.

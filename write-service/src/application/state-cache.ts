@@ -15,11 +15,21 @@ export interface StateCache<State> {
   get(aggregateId: string): Loaded<State> | undefined;
   /** Keeps `loaded` unless a newer version is already known. */
   remember(aggregateId: string, loaded: Loaded<State>): void;
+  /**
+   * The store holds `version` of the aggregate (another process appended it): a kept state older
+   * than that is marked behind until a newer one is remembered. Nothing is kept for an aggregate
+   * that is not cached.
+   */
+  markBehind(aggregateId: string, version: number): void;
+  /** Whether the kept state is known to be older than the store's (see `markBehind`). */
+  isBehind(aggregateId: string): boolean;
 }
 
 export function createStateCache<State>(capacity: number): StateCache<State> {
   // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
   const entries = new Map<string, Loaded<State>>();
+  // The versions other processes reached, for cached aggregates whose kept state is older.
+  const behind = new Map<string, number>();
   return {
     get(aggregateId) {
       const loaded = entries.get(aggregateId);
@@ -35,8 +45,19 @@ export function createStateCache<State>(capacity: number): StateCache<State> {
       if (known && known.version >= loaded.version) return;
       entries.delete(aggregateId);
       entries.set(aggregateId, loaded);
-      if (entries.size > capacity) entries.delete(entries.keys().next().value!);
+      if ((behind.get(aggregateId) ?? Infinity) <= loaded.version) behind.delete(aggregateId);
+      if (entries.size > capacity) {
+        const oldest = entries.keys().next().value!;
+        entries.delete(oldest);
+        behind.delete(oldest);
+      }
     },
+    markBehind(aggregateId, version) {
+      const known = entries.get(aggregateId);
+      if (known && known.version < version && (behind.get(aggregateId) ?? 0) < version)
+        behind.set(aggregateId, version);
+    },
+    isBehind: (aggregateId) => behind.has(aggregateId),
   };
 }
 

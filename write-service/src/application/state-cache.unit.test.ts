@@ -22,6 +22,28 @@ test('never goes back to an older version', () => {
   assert.deepEqual(cache.get('a'), { state: 'a4', version: 4 });
 });
 
+test('a state another process went past is marked behind until a newer one is remembered', () => {
+  const cache = createStateCache<string>(2);
+  cache.markBehind('a', 5);
+  assert.equal(cache.isBehind('a'), false, 'nothing is marked for an aggregate that is not cached');
+  cache.remember('a', { state: 'a3', version: 3 });
+  cache.markBehind('a', 3);
+  assert.equal(cache.isBehind('a'), false, 'the kept state is that version');
+  cache.markBehind('a', 5);
+  assert.equal(cache.isBehind('a'), true);
+  assert.deepEqual(cache.get('a'), { state: 'a3', version: 3 }, 'the kept state stays, to read forward from');
+  cache.remember('a', { state: 'a4', version: 4 });
+  assert.equal(cache.isBehind('a'), true, 'still older than what the store holds');
+  cache.remember('a', { state: 'a5', version: 5 });
+  assert.equal(cache.isBehind('a'), false);
+
+  cache.markBehind('a', 7);
+  cache.remember('b', { state: 'b1', version: 1 });
+  cache.remember('c', { state: 'c1', version: 1 });
+  assert.equal(cache.get('a'), undefined, 'a was used least recently');
+  assert.equal(cache.isBehind('a'), false, 'its mark went with it');
+});
+
 test('a capacity of zero keeps nothing', () => {
   const cache = createStateCache<string>(0);
   cache.remember('a', { state: 'a1', version: 1 });
