@@ -13,7 +13,7 @@ export interface SharedAppendSignals {
 }
 
 /** Most aggregates one notice names; a turn that changed more names none (the version checks stay). */
-export const MAX_NOTICE_AGGREGATES = 1_000;
+const MAX_NOTICE_AGGREGATES = 1_000;
 
 /**
  * A store's `onAppend` only hears the appends made through that handle, so where several write
@@ -26,7 +26,7 @@ export const MAX_NOTICE_AGGREGATES = 1_000;
  * (this process's state caches) marks what it kept of them as behind: the next command on one reads
  * the events after its kept state before deciding, instead of deciding on a stale state that the
  * append's version check then refuses. The saga's steps of two write services meet on the same
- * accounts, so without this about half of an account's appends were refused and decided again.
+ * accounts, so without this about two in five of an account's appends were refused and decided again.
  */
 export async function shareAppendSignals(options: {
   readonly store: EventStore;
@@ -66,7 +66,7 @@ export async function shareAppendSignals(options: {
         if (!Array.isArray(named)) continue;
         const [type, id, version] = named as unknown[];
         if (typeof type === 'string' && typeof id === 'string' && Number.isInteger(version)) {
-          caches.of(type).markBehind(id, version as number);
+          caches.markBehind(type, id, version as number);
         }
       }
     }

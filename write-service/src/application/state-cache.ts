@@ -67,6 +67,8 @@ export function createStateCache<State>(capacity: number): StateCache<State> {
  */
 export interface StateCaches {
   of<State>(aggregateType: string): StateCache<State>;
+  /** `markBehind` on the cache of `aggregateType`; a type without a cache has nothing to mark (none is made). */
+  markBehind(aggregateType: string, aggregateId: string, version: number): void;
 }
 
 export function createStateCaches(capacity: number): StateCaches {
@@ -76,6 +78,9 @@ export function createStateCaches(capacity: number): StateCaches {
       let cache = caches.get(aggregateType);
       if (!cache) caches.set(aggregateType, (cache = createStateCache<unknown>(capacity)));
       return cache as StateCache<State>;
+    },
+    markBehind(aggregateType, aggregateId, version) {
+      caches.get(aggregateType)?.markBehind(aggregateId, version);
     },
   };
 }

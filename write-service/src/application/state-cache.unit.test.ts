@@ -56,3 +56,12 @@ test('handlers of one aggregate type share its cache; other types have their own
   assert.deepEqual(caches.of<string>('Account').get('a'), { state: 'opened', version: 1 });
   assert.equal(caches.of<string>('Transaction').get('a'), undefined);
 });
+
+test("marks reach the cache of the aggregate's type", () => {
+  const caches = createStateCaches(10);
+  caches.of<string>('Account').remember('a', { state: 'opened', version: 1 });
+  caches.markBehind('Transaction', 'a', 2);
+  assert.equal(caches.of<string>('Account').isBehind('a'), false, 'another type, another cache');
+  caches.markBehind('Account', 'a', 2);
+  assert.equal(caches.of<string>('Account').isBehind('a'), true);
+});
