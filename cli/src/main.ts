@@ -4,7 +4,7 @@ import type { LedgerConfig, Logger } from '@ledger/platform';
 import { startSystem } from './system.js';
 import type { Role } from './system.js';
 import { runRebuild } from './rebuild.js';
-import { boundHeapGrowth } from './heap.js';
+import { boundHeapGrowth, stopPretenuring } from './heap.js';
 import { mintToken, TOKEN_USAGE } from './token.js';
 
 const USAGE = `usage: ledger [command]
@@ -92,6 +92,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
 async function serve(command: string, roles: Set<Role>, config: LedgerConfig, logger: Logger): Promise<number> {
   boundHeapGrowth();
+  stopPretenuring();
   const endpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT;
   const tracing = await startTracing({ serviceName: `ledger-${command}`, endpoint });
   if (endpoint) logger.info({ endpoint }, 'tracing: spans exported over OTLP/HTTP');
