@@ -30,8 +30,8 @@ export function boundHeapGrowth(execArgv: readonly string[] = process.execArgv):
  * V8 allocates straight into the old generation from any allocation site whose objects it saw survive
  * a young collection. Under a burst of requests (the first load after start-up, say) a site that
  * builds per-request objects can look long-lived, and V8 then keeps tenuring what it builds: the old
- * generation fills with garbage and the process runs four full collections a second instead of one
- * every second or two, for the rest of its life. One `ledger all` in five to ten came up so, and
+ * generation fills with garbage and the process runs about four full collections a second instead of
+ * one, for the rest of its life. One `ledger all` in five to ten came up so, and
  * answered the trivial query 25 to 35% slower than the others (MEASUREMENTS.md).
  */
 export function stopPretenuring(execArgv: readonly string[] = process.execArgv): boolean {
