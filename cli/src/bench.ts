@@ -22,6 +22,7 @@ import {
   topSelfTime,
 } from './bench-process.js';
 import { startLedgerProcess } from './testing/processes.js';
+import { scrape } from './testing/scrape.js';
 import { deliveryLatency } from './bench-delivery.js';
 import type { Delivery } from './bench-delivery.js';
 import type { LedgerProcess } from './testing/processes.js';
@@ -208,6 +209,15 @@ async function readModelHolds(http: HttpTarget, timeoutMs = 180_000): Promise<nu
   throw new Error('the read model did not catch up with the acknowledged deposits');
 }
 
+/**
+ * Full (mark-compact) collections V8 has run in the process serving `origin` (the gateway's, from its
+ * /metrics): a process whose rate is several a second under a steady load has its old generation filling
+ * with garbage (see `stopPretenuring` in heap.ts).
+ */
+async function fullCollections(origin: string): Promise<number> {
+  return (await scrape(origin)).sum('nodejs_gc_duration_seconds_count', { kind: 'major' });
+}
+
 interface CommandPhase {
   readonly throughput: Throughput;
   /** The servers' CPU per operation until settled. */
@@ -218,6 +228,9 @@ interface CommandPhase {
   readonly caughtUpMs: number;
   /** Server CPU time over wall time while the clients ran: above 1, more than one core worked. */
   readonly cores: number;
+  /** The gateway process's full collections while the clients ran, and the operations they completed. */
+  readonly fullCollections: number;
+  readonly operations: number;
 }
 
 /** Measures one phase of deposits or transfers, with the server CPU they cost until settled; prints a row. */
@@ -231,7 +244,8 @@ async function commandPhase(
   row(
     name,
     rate(measured.throughput, 'ops/s'),
-    `server CPU ${describeCpu(measured.cpu, 'ms/op until settled')}, ${measured.cores.toFixed(2)} cores busy under load`,
+    `server CPU ${describeCpu(measured.cpu, 'ms/op until settled')}, ${measured.cores.toFixed(2)} cores busy under load, ` +
+      `${measured.fullCollections} full collections in the gateway's process`,
   );
   return measured;
 }
@@ -302,6 +316,7 @@ async function measureCommands(
   deployment: Deployment,
   run: (i: number) => Promise<unknown>,
 ): Promise<CommandPhase> {
+  const collectionsBefore = await fullCollections(deployment.origin);
   const cpu = serverCpu(deployment);
   const started = performance.now();
   let done = 0;
@@ -310,6 +325,7 @@ async function measureCommands(
     done++;
   });
   const lastAcknowledged = performance.now();
+  const collections = (await fullCollections(deployment.origin)) - collectionsBefore;
   const cores = cpu.perOp(1).totalMs / (lastAcknowledged - started);
   // Looked at closely, so that the figure is the pipeline's, not the pace of the idleness check below.
   const caughtUpMs = (await readModelHolds(http)) - lastAcknowledged;
@@ -320,6 +336,8 @@ async function measureCommands(
     settledPerSecond: throughput.ops / (throughput.seconds + caughtUpMs / 1000),
     caughtUpMs,
     cores,
+    fullCollections: collections,
+    operations: done,
   };
 }
 
@@ -394,10 +412,16 @@ async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, lab
     const shown: string[] = [];
     const gatewayRound = () =>
       closedLoop({ concurrency: CLIENTS, ...WINDOW }, async () => dataOf(await http.post('/graphql', QUERY_TYPENAME)));
+    let collections = 0;
+    let gatewaySeconds = 0;
     for (let i = 0; i < TRIVIAL_PAIRS; i++) {
       const gatewayFirst = i % 2 === 0;
       const before = gatewayFirst ? undefined : await baseline.measure();
+      const collectionsBefore = await fullCollections(deployment.origin);
+      const roundStarted = performance.now();
       const trivial = await gatewayRound();
+      gatewaySeconds += (performance.now() - roundStarted) / 1000;
+      collections += (await fullCollections(deployment.origin)) - collectionsBefore;
       const apolloRound = before ?? (await baseline.measure());
       trivialRounds.push(trivial.perSecond);
       pairs.push(trivial.perSecond / apolloRound.perSecond);
@@ -409,9 +433,11 @@ async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, lab
     row(
       `${label} { __typename }`,
       `${median(trivialRounds).toFixed(0)} req/s (median of ${TRIVIAL_PAIRS} rounds), Apollo ${apollo.perSecond.toFixed(0)} (median of ${baseline.rounds.length})`,
-      `${median(pairs).toFixed(2)} x Apollo, the median of the pairs ledger/Apollo: ${shown.join(', ')}`,
+      `${median(pairs).toFixed(2)} x Apollo, the median of the pairs ledger/Apollo: ${shown.join(', ')}; ` +
+        `${(collections / gatewaySeconds).toFixed(1)} full collections a second in the gateway's rounds`,
     );
     ratios[`${label}_typename_vs_apollo`] = round(median(pairs));
+    ratios[`${label}_typename_full_collections_per_s`] = round(collections / gatewaySeconds, 2);
     ratios[`${label}_apollo_req_per_s`] = Math.round(apollo.perSecond);
 
     const ids = await openAccounts(http, ACCOUNTS, `bench-${label}`);
@@ -447,6 +473,10 @@ async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, lab
     ratios[`${label}_deposits_per_s`] = Math.round(eventual.throughput.perSecond);
     ratios[`${label}_settled_deposits_per_s`] = Math.round(eventual.settledPerSecond);
     ratios[`${label}_caught_up_ms`] = Math.round(eventual.caughtUpMs);
+    ratios[`${label}_full_collections_per_1000_deposits`] = round(
+      (eventual.fullCollections / Math.max(1, eventual.operations)) * 1000,
+      2,
+    );
 
     const capacity = eventual.throughput.perSecond;
     const sendDeposit = (accountId: string) => deposit(http, accountId, 'EVENTUAL');
