@@ -31,8 +31,8 @@ export function boundHeapGrowth(execArgv: readonly string[] = process.execArgv):
  * a young collection. Under a burst of requests (the first load after start-up, say) a site that
  * builds per-request objects can look long-lived, and V8 then keeps tenuring what it builds: the old
  * generation fills with garbage and the process runs about four full collections a second instead of
- * one, for the rest of its life. One `ledger all` in five to ten came up so, and
- * answered the trivial query 25 to 35% slower than the others (MEASUREMENTS.md).
+ * one, for the rest of its life. One `ledger all` in five to ten came up so, and answered the
+ * trivial query 25 to 35% slower than the others (MEASUREMENTS.md).
  */
 export function stopPretenuring(execArgv: readonly string[] = process.execArgv): boolean {
   if (execArgv.some((flag) => /^--(no-)?allocation-site-pretenuring\b/.test(flag))) return false;
