@@ -1,4 +1,4 @@
-import { subjectMatches } from '@ledger/platform';
+import { subjectMatcher } from '@ledger/platform';
 import type { Logger, NotificationBus, Subscription } from '@ledger/platform';
 
 export type NotificationListener = (payload: unknown, subject: string) => void;
@@ -44,11 +44,12 @@ export function createNotificationHub(options: { bus: NotificationBus; logger: L
   const familyFor = (pattern: string): Family => {
     let family = families.get(pattern);
     if (!family) {
+      const matches = subjectMatcher(pattern);
       const created: Family = {
         exact: new Map(),
         wildcard: new Set(),
         subscription: bus.subscribe(pattern, (subject, payload) => {
-          if (subjectMatches(pattern, subject)) dispatch(created, subject, payload);
+          if (matches(subject)) dispatch(created, subject, payload);
         }),
       };
       // A failed subscribe is retried by the next listener rather than cached.

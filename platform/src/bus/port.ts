@@ -39,14 +39,24 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
-/** NATS-style subject match: `*` matches one token, a trailing `>` one or more. */
-export function subjectMatches(pattern: string, subject: string): boolean {
-  const p = pattern.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === '>') return s.length > i;
-    if (i >= s.length) return false;
-    if (p[i] !== '*' && p[i] !== s[i]) return false;
-  }
-  return p.length === s.length;
+/**
+ * NATS-style subject match for `pattern`, its tokens split once: `*` matches one token, a trailing
+ * `>` one or more. The subject is read in place, not split: every notification meets every
+ * subscription of the in-process bus.
+ */
+export function subjectMatcher(pattern: string): (subject: string) => boolean {
+  const tokens = pattern.split('.');
+  return (subject) => {
+    // Where the subject's next token starts; -1 once every token of it has been matched.
+    let start = 0;
+    for (const token of tokens) {
+      if (token === '>') return start !== -1;
+      if (start === -1) return false;
+      const dot = subject.indexOf('.', start);
+      const end = dot === -1 ? subject.length : dot;
+      if (token !== '*' && (end - start !== token.length || !subject.startsWith(token, start))) return false;
+      start = dot === -1 ? -1 : dot + 1;
+    }
+    return start === -1;
+  };
 }
