@@ -5,12 +5,23 @@ import { ValidationError } from './errors.js';
  * FNV-1a (32 bit) over the UTF-8 bytes of the id, modulo the partition count.
  */
 export function partitionOf(aggregateId: string, partitions: number): number {
-  let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(aggregateId, 'utf8')) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
+  let hash = FNV_OFFSET;
+  // Ids are ASCII as a rule (UUIDs), where a character is its UTF-8 byte: no buffer to encode them into.
+  for (let i = 0; i < aggregateId.length; i++) {
+    const code = aggregateId.charCodeAt(i);
+    if (code >= 0x80) return fnv1a(Buffer.from(aggregateId, 'utf8')) % partitions;
+    hash = Math.imul(hash ^ code, FNV_PRIME) >>> 0;
   }
   return hash % partitions;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+function fnv1a(bytes: Uint8Array): number {
+  let hash = FNV_OFFSET;
+  for (const byte of bytes) hash = Math.imul(hash ^ byte, FNV_PRIME) >>> 0;
+  return hash;
 }
 
 /** A place in the store: gap-free, strictly increasing sequence within one partition. */
