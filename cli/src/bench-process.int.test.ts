@@ -91,3 +91,41 @@ test('the bench counts how often a named thread went to sleep, and not while it 
   assert.equal(threadUseOf([child.pid!], 'no-such-thread').sleeps, 0);
   child.stdin.write('\n');
 });
+
+// The main thread spins for 300 ms of CPU alone, then again beside more spinning worker threads than
+// the machine has cores; each step waits for a line on stdin and reports when it is done.
+const CROWDER = `
+const { Worker } = require('node:worker_threads');
+const { availableParallelism } = require('node:os');
+const spin = (us) => { const start = process.hrtime.bigint(); const end = Number(start) / 1000 + us; while (Number(process.hrtime.bigint()) / 1000 < end); };
+const steps = [
+  () => { spin(300_000); console.log('alone'); },
+  () => {
+    for (let i = 0; i < availableParallelism() + 1; i++) new Worker('const end = Date.now() + 3000; while (Date.now() < end);', { eval: true }).unref();
+    setTimeout(() => { spin(600_000); console.log('crowded'); }, 100);
+  },
+];
+process.stdin.on('data', () => steps.shift()?.());
+console.log('ready');
+`;
+
+test('the bench tells how long the event loop waited for a core: next to nothing alone, much beside more busy threads than cores', async (t) => {
+  const child = spawn(process.execPath, ['-e', CROWDER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.after(() => child.kill('SIGKILL'));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const step = async () => {
+    child.stdin.write('\n');
+    return String((await lines.next()).value);
+  };
+  assert.equal(String((await lines.next()).value), 'ready');
+  const before = eventLoopUseOf([child.pid!]);
+  assert.equal(await step(), 'alone');
+  const alone = eventLoopUseOf([child.pid!]);
+  assert.equal(await step(), 'crowded');
+  const crowded = eventLoopUseOf([child.pid!]);
+  const waitedAlone = alone.coreWaitMs - before.coreWaitMs;
+  const waitedCrowded = crowded.coreWaitMs - alone.coreWaitMs;
+  // 300 ms of spinning with a core to itself; 600 ms of wall time spinning beside more threads than cores.
+  assert.ok(waitedAlone < 100, `waited alone: ${waitedAlone} ms`);
+  assert.ok(waitedCrowded >= 100, `waited beside busy threads: ${waitedCrowded} ms`);
+});

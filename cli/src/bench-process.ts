@@ -37,6 +37,12 @@ export const cpuMsOf = (pids: readonly number[]): number => pids.reduce((sum, pi
 export interface ThreadUse {
   readonly cpuMs: number;
   readonly sleeps: number;
+  /**
+   * Time it was ready to run but waited for a core (`/proc/.../schedstat`, 0 where the kernel keeps
+   * no schedstats): on two cores the event loop shares them with the process's other threads and the
+   * bench's clients, and what it waits there is time no request of its own moves.
+   */
+  readonly coreWaitMs: number;
 }
 
 function threadUseIn(taskPath: string): ThreadUse {
@@ -44,12 +50,23 @@ function threadUseIn(taskPath: string): ThreadUse {
   return {
     cpuMs: cpuMsIn(`${taskPath}/stat`),
     sleeps: Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0),
+    coreWaitMs: coreWaitMsIn(taskPath),
   };
+}
+
+function coreWaitMsIn(taskPath: string): number {
+  try {
+    // Time on the CPU, time waiting on a run queue (both in ns), time slices.
+    return Number(readFileSync(`${taskPath}/schedstat`, 'utf8').split(' ')[1]) / 1e6 || 0;
+  } catch {
+    return 0;
+  }
 }
 
 const sumOf = (uses: readonly ThreadUse[]): ThreadUse => ({
   cpuMs: uses.reduce((sum, use) => sum + use.cpuMs, 0),
   sleeps: uses.reduce((sum, use) => sum + use.sleeps, 0),
+  coreWaitMs: uses.reduce((sum, use) => sum + use.coreWaitMs, 0),
 });
 
 /** Summed use of the processes' main threads (a main thread's id is its pid), which run their event loops. */

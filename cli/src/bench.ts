@@ -262,11 +262,14 @@ interface CpuSplit {
   /** The SQLite read model's commit threads (none on Elasticsearch). */
   readonly commitMs: number;
   readonly sleeps: { readonly eventLoop: number; readonly writer: number; readonly commit: number };
+  /** How long the event loops waited for a core (ready to run, none free). */
+  readonly eventLoopCoreWaitMs: number;
 }
 
 const describeCpu = (cpu: CpuSplit, unit: string): string =>
   `${cpu.totalMs.toFixed(2)} ${unit} (event loop ${cpu.eventLoopMs.toFixed(2)}, store writer ${cpu.writerMs.toFixed(2)}, read-model commits ${cpu.commitMs.toFixed(2)}; the rest is V8's collectors and libuv; ` +
-  `sleeps each: event loop ${cpu.sleeps.eventLoop.toFixed(2)}, store writer ${cpu.sleeps.writer.toFixed(2)}, read-model commits ${cpu.sleeps.commit.toFixed(2)})`;
+  `sleeps each: event loop ${cpu.sleeps.eventLoop.toFixed(2)}, store writer ${cpu.sleeps.writer.toFixed(2)}, read-model commits ${cpu.sleeps.commit.toFixed(2)}; ` +
+  `the event loop's wait for a free core each: ${cpu.eventLoopCoreWaitMs.toFixed(2)} ms)`;
 
 /** Where a delivery phase's time went (see DeliveryStages): each stage's p99, and the slowest 1% split. */
 const describeStages = (delivery: Delivery): string => {
@@ -300,6 +303,7 @@ function serverCpu(deployment: Deployment): { perOp(ops: number): CpuSplit } {
         eventLoopMs: each((use) => use.eventLoop.cpuMs),
         writerMs: each((use) => use.writer.cpuMs),
         commitMs: each((use) => use.commit.cpuMs),
+        eventLoopCoreWaitMs: each((use) => use.eventLoop.coreWaitMs),
         sleeps: {
           eventLoop: each((use) => use.eventLoop.sleeps),
           writer: each((use) => use.writer.sleeps),
@@ -468,6 +472,7 @@ async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, lab
     ratios[`${label}_writer_ms_per_deposit`] = round(eventual.cpu.writerMs, 2);
     ratios[`${label}_commit_thread_ms_per_deposit`] = round(eventual.cpu.commitMs, 2);
     ratios[`${label}_event_loop_sleeps_per_deposit`] = round(eventual.cpu.sleeps.eventLoop, 2);
+    ratios[`${label}_event_loop_core_wait_ms_per_deposit`] = round(eventual.cpu.eventLoopCoreWaitMs, 2);
     ratios[`${label}_writer_sleeps_per_deposit`] = round(eventual.cpu.sleeps.writer, 2);
     ratios[`${label}_commit_thread_sleeps_per_deposit`] = round(eventual.cpu.sleeps.commit, 2);
     ratios[`${label}_cores_busy_deposits`] = round(eventual.cores, 2);
