@@ -4,7 +4,6 @@ export { loadConfig, ConfigError, DEFAULT_GRPC_PORT, isLoopback, writeServiceAdd
 export type { LedgerConfig } from './config.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
-export { subjectMatcher } from './bus/port.js';
 export type { EventBus, NotificationBus, Subscription } from './bus/port.js';
 export { createInProcessEventBus, createInProcessNotificationBus } from './bus/in-process.js';
 export type { InProcessBusOptions } from './bus/in-process.js';

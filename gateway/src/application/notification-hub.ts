@@ -1,4 +1,3 @@
-import { subjectMatcher } from '@ledger/platform';
 import type { Logger, NotificationBus, Subscription } from '@ledger/platform';
 
 export type NotificationListener = (payload: unknown, subject: string) => void;
@@ -44,13 +43,11 @@ export function createNotificationHub(options: { bus: NotificationBus; logger: L
   const familyFor = (pattern: string): Family => {
     let family = families.get(pattern);
     if (!family) {
-      const matches = subjectMatcher(pattern);
       const created: Family = {
         exact: new Map(),
         wildcard: new Set(),
-        subscription: bus.subscribe(pattern, (subject, payload) => {
-          if (matches(subject)) dispatch(created, subject, payload);
-        }),
+        // The bus delivers only subjects that match the pattern (its contract suite holds every bus to it).
+        subscription: bus.subscribe(pattern, (subject, payload) => dispatch(created, subject, payload)),
       };
       // A failed subscribe is retried by the next listener rather than cached.
       created.subscription.catch(() => {
