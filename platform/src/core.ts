@@ -29,4 +29,5 @@ export {
   startRequestThread,
 } from './request-thread.js';
 export type { EncodedOutcome, RequestThread, ThreadError } from './request-thread.js';
-export { SQLITE_CACHE_SIZE } from './sqlite-cache.js';
+export { SQLITE_CACHE_SIZE, configureSqliteConnection } from './sqlite-connection.js';
+export type { PragmaConnection } from './sqlite-connection.js';

@@ -7,7 +7,7 @@ import {
   decodeOutcomes,
   IllegalStateError,
   NotFoundError,
-  SQLITE_CACHE_SIZE,
+  configureSqliteConnection,
   startRequestThread,
   UnavailableError,
 } from '@ledger/platform/core';
@@ -71,9 +71,7 @@ export function openSqliteReadModel(
 ): { readModel: ReadModel; answer(request: CommitRequest): Outcome<CommitResult>[] } {
   fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
   const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5_000 });
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma(`cache_size = ${SQLITE_CACHE_SIZE}`);
+  configureSqliteConnection(db, 'NORMAL');
   // Several processes may open the file at once: the tables (or the move from an older layout) and
   // the first generation are made under the write lock, so exactly one of them makes them.
   db.transaction(() => prepareLayout(db, options.path, ALIAS)).immediate();

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { ConcurrencyError, SQLITE_CACHE_SIZE, UnavailableError } from '@ledger/platform/core';
+import { ConcurrencyError, UnavailableError, configureSqliteConnection } from '@ledger/platform/core';
 import type { Outcome } from '@ledger/platform/core';
 import { buildEnvelopes } from '../envelopes.js';
 import type { AppendRequest, AppendResult, IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
@@ -49,9 +49,7 @@ export function openStoreConnection(
   busyTimeoutMs: number,
 ): Database.Database {
   const connection = new Database(path, { timeout: busyTimeoutMs });
-  connection.pragma('journal_mode = WAL');
-  connection.pragma(`synchronous = ${synchronous}`);
-  connection.pragma(`cache_size = ${SQLITE_CACHE_SIZE}`);
+  configureSqliteConnection(connection, synchronous);
   return connection;
 }
 
