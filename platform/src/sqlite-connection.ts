@@ -20,8 +20,8 @@ export interface PragmaConnection {
  * temporary file once it holds more than 64 KiB. On a file, that was about 15 `pwrite` calls a
  * deposit to a deleted temporary file beside the WAL's (strace, saturating deposits). The journal
  * only undoes a savepoint inside an open transaction: a crash is recovered from the WAL as before,
- * so nothing durable changes. Sorts that no index serves would be held in memory as well; the
- * ledger's queries are ordered by their indexes.
+ * so nothing durable changes. Sorts that no index serves are held in memory as well; the ledger's
+ * are small (the two sides of a transaction list, each limited to a page).
  */
 export function configureSqliteConnection(db: PragmaConnection, synchronous: 'FULL' | 'NORMAL'): void {
   db.pragma('journal_mode = WAL');
