@@ -1,24 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RecordedEvent } from '../envelope.js';
+import { depositAt } from '../testing/bus-events.js';
 import { defineEventBusContract, defineNotificationBusContract } from './bus.contract.js';
 import { createInProcessEventBus, createInProcessNotificationBus } from './in-process.js';
 
 defineEventBusContract('in-process', () => createInProcessEventBus({ redeliveryDelayMs: 20 }));
 defineNotificationBusContract('in-process', () => createInProcessNotificationBus());
-
-const event = (sequence: number): RecordedEvent => ({
-  eventId: `e-${sequence}`,
-  aggregateType: 'Account',
-  aggregateId: 'acc',
-  version: sequence,
-  type: 'MoneyDeposited',
-  schemaVersion: 1,
-  data: { amount: '1' },
-  metadata: {},
-  occurredAt: new Date(0).toISOString(),
-  position: { partition: 0, sequence },
-});
 
 /** Every event the bus delivers to a consumer starting at the beginning of partition 0. */
 async function deliveredFromStart(bus: ReturnType<typeof createInProcessEventBus>, count: number): Promise<number[]> {
@@ -34,7 +21,10 @@ async function deliveredFromStart(bus: ReturnType<typeof createInProcessEventBus
 test('the in-process bus holds only the last events of a partition: a consumer further behind fills the gap from the store', async () => {
   const bus = createInProcessEventBus({ retainPerPartition: 3 });
   try {
-    await bus.publish(0, [1, 2, 3, 4, 5].map(event));
+    await bus.publish(
+      0,
+      [1, 2, 3, 4, 5].map((sequence) => depositAt(0, sequence)),
+    );
     assert.equal(await bus.lastSequence(0), 5, 'a forwarder that restarts still resumes after the last one');
     assert.deepEqual(await deliveredFromStart(bus, 3), [3, 4, 5]);
   } finally {
@@ -45,9 +35,9 @@ test('the in-process bus holds only the last events of a partition: a consumer f
 test('the in-process bus trims a partition a quarter at a time: it holds up to a quarter more than it keeps', async () => {
   const bus = createInProcessEventBus({ retainPerPartition: 8 });
   try {
-    for (let sequence = 1; sequence <= 10; sequence++) await bus.publish(0, [event(sequence)]);
+    for (let sequence = 1; sequence <= 10; sequence++) await bus.publish(0, [depositAt(0, sequence)]);
     assert.deepEqual(await deliveredFromStart(bus, 10), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'not trimmed yet');
-    await bus.publish(0, [event(11)]);
+    await bus.publish(0, [depositAt(0, 11)]);
     assert.deepEqual(await deliveredFromStart(bus, 8), [4, 5, 6, 7, 8, 9, 10, 11], 'cut back to the last 8');
   } finally {
     await bus.close();

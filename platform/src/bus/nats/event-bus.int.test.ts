@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import type { RecordedEvent } from '../../envelope.js';
+import { depositAt } from '../../testing/bus-events.js';
 import { engineUrl } from '../../testing/engines.js';
 import { connectNats } from './connection.js';
 import { createNatsEventBus } from './event-bus.js';
@@ -9,19 +8,6 @@ import { isolatedStreams } from '../../testing/nats-streams.js';
 import { streamStartAfter } from './stream.js';
 
 const url = engineUrl('nats');
-
-const event = (partition: number, sequence: number): RecordedEvent => ({
-  eventId: `${partition}-${sequence}-${randomUUID()}`,
-  aggregateType: 'Account',
-  aggregateId: `acc-${partition}`,
-  version: sequence,
-  type: 'MoneyDeposited',
-  schemaVersion: 1,
-  data: { amount: '100' },
-  metadata: {},
-  occurredAt: new Date(0).toISOString(),
-  position: { partition, sequence },
-});
 
 async function collect(bus: ReturnType<typeof createNatsEventBus>, partition: number, after: number, until: number) {
   const seen: number[] = [];
@@ -42,7 +28,7 @@ if (url) {
       const names = isolated();
       const first = createNatsEventBus({ servers: url, partitions: 4, ...names });
       assert.equal(await first.lastSequence(3), 0);
-      const events = Array.from({ length: 5 }, (_, i) => event(3, i + 1));
+      const events = Array.from({ length: 5 }, (_, i) => depositAt(3, i + 1));
       await first.publish(3, events);
       await first.close();
 
@@ -65,7 +51,7 @@ if (url) {
       const bus = createNatsEventBus({ servers: url, partitions: 4, batchSize: 7, ...names });
       // Round robin, so event (p, s) is stream message 4 (s - 1) + p + 1.
       for (let sequence = 1; sequence <= 60; sequence++) {
-        for (const partition of [0, 1, 2, 3]) await bus.publish(partition, [event(partition, sequence)]);
+        for (const partition of [0, 1, 2, 3]) await bus.publish(partition, [depositAt(partition, sequence)]);
       }
       const client = connectNats({ servers: url });
       const jsm = await (await client.connection()).jetstreamManager();
@@ -84,14 +70,14 @@ if (url) {
       }
       // A cursor ahead of the stream (events the bus dropped or not yet forwarded) waits for them.
       const ahead = collect(bus, 1, 60, 61);
-      await bus.publish(1, [event(1, 61)]);
+      await bus.publish(1, [depositAt(1, 61)]);
       assert.deepEqual(await ahead, [61]);
       await bus.close();
     });
 
     test('rejects a partition outside the deployment', async () => {
       const bus = createNatsEventBus({ servers: url, partitions: 4, ...isolated() });
-      await assert.rejects(bus.publish(4, [event(4, 1)]), { code: 'VALIDATION' });
+      await assert.rejects(bus.publish(4, [depositAt(4, 1)]), { code: 'VALIDATION' });
       await assert.rejects(
         bus.subscribe(-1, 0, async () => undefined),
         { code: 'VALIDATION' },

@@ -2,12 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RecordedEvent } from '../../envelope.js';
+import { depositAt } from '../../testing/bus-events.js';
 import { engineUrl } from '../../testing/engines.js';
 import { connectNats } from './connection.js';
 import { createNatsEventBus } from './event-bus.js';
@@ -53,19 +52,6 @@ async function kill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-const event = (sequence: number): RecordedEvent => ({
-  eventId: randomUUID(),
-  aggregateType: 'Account',
-  aggregateId: 'acc-0',
-  version: sequence,
-  type: 'MoneyDeposited',
-  schemaVersion: 1,
-  data: { amount: '100' },
-  metadata: {},
-  occurredAt: new Date(0).toISOString(),
-  position: { partition: 0, sequence },
-});
-
 async function eventually(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -85,7 +71,7 @@ if (url && !existsSync(binary)) {
     const bus = createNatsEventBus({ client, partitions: 1, redeliveryDelayMs: 50, publishTimeoutMs: 2_000 });
     const notifications = createNatsNotificationBus({ client });
     try {
-      const events = Array.from({ length: 8 }, (_, i) => event(i + 1));
+      const events = Array.from({ length: 8 }, (_, i) => depositAt(0, i + 1));
       const seen: number[] = [];
       const notified: unknown[] = [];
       await bus.subscribe(0, 0, async (batch) => {
