@@ -257,7 +257,7 @@ async function commandPhase(
 interface CpuSplit {
   readonly totalMs: number;
   readonly eventLoopMs: number;
-  /** The SQLite store's writer threads (none on MongoDB, nor in `ledger all` without NATS: it writes on its event loop). */
+  /** The SQLite store's writer threads (none on MongoDB). */
   readonly writerMs: number;
   /** The SQLite read model's commit threads (none on Elasticsearch). */
   readonly commitMs: number;
@@ -266,19 +266,10 @@ interface CpuSplit {
   readonly eventLoopCoreWaitMs: number;
 }
 
-/** A thread kind that took nothing is left out: there is none (`ledger all` writes its store on its event loop). */
-const describeCpu = (cpu: CpuSplit, unit: string): string => {
-  const threads = [
-    { name: 'event loop', ms: cpu.eventLoopMs, sleeps: cpu.sleeps.eventLoop },
-    { name: 'store writer', ms: cpu.writerMs, sleeps: cpu.sleeps.writer },
-    { name: 'read-model commits', ms: cpu.commitMs, sleeps: cpu.sleeps.commit },
-  ].filter((thread) => thread.ms > 0 || thread.sleeps > 0);
-  return (
-    `${cpu.totalMs.toFixed(2)} ${unit} (${threads.map((t) => `${t.name} ${t.ms.toFixed(2)}`).join(', ')}; the rest is V8's collectors and libuv; ` +
-    `sleeps each: ${threads.map((t) => `${t.name} ${t.sleeps.toFixed(2)}`).join(', ')}; ` +
-    `the event loop's wait for a free core each: ${cpu.eventLoopCoreWaitMs.toFixed(2)} ms)`
-  );
-};
+const describeCpu = (cpu: CpuSplit, unit: string): string =>
+  `${cpu.totalMs.toFixed(2)} ${unit} (event loop ${cpu.eventLoopMs.toFixed(2)}, store writer ${cpu.writerMs.toFixed(2)}, read-model commits ${cpu.commitMs.toFixed(2)}; the rest is V8's collectors and libuv; ` +
+  `sleeps each: event loop ${cpu.sleeps.eventLoop.toFixed(2)}, store writer ${cpu.sleeps.writer.toFixed(2)}, read-model commits ${cpu.sleeps.commit.toFixed(2)}; ` +
+  `the event loop's wait for a free core each: ${cpu.eventLoopCoreWaitMs.toFixed(2)} ms)`;
 
 /** Where a delivery phase's time went (see DeliveryStages): each stage's p99, and the slowest 1% split. */
 const describeStages = (delivery: Delivery): string => {
@@ -727,7 +718,7 @@ async function benchAll(apollo: ApolloBaseline, hello: Throughput): Promise<void
     row(
       'server',
       '`ledger all`, one process',
-      `${PARTITIONS} partitions, SQLite store and read model; the store's writes commit on the event loop after each turn, the read model's live commits on a thread of their own`,
+      `${PARTITIONS} partitions, SQLite store and read model; the store's writes and the read model's live commits run on threads of their own`,
     );
     await benchLedger(embedded, apollo, 'embedded');
   } finally {

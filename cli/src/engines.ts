@@ -76,10 +76,6 @@ export function createEngines(config: LedgerConfig, logger: Logger, options: Eng
         return createSqliteEventStore({
           path: join(dataDir(), 'events.db'),
           partitions: config.LEDGER_PARTITIONS,
-          // Only processes on NATS can share a store file (the in-process bus reaches no other process).
-          // Alone, this process is its only writer: its writes commit on the event loop, which costs
-          // less than handing them to a thread; shared, a wait for another's write lock stays off it.
-          writerThread: Boolean(config.NATS_URL),
           logger,
           metrics: options.storeMetrics?.(),
         });

@@ -41,18 +41,6 @@ defineEventStoreContract('sqlite (file)', async () => {
   };
 });
 
-defineEventStoreContract('sqlite (file, writes on the event loop)', async () => {
-  const dir = tempDir();
-  const store = createSqliteEventStore({ path: path.join(dir, 'events.db'), partitions: 4, writerThread: false });
-  return {
-    store,
-    async cleanup() {
-      await store.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
-
 defineEventStoreContract('sqlite (:memory:)', async () => {
   const store = createSqliteEventStore({ path: ':memory:', partitions: 3 });
   return { store, cleanup: () => store.close() };
@@ -75,9 +63,7 @@ const { workerData, parentPort } = require('node:worker_threads');
 const { randomUUID } = require('node:crypto');
 (async () => {
   const { createSqliteEventStore } = await import(workerData.module);
-  const store = createSqliteEventStore({
-    path: workerData.file, partitions: workerData.partitions, writerThread: workerData.writerThread,
-  });
+  const store = createSqliteEventStore({ path: workerData.file, partitions: workerData.partitions });
   for (let i = 0; i < workerData.count; i++) {
     await store.append({
       aggregateType: 'Account', aggregateId: randomUUID(), expectedVersion: 0,
@@ -90,53 +76,48 @@ const { randomUUID } = require('node:crypto');
 })().catch((error) => { throw error; });
 `;
 
-for (const writerThread of [true, false]) {
-  test(`stores on one file in parallel threads keep every partition gap-free (writerThread: ${writerThread})`, async () => {
-    const dir = tempDir();
-    const file = path.join(dir, 'events.db');
-    const partitions = 3;
-    const count = 150;
-    const writers = 3;
+test('stores on one file in parallel threads keep every partition gap-free', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'events.db');
+  const partitions = 3;
+  const count = 150;
+  const writers = 3;
+  try {
+    await createSqliteEventStore({ path: file, partitions }).close();
+    const module = new URL('./event-store.js', import.meta.url).href;
+    await Promise.all(
+      Array.from(
+        { length: writers },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const worker = new Worker(appender, { eval: true, workerData: { module, file, partitions, count } });
+            worker.once('error', reject);
+            worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited ${code}`))));
+          }),
+      ),
+    );
+    const store = createSqliteEventStore({ path: file, partitions });
     try {
-      await createSqliteEventStore({ path: file, partitions }).close();
-      const module = new URL('./event-store.js', import.meta.url).href;
-      await Promise.all(
-        Array.from(
-          { length: writers },
-          () =>
-            new Promise<void>((resolve, reject) => {
-              const worker = new Worker(appender, {
-                eval: true,
-                workerData: { module, file, partitions, count, writerThread },
-              });
-              worker.once('error', reject);
-              worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited ${code}`))));
-            }),
-        ),
+      const heads = await store.heads();
+      assert.equal(
+        heads.reduce((a, b) => a + b, 0),
+        count * writers,
       );
-      const store = createSqliteEventStore({ path: file, partitions });
-      try {
-        const heads = await store.heads();
-        assert.equal(
-          heads.reduce((a, b) => a + b, 0),
-          count * writers,
+      for (let p = 0; p < partitions; p++) {
+        const events = await store.readPartition(p, 0, 10_000);
+        assert.deepEqual(
+          events.map((e) => e.position.sequence),
+          events.map((_, i) => i + 1),
         );
-        for (let p = 0; p < partitions; p++) {
-          const events = await store.readPartition(p, 0, 10_000);
-          assert.deepEqual(
-            events.map((e) => e.position.sequence),
-            events.map((_, i) => i + 1),
-          );
-          for (const e of events) assert.equal(partitionOf(e.aggregateId, partitions), p);
-        }
-      } finally {
-        await store.close();
+        for (const e of events) assert.equal(partitionOf(e.aggregateId, partitions), p);
       }
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      await store.close();
     }
-  });
-}
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('appends made in one turn commit together, and a conflict or a duplicate fails alone', async () => {
   const store = createSqliteEventStore({ path: ':memory:', partitions: 1 });
@@ -169,34 +150,32 @@ test('appends made in one turn commit together, and a conflict or a duplicate fa
   }
 });
 
-for (const writerThread of [true, false]) {
-  test(`when the write lock cannot be had, every append of the turn fails as unavailable and nothing is written (writerThread: ${writerThread})`, async () => {
-    const dir = tempDir();
-    const file = path.join(dir, 'events.db');
-    const store = createSqliteEventStore({ path: file, partitions: 2, busyTimeoutMs: 20, writerThread });
-    const other = new Database(file);
-    try {
-      other.exec('BEGIN IMMEDIATE');
-      const outcomes = await Promise.allSettled([
-        store.append(openRequest(randomUUID())),
-        store.append(openRequest(randomUUID())),
-      ]);
-      for (const outcome of outcomes) {
-        assert.ok(outcome.status === 'rejected');
-        // A retryable condition (gRPC UNAVAILABLE), not the engine's error (an internal error to a client).
-        assert.ok(outcome.reason instanceof UnavailableError, String(outcome.reason));
-        assert.match((outcome.reason as Error).message, /busy.*nothing was written/);
-      }
-      other.exec('ROLLBACK');
-      assert.deepEqual(await store.heads(), [0, 0]);
-      assert.equal((await store.append(openRequest(randomUUID()))).status, 'appended');
-    } finally {
-      other.close();
-      await store.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+test('when the write lock cannot be had, every append of the turn fails as unavailable and nothing is written', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'events.db');
+  const store = createSqliteEventStore({ path: file, partitions: 2, busyTimeoutMs: 20 });
+  const other = new Database(file);
+  try {
+    other.exec('BEGIN IMMEDIATE');
+    const outcomes = await Promise.allSettled([
+      store.append(openRequest(randomUUID())),
+      store.append(openRequest(randomUUID())),
+    ]);
+    for (const outcome of outcomes) {
+      assert.ok(outcome.status === 'rejected');
+      // A retryable condition (gRPC UNAVAILABLE), not the engine's error (an internal error to a client).
+      assert.ok(outcome.reason instanceof UnavailableError, String(outcome.reason));
+      assert.match((outcome.reason as Error).message, /busy.*nothing was written/);
     }
-  });
-}
+    other.exec('ROLLBACK');
+    assert.deepEqual(await store.heads(), [0, 0]);
+    assert.equal((await store.append(openRequest(randomUUID()))).status, 'appended');
+  } finally {
+    other.close();
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('the writes run on a thread named ledger-writer, which top -H, ps -T and the bench show', async () => {
   const dir = tempDir();
@@ -209,31 +188,6 @@ test('the writes run on a thread named ledger-writer, which top -H, ps -T and th
     fs.rmSync(dir, { recursive: true, force: true });
   }
   assert.ok(!threadNames().includes('ledger-writer'), 'the thread ends with the store');
-});
-
-test('with writerThread off, a file takes its writes on the calling thread, and they are on the file once acknowledged', async () => {
-  const dir = tempDir();
-  const file = path.join(dir, 'events.db');
-  const store = createSqliteEventStore({ path: file, partitions: 2, writerThread: false });
-  const id = randomUUID();
-  try {
-    assert.equal((await store.append(openRequest(id))).status, 'appended');
-    await store.setCheckpoint('saga', partitionOf(id, 2), 1, 1);
-    assert.ok(!threadNames().includes('ledger-writer'));
-    // Another connection, as another process would open it, sees both at once.
-    const other = new Database(file, { readonly: true });
-    try {
-      assert.deepEqual(other.prepare('SELECT aggregate_id FROM events').pluck().all(), [id]);
-      assert.deepEqual(other.prepare('SELECT worker, sequence FROM checkpoints').all(), [
-        { worker: 'saga', sequence: 1 },
-      ]);
-    } finally {
-      other.close();
-    }
-  } finally {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 });
 
 test('checkpoints are shared by the handles on a file and outlive them', async () => {

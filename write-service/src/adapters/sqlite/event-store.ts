@@ -19,14 +19,6 @@ export interface SqliteEventStoreOptions {
   readonly busyTimeoutMs?: number;
   /** FULL survives power loss at commit; NORMAL (WAL) only process crashes. */
   readonly synchronous?: 'FULL' | 'NORMAL';
-  /**
-   * Whether a file's writes run on a thread of their own (the default). Needed where other processes
-   * share the file: a wait for their write lock (up to `busyTimeoutMs`) then holds up that thread,
-   * not the event loop. Off, each turn's writes commit on the event loop right after the turn, fsync
-   * included: no text across threads and no thread to wake, which costs less CPU where this process
-   * is the file's only writer. Either way a write is acknowledged only once its commit is durable.
-   */
-  readonly writerThread?: boolean;
   readonly logger?: Logger;
   /** Hears each group commit: how many appends it held and how long it took. */
   readonly metrics?: Pick<WriteMetrics, 'appendsCommitted'>;
@@ -89,7 +81,7 @@ const toRecorded = (row: EventRow): RecordedEvent => {
  * idempotency key, so several processes may share one file (WAL) and sequences stay gap-free in
  * commit order. The writes made in one turn of the event loop share that transaction (group commit),
  * and none is reported before it is committed. For a file, the writes run on a thread of their own
- * (writer-thread.ts) unless `writerThread` is off; reads stay on this thread.
+ * (writer-thread.ts), so the event loop never waits for a commit's fsync; reads stay on this thread.
  */
 export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
   const { partitions } = options;
@@ -111,11 +103,8 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
   }
   // An in-memory database lives in this connection only: its writes stay on this thread.
   const inMemory = options.path === ':memory:' || options.path === '';
-  const thread = inMemory || options.writerThread === false ? undefined : startWriterThread(writerOptions);
-  // On this thread a file's writes share the reading connection; checkpoints alone get one that does not fsync.
-  const noFsyncCheckpoints =
-    thread || inMemory ? undefined : openStoreConnection(options.path, 'NORMAL', writerOptions.busyTimeoutMs);
-  const local = thread ? undefined : createStoreWriter(db, noFsyncCheckpoints ?? db);
+  const thread = inMemory ? undefined : startWriterThread(writerOptions);
+  const local = inMemory ? createStoreWriter(db, db) : undefined;
   const write = (batch: WriteBatch): WriteOutcomes | Promise<WriteOutcomes> =>
     thread?.write(batch) ?? local!.write(batch);
   options.logger?.debug({ path: options.path, partitions }, 'sqlite event store open');
@@ -281,7 +270,6 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
       await writes.idle();
       listeners.clear();
       await thread?.close();
-      if (noFsyncCheckpoints?.open) noFsyncCheckpoints.close();
       if (db.open) db.close();
     },
   };

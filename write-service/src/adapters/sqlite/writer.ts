@@ -54,8 +54,8 @@ export function openStoreConnection(
 }
 
 /**
- * Every write of the SQLite event store, wherever it runs (on the writer thread, or on the event loop
- * for an in-memory store and for a file whose store has `writerThread` off). Appends run inside one `BEGIN IMMEDIATE` transaction per batch:
+ * Every write of the SQLite event store, wherever it runs (on the event loop for an in-memory store,
+ * on the writer thread for a file). Appends run inside one `BEGIN IMMEDIATE` transaction per batch:
  * each checks the aggregate version, takes the partition's next sequences from `heads` and records
  * the idempotency key, in its own savepoint, so a conflict undoes only that append. A batch's
  * checkpoints share that transaction when it has appends or snapshots (one commit for all); a batch
