@@ -30,4 +30,3 @@ export {
 } from './request-thread.js';
 export type { EncodedOutcome, RequestThread, ThreadError } from './request-thread.js';
 export { SQLITE_CACHE_SIZE, configureSqliteConnection } from './sqlite-connection.js';
-export type { PragmaConnection } from './sqlite-connection.js';
