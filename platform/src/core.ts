@@ -29,4 +29,4 @@ export {
   startRequestThread,
 } from './request-thread.js';
 export type { EncodedOutcome, RequestThread, ThreadError } from './request-thread.js';
-export { SQLITE_CACHE_SIZE, configureSqliteConnection } from './sqlite-connection.js';
+export { configureSqliteConnection } from './sqlite-connection.js';

@@ -5,7 +5,7 @@
  * of pages that the operating system's file cache holds as well. At 4 MB each, RSS after 100,000
  * deposits was about 25 MB lower and the CPU per deposit did not move (see MEASUREMENTS.md).
  */
-export const SQLITE_CACHE_SIZE = -4_096;
+const SQLITE_CACHE_SIZE = -4_096;
 
 /** What `configureSqliteConnection` needs of a connection (better-sqlite3's `Database`). */
 export interface PragmaConnection {
