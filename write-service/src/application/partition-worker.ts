@@ -1,11 +1,13 @@
-import { startWait } from '@ledger/platform';
-import type { Logger, PartitionTask, RecordedEvent } from '@ledger/platform';
+import type { Lease, Logger, PartitionTask, PartitionTaskContext, RecordedEvent } from '@ledger/platform';
 import type { EventStore } from '../ports/event-store.js';
 
-export interface BatchContext {
+/** One partition's share of a round: its events after `after`, in order. */
+export interface PartitionBatch {
   readonly partition: number;
   /** The checkpoint the batch starts after. */
   readonly after: number;
+  readonly events: readonly RecordedEvent[];
+  /** Aborted when this partition's lease ends. */
   readonly signal: AbortSignal;
 }
 
@@ -13,6 +15,7 @@ export interface PartitionWorkerOptions {
   readonly store: EventStore;
   /** Names the worker's checkpoint in the store (and its log lines). */
   readonly worker: string;
+  /** Most events a partition contributes to one round. */
   readonly batchSize: number;
   /** How often to look for appends made by other processes. */
   readonly pollMs: number;
@@ -20,90 +23,180 @@ export interface PartitionWorkerOptions {
   /** Sequence to start after; the worker's checkpoint by default. */
   readonly resumeAfter?: (partition: number) => Promise<number>;
   /**
-   * Handles a batch of the partition's events (those after `after`), in order. Returns the sequence
-   * it got through (the last event's, or less when `signal` aborted midway): the checkpoint to write.
+   * Handles one round: a batch for each partition of this process that has events. Returns, per
+   * batch and in the same order, the sequence it got through (the last event's, or less when the
+   * batch's `signal` aborted midway: the checkpoint to write), or why that batch failed, which fails
+   * only that partition's worker.
    */
-  readonly process: (events: readonly RecordedEvent[], batch: BatchContext) => Promise<number>;
+  readonly process: (batches: readonly PartitionBatch[]) => Promise<Array<PromiseSettledResult<number>>>;
+}
+
+/** A partition whose lease this process holds, as the group runs it. */
+interface Member {
+  readonly partition: number;
+  readonly lease: Lease;
+  readonly signal: AbortSignal;
+  after: number;
+  /** Read again before the group sleeps: the last read filled a batch, or an append or poll came since. */
+  due: boolean;
+  checkpoints: Promise<void>;
+  stop?: { fenced: true } | { failed: unknown };
+  /** Ends the member's task (after its checkpoints are written). */
+  end(): void;
 }
 
 /**
- * One worker per partition (the saga, the forwarder): reads the partition from its checkpoint,
- * processes a batch, writes the checkpoint fenced by the lease token (a worker whose lease has
- * passed on stops), and after a short batch waits for the next append or the poll.
+ * The saga's and the forwarder's loop. Each partition has its lease, its fencing token and its
+ * checkpoint, and the balancer starts and stops its task as before; but the partitions one process
+ * holds of a kind are read and processed together, one round at a time: a commit of the store's
+ * writer that touched ten partitions wakes one round, not ten loops, and the round's checkpoints
+ * share the next group commit. A round reads every due partition after its checkpoint, processes
+ * the batches, writes each partition's checkpoint fenced by its lease token (a partition whose lease
+ * has passed on stops), and when every batch was short waits for the next append or the poll.
  *
- * The checkpoint is written while the worker goes on with the next batch: the events appended
- * meanwhile do not wait for that commit too. Checkpoints are written one after the other, in order;
- * a refused one (fenced off) stops the worker before its next batch, and one that fails fails it. So
- * a worker whose lease has passed on may process one batch more than it would otherwise: the
- * saga's steps find their keys recorded, and the bus's consumers drop what they applied.
+ * A checkpoint is written while the group goes on with the next round: what was appended meanwhile
+ * does not wait for that commit. A partition's checkpoints are written one after the other, in
+ * order; a refused one (fenced off) stops that partition's task before its next batch, and one that
+ * fails fails it. So a partition whose lease has passed on may process one batch more than it
+ * would otherwise: the saga's steps find their keys recorded, and the bus's consumers drop what
+ * they applied.
  */
 export function createPartitionWorker(options: PartitionWorkerOptions): PartitionTask {
   const { store, worker, batchSize, pollMs } = options;
   const resumeAfter = options.resumeAfter ?? ((partition: number) => store.getCheckpoint(worker, partition));
-  return async ({ partition, lease, signal }) => {
-    const wake = watchAppends(store, partition);
-    let checkpoints: Promise<void> = Promise.resolve();
-    let stop: { fenced: true } | { failed: unknown } | undefined;
-    const writeCheckpoint = (sequence: number): void => {
-      checkpoints = checkpoints.then(async () => {
-        if (stop) return;
-        try {
-          if (!(await store.setCheckpoint(worker, partition, sequence, lease.token))) stop = { fenced: true };
-        } catch (error) {
-          stop = { failed: error };
+  const members = new Map<number, Member>();
+  let looping = false;
+  let wake: (() => void) | undefined;
+  let unlisten: (() => void) | undefined;
+
+  const rouse = (): void => {
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  };
+
+  const writeCheckpoint = (member: Member, sequence: number): void => {
+    member.checkpoints = member.checkpoints.then(async () => {
+      if (member.stop) return;
+      try {
+        if (!(await store.setCheckpoint(worker, member.partition, sequence, member.lease.token))) {
+          member.stop = { fenced: true };
         }
-      });
-    };
+      } catch (error) {
+        member.stop = { failed: error };
+      }
+    });
+  };
+
+  /** Takes out the members that are to stop; their tasks end once their checkpoints are written. */
+  const retire = (): void => {
+    for (const member of members.values()) {
+      if (!member.signal.aborted && !member.stop) continue;
+      members.delete(member.partition);
+      void member.checkpoints.then(() => member.end());
+    }
+  };
+
+  /** Until an append to one of the members' partitions, a member joins or leaves, or the poll. */
+  const idle = async (): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      timer = setTimeout(() => {
+        for (const member of members.values()) member.due = true;
+        rouse();
+      }, pollMs);
+    });
+    clearTimeout(timer);
+  };
+
+  const loop = async (): Promise<void> => {
+    looping = true;
+    unlisten = store.onAppend((partition) => {
+      const member = members.get(partition);
+      if (!member) return;
+      member.due = true;
+      rouse();
+    });
     try {
-      let after = await resumeAfter(partition);
-      while (!signal.aborted && !stop) {
-        const events = await store.readPartition(partition, after, batchSize);
-        if (events.length > 0) {
-          const done = await options.process(events, { partition, after, signal });
-          writeCheckpoint(done);
-          after = done;
+      for (;;) {
+        retire();
+        if (members.size === 0) return;
+        const round = [...members.values()].filter((member) => member.due);
+        if (round.length === 0) {
+          await idle();
+          continue;
         }
-        // A short batch reached the head: no need to read again before the next append wakes us.
-        if (events.length < batchSize && !stop) await wake.idle(pollMs, signal);
+        for (const member of round) member.due = false;
+        const reads = await Promise.allSettled(
+          round.map((member) => store.readPartition(member.partition, member.after, batchSize)),
+        );
+        const batches: PartitionBatch[] = [];
+        const of: Member[] = [];
+        reads.forEach((read, i) => {
+          const member = round[i]!;
+          if (read.status === 'rejected') {
+            member.stop = { failed: read.reason };
+            return;
+          }
+          // A full batch: more may be waiting beyond it, so the member is read again at once.
+          if (read.value.length >= batchSize) member.due = true;
+          if (read.value.length === 0 || member.signal.aborted) return;
+          batches.push({ partition: member.partition, after: member.after, events: read.value, signal: member.signal });
+          of.push(member);
+        });
+        if (batches.length === 0) continue;
+        const results = await options.process(batches);
+        results.forEach((result, i) => {
+          const member = of[i]!;
+          if (result.status === 'rejected') {
+            member.stop = { failed: result.reason };
+            return;
+          }
+          writeCheckpoint(member, result.value);
+          member.after = result.value;
+        });
       }
     } finally {
-      await checkpoints;
-      wake.stop();
+      unlisten();
+      unlisten = undefined;
+      looping = false;
+      // Whatever is left (the loop failed) ends with the failure.
+      retire();
     }
+  };
+
+  const start = (): void => {
+    if (looping) return;
+    loop().catch((error: unknown) => {
+      for (const member of members.values()) member.stop ??= { failed: error };
+      retire();
+    });
+  };
+
+  return async ({ partition, lease, signal }: PartitionTaskContext) => {
+    const after = await resumeAfter(partition);
+    if (signal.aborted) return;
+    const member = await new Promise<Member>((resolve) => {
+      const joined: Member = {
+        partition,
+        lease,
+        signal,
+        after,
+        due: true,
+        checkpoints: Promise.resolve(),
+        end: () => {
+          signal.removeEventListener('abort', rouse);
+          resolve(joined);
+        },
+      };
+      members.set(partition, joined);
+      signal.addEventListener('abort', rouse, { once: true });
+      start();
+      rouse();
+    });
+    const { stop } = member;
     if (stop && 'failed' in stop) throw stop.failed;
     if (stop) options.logger?.warn({ partition, token: lease.token }, `${worker} fenced off by a newer lease`);
-  };
-}
-
-interface AppendWatch {
-  /** Resolves at the next local append to the partition (or one since the last call), after `ms`, or on abort. */
-  idle(ms: number, signal: AbortSignal): Promise<void>;
-  stop(): void;
-}
-
-/**
- * Lets a partition worker sleep until something is appended. Appends that land between a worker's
- * read and its sleep are remembered, so none waits for the poll; other processes' appends are seen
- * by polling, or as soon as their notice arrives where the store shares its signals (append-signals.ts).
- */
-function watchAppends(store: EventStore, partition: number): AppendWatch {
-  let appended = false;
-  let wake: (() => void) | undefined;
-  const stop = store.onAppend((p) => {
-    if (p !== partition) return;
-    appended = true;
-    wake?.();
-  });
-  return {
-    async idle(ms, signal) {
-      if (!appended) {
-        const wait = startWait(ms, signal);
-        wake = wait.wake;
-        await wait.done;
-        wake = undefined;
-      }
-      appended = false;
-    },
-    stop,
   };
 }

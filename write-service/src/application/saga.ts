@@ -26,9 +26,10 @@ const isRefusal = (error: unknown): error is Error =>
   isLedgerError(error) && ['VALIDATION', 'NOT_FOUND', 'ILLEGAL_STATE'].includes(error.code);
 
 /**
- * The settlement saga, one worker per partition: settles every TransactionRequested of its
- * partition (deposits and withdrawals as well as transfers), each account's in partition order (a
- * batch's transactions on other accounts run side by side). Each account step carries the key
+ * The settlement saga, one worker per partition (run in rounds over the partitions a process holds,
+ * see partition-worker.ts): settles every TransactionRequested of its partition (deposits and
+ * withdrawals as well as transfers), each account's in partition order (a round's transactions on
+ * other accounts run side by side). Each account step carries the key
  * "<txId>/<step>", so a step re-run after a crash
  * returns the event it recorded the first time instead of moving money again.
  */
@@ -160,38 +161,46 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
     batchSize: options.batchSize ?? 100,
     pollMs: options.pollMs ?? 250,
     logger: options.logger,
-    async process(events, { after, signal }) {
-      // Transactions of the batch settle side by side, except that one touching an account waits
-      // for the earlier ones touching it: each account sees its steps in partition order, as if they
-      // ran one after the other, and the steps of many transactions share the store's group commits.
+    async process(batches) {
+      // The round's transactions (of every partition this process holds) settle side by side, except
+      // that one touching an account waits for the earlier ones touching it: each account sees its
+      // steps in order, as if they ran one after the other, and the steps of many transactions share
+      // the store's group commits.
       const lastOnAccount = new Map<string, Promise<void>>();
-      const running: Array<Promise<void>> = [];
-      let settled = after;
-      for (const event of events) {
-        if (signal.aborted) break;
-        if (event.type === 'TransactionRequested') {
-          const { from, to } = event.data as { from: string | null; to: string | null };
-          const accounts = [from, to].filter((id): id is string => id !== null);
-          const before = accounts.map((id) => lastOnAccount.get(id)).filter((p) => p !== undefined);
-          // After a failed settlement, those waiting on it do not run; the batch fails below.
-          // The steps continue the trace of the request that asked for the transaction.
-          const run = Promise.all(before).then(() =>
-            traced(
-              'saga.settle',
-              { parent: event.metadata, attributes: { 'ledger.transaction_id': event.aggregateId } },
-              () => settle(event),
-            ),
-          );
-          for (const id of accounts) lastOnAccount.set(id, run);
-          running.push(run);
+      const rounds = batches.map(({ events, after, signal }) => {
+        const running: Array<Promise<void>> = [];
+        let settled = after;
+        for (const event of events) {
+          if (signal.aborted) break;
+          if (event.type === 'TransactionRequested') {
+            const { from, to } = event.data as { from: string | null; to: string | null };
+            const accounts = [from, to].filter((id): id is string => id !== null);
+            const before = accounts.map((id) => lastOnAccount.get(id)).filter((p) => p !== undefined);
+            // After a failed settlement, those waiting on it do not run; their batches fail below.
+            // The steps continue the trace of the request that asked for the transaction.
+            const run = Promise.all(before).then(() =>
+              traced(
+                'saga.settle',
+                { parent: event.metadata, attributes: { 'ledger.transaction_id': event.aggregateId } },
+                () => settle(event),
+              ),
+            );
+            for (const id of accounts) lastOnAccount.set(id, run);
+            running.push(run);
+          }
+          settled = event.position.sequence;
         }
-        settled = event.position.sequence;
-      }
-      // The checkpoint moves only once every settlement of the batch is over. A failure fails the
-      // batch, which runs again: each step's idempotency key makes the re-run return what was recorded.
-      const failure = (await Promise.allSettled(running)).find((outcome) => outcome.status === 'rejected');
-      if (failure) throw failure.reason;
-      return settled;
+        return { running, settled };
+      });
+      // A partition's checkpoint moves only once every settlement of its batch is over. A failure fails
+      // the batch, which runs again: each step's idempotency key makes the re-run return what was recorded.
+      return Promise.allSettled(
+        rounds.map(async ({ running, settled }) => {
+          const failure = (await Promise.allSettled(running)).find((outcome) => outcome.status === 'rejected');
+          if (failure) throw failure.reason;
+          return settled;
+        }),
+      );
     },
   });
 }

@@ -1,0 +1,258 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { partitionOf, sleep } from '@ledger/platform';
+import type { PartitionTask, RecordedEvent } from '@ledger/platform';
+import { createSqliteEventStore } from '../adapters/sqlite/event-store.js';
+import type { EventStore } from '../ports/event-store.js';
+import { createPartitionWorker } from './partition-worker.js';
+import type { PartitionBatch } from './partition-worker.js';
+
+const PARTITIONS = 4;
+const WORKER = 'test-worker';
+
+function openStore(): { store: EventStore; cleanup(): Promise<void> } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-worker-'));
+  const store = createSqliteEventStore({
+    path: path.join(dir, 'events.db'),
+    partitions: PARTITIONS,
+    synchronous: 'NORMAL',
+  });
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An account id of each partition. */
+function idsByPartition(): string[] {
+  const ids: string[] = [];
+  while (ids.filter(Boolean).length < PARTITIONS) {
+    const id = randomUUID();
+    ids[partitionOf(id, PARTITIONS)] ??= id;
+  }
+  return ids;
+}
+
+/** Opens the account `id` (a new aggregate each time: `id` must be fresh). */
+const open = (store: EventStore, id: string) =>
+  store.append({
+    aggregateType: 'Account',
+    aggregateId: id,
+    expectedVersion: 0,
+    events: [
+      {
+        eventId: randomUUID(),
+        type: 'AccountOpened',
+        data: { owner: 'Ada' },
+        metadata: {},
+        occurredAt: new Date().toISOString(),
+      },
+    ],
+  });
+
+/** A fresh id in `partition`. */
+function idIn(partition: number): string {
+  for (;;) {
+    const id = randomUUID();
+    if (partitionOf(id, PARTITIONS) === partition) return id;
+  }
+}
+
+/** A batch processed to its last event. */
+const through = (events: readonly RecordedEvent[]): PromiseSettledResult<number> => ({
+  status: 'fulfilled',
+  value: events.at(-1)!.position.sequence,
+});
+const failed = (reason: Error): PromiseSettledResult<number> => ({ status: 'rejected', reason });
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** Runs `task` for each partition under a lease of token `token`, each with its own abort controller. */
+function runAll(task: PartitionTask, token = 1) {
+  return Array.from({ length: PARTITIONS }, (_, partition) => {
+    const controller = new AbortController();
+    const lease = { name: `${WORKER}/${partition}`, owner: 'test', token, expiresAt: Date.now() + 60_000 };
+    const done = task({ partition, lease, signal: controller.signal });
+    // Observed by the tests that expect it to fail; never an unhandled rejection.
+    done.catch(() => undefined);
+    return { controller, done };
+  });
+}
+
+describe('partition worker', () => {
+  test("one round takes the batches of every partition a commit touched, and each partition's checkpoint", async () => {
+    const { store, cleanup } = openStore();
+    const rounds: Array<Array<{ partition: number; after: number; sequences: number[] }>> = [];
+    let hold: Promise<void> = Promise.resolve();
+    const task = createPartitionWorker({
+      store,
+      worker: WORKER,
+      batchSize: 100,
+      pollMs: 10_000,
+      async process(batches: readonly PartitionBatch[]) {
+        await hold;
+        rounds.push(
+          batches.map(({ partition, after, events }) => ({
+            partition,
+            after,
+            sequences: events.map((e) => e.position.sequence),
+          })),
+        );
+        return batches.map(({ events }) => through(events));
+      },
+    });
+    const running = runAll(task);
+    try {
+      // Held while the commits land, so the next round finds every partition's appends at once.
+      let release!: () => void;
+      hold = new Promise((resolve) => (release = resolve));
+      await open(store, idIn(0));
+      await Promise.all(idsByPartition().map((id) => open(store, id)));
+      await sleep(20);
+      release();
+      await until(async () => {
+        const checkpoints = await Promise.all(
+          Array.from({ length: PARTITIONS }, (_, p) => store.getCheckpoint(WORKER, p)),
+        );
+        const heads = await store.heads();
+        return checkpoints.every((checkpoint, p) => checkpoint === heads[p]);
+      }, 'every checkpoint at its head');
+      const seen = rounds.flat();
+      // Every event exactly once, in order per partition.
+      const heads = await store.heads();
+      for (let p = 0; p < PARTITIONS; p++) {
+        const sequences = seen.filter((batch) => batch.partition === p).flatMap((batch) => batch.sequences);
+        assert.deepEqual(
+          sequences,
+          Array.from({ length: heads[p]! }, (_, i) => i + 1),
+          `partition ${p}`,
+        );
+      }
+      // The four partitions' appends made while a round was held came in one round.
+      assert.ok(
+        rounds.some((round) => new Set(round.map((batch) => batch.partition)).size === PARTITIONS),
+        `rounds: ${JSON.stringify(rounds)}`,
+      );
+    } finally {
+      for (const { controller } of running) controller.abort();
+      await Promise.allSettled(running.map((r) => r.done));
+      await cleanup();
+    }
+  });
+
+  test('a partition fenced off by a newer lease stops alone; the others go on', async () => {
+    const { store, cleanup } = openStore();
+    const processed = new Map<number, number>();
+    const task = createPartitionWorker({
+      store,
+      worker: WORKER,
+      batchSize: 100,
+      pollMs: 10_000,
+      async process(batches) {
+        for (const { partition, events } of batches) processed.set(partition, events.at(-1)!.position.sequence);
+        return batches.map(({ events }) => through(events));
+      },
+    });
+    const running = runAll(task, 1);
+    try {
+      await Promise.all(idsByPartition().map((id) => open(store, id)));
+      await until(() => processed.size === PARTITIONS, 'a batch of each partition');
+      // Another owner of partition 1, with a newer token, moves its checkpoint.
+      assert.equal(await store.setCheckpoint(WORKER, 1, 1, 2), true);
+      await open(store, idIn(1));
+      await running[1]!.done; // ends once its checkpoint is refused
+      const before = processed.get(1);
+      await open(store, idIn(1));
+      await open(store, idIn(0));
+      await until(() => processed.get(0) === 2, 'partition 0 goes on');
+      assert.equal(processed.get(1), before, 'partition 1 is not processed after its task ended');
+      assert.equal(await store.getCheckpoint(WORKER, 0), 2);
+    } finally {
+      for (const { controller } of running) controller.abort();
+      await Promise.allSettled(running.map((r) => r.done));
+      await cleanup();
+    }
+  });
+
+  test("a batch that fails fails its partition's task only, and its checkpoint stays", async () => {
+    const { store, cleanup } = openStore();
+    const processed = new Set<number>();
+    const task = createPartitionWorker({
+      store,
+      worker: WORKER,
+      batchSize: 100,
+      pollMs: 10_000,
+      async process(batches) {
+        return batches.map(({ partition, events }) => {
+          if (partition === 2) return failed(new Error('partition 2 broke'));
+          processed.add(partition);
+          return through(events);
+        });
+      },
+    });
+    const running = runAll(task);
+    try {
+      await Promise.all(idsByPartition().map((id) => open(store, id)));
+      await assert.rejects(running[2]!.done, /partition 2 broke/);
+      await until(() => processed.size === PARTITIONS - 1, 'the other partitions');
+      assert.equal(await store.getCheckpoint(WORKER, 2), 0);
+      await open(store, idIn(3));
+      await until(async () => (await store.getCheckpoint(WORKER, 3)) === 2, 'partition 3 goes on');
+    } finally {
+      for (const { controller } of running) controller.abort();
+      await Promise.allSettled(running.map((r) => r.done));
+      await cleanup();
+    }
+  });
+
+  test('a task whose lease ends returns after its checkpoint is written; a new one resumes from it', async () => {
+    const { store, cleanup } = openStore();
+    const batches: Array<{ partition: number; after: number }> = [];
+    const task = createPartitionWorker({
+      store,
+      worker: WORKER,
+      batchSize: 100,
+      pollMs: 10_000,
+      async process(round) {
+        batches.push(...round.map(({ partition, after }) => ({ partition, after })));
+        return round.map(({ events }) => through(events));
+      },
+    });
+    const running = runAll(task);
+    try {
+      await open(store, idIn(0));
+      await until(() => batches.some((b) => b.partition === 0), 'the first batch');
+      running[0]!.controller.abort();
+      await running[0]!.done;
+      assert.equal(await store.getCheckpoint(WORKER, 0), 1, 'written before the task returned');
+      await open(store, idIn(0));
+      await open(store, idIn(3));
+      await until(() => batches.some((b) => b.partition === 3), 'partition 3 goes on');
+      assert.equal(batches.filter((b) => b.partition === 0).length, 1, 'no batch for a partition without its lease');
+      const again = new AbortController();
+      const lease = { name: `${WORKER}/0`, owner: 'test', token: 2, expiresAt: Date.now() + 60_000 };
+      const resumed = task({ partition: 0, lease, signal: again.signal });
+      await until(() => batches.filter((b) => b.partition === 0).length === 2, 'the resumed partition');
+      assert.deepEqual(batches.filter((b) => b.partition === 0).at(-1), { partition: 0, after: 1 });
+      again.abort();
+      await resumed;
+    } finally {
+      for (const { controller } of running) controller.abort();
+      await Promise.allSettled(running.map((r) => r.done));
+      await cleanup();
+    }
+  });
+});
