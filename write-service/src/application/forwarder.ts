@@ -51,19 +51,17 @@ export function createForwarderTask(options: ForwarderOptions): PartitionTask {
     logger: options.logger,
     resumeAfter: resumePoint,
     process: (batches) =>
-      Promise.allSettled(
-        batches.map(async ({ partition, events }) => {
-          const started = performance.now();
-          const startedAt = Date.now();
-          await bus.publish(partition, events);
-          options.metrics?.eventsForwarded(partition, events.length, (performance.now() - started) / 1_000);
-          for (const event of events) {
-            recordSpan('forwarder.publish', event.metadata, startedAt, {
-              'ledger.position': `${partition}:${event.position.sequence}`,
-            });
-          }
-          return events.at(-1)!.position.sequence;
-        }),
-      ),
+      batches.map(async ({ partition, events }) => {
+        const started = performance.now();
+        const startedAt = Date.now();
+        await bus.publish(partition, events);
+        options.metrics?.eventsForwarded(partition, events.length, (performance.now() - started) / 1_000);
+        for (const event of events) {
+          recordSpan('forwarder.publish', event.metadata, startedAt, {
+            'ledger.position': `${partition}:${event.position.sequence}`,
+          });
+        }
+        return events.at(-1)!.position.sequence;
+      }),
   });
 }

@@ -66,11 +66,9 @@ function idIn(partition: number): string {
 }
 
 /** A batch processed to its last event. */
-const through = (events: readonly RecordedEvent[]): PromiseSettledResult<number> => ({
-  status: 'fulfilled',
-  value: events.at(-1)!.position.sequence,
-});
-const failed = (reason: Error): PromiseSettledResult<number> => ({ status: 'rejected', reason });
+const through = (events: readonly RecordedEvent[]): Promise<number> =>
+  Promise.resolve(events.at(-1)!.position.sequence);
+const failed = (reason: Error): Promise<number> => Promise.reject(reason);
 
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -96,14 +94,12 @@ describe('partition worker', () => {
   test("one round takes the batches of every partition a commit touched, and each partition's checkpoint", async () => {
     const { store, cleanup } = openStore();
     const rounds: Array<Array<{ partition: number; after: number; sequences: number[] }>> = [];
-    let hold: Promise<void> = Promise.resolve();
     const task = createPartitionWorker({
       store,
       worker: WORKER,
       batchSize: 100,
       pollMs: 10_000,
-      async process(batches: readonly PartitionBatch[]) {
-        await hold;
+      process(batches: readonly PartitionBatch[]) {
         rounds.push(
           batches.map(({ partition, after, events }) => ({
             partition,
@@ -116,13 +112,10 @@ describe('partition worker', () => {
     });
     const running = runAll(task);
     try {
-      // Held while the commits land, so the next round finds every partition's appends at once.
-      let release!: () => void;
-      hold = new Promise((resolve) => (release = resolve));
       await open(store, idIn(0));
+      await until(async () => (await store.getCheckpoint(WORKER, 0)) === 1, 'the first checkpoint');
+      // Appended in one turn, so committed together: their partitions wake one round.
       await Promise.all(idsByPartition().map((id) => open(store, id)));
-      await sleep(20);
-      release();
       await until(async () => {
         const checkpoints = await Promise.all(
           Array.from({ length: PARTITIONS }, (_, p) => store.getCheckpoint(WORKER, p)),
@@ -141,12 +134,60 @@ describe('partition worker', () => {
           `partition ${p}`,
         );
       }
-      // The four partitions' appends made while a round was held came in one round.
+      // The four partitions' appends of one commit came in one round.
       assert.ok(
         rounds.some((round) => new Set(round.map((batch) => batch.partition)).size === PARTITIONS),
         `rounds: ${JSON.stringify(rounds)}`,
       );
     } finally {
+      for (const { controller } of running) controller.abort();
+      await Promise.allSettled(running.map((r) => r.done));
+      await cleanup();
+    }
+  });
+
+  test('a partition whose batch is slow holds up neither the others nor its own next batch once done', async () => {
+    const { store, cleanup } = openStore();
+    const batches: Array<{ partition: number; after: number }> = [];
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const task = createPartitionWorker({
+      store,
+      worker: WORKER,
+      batchSize: 100,
+      pollMs: 10_000,
+      process(round) {
+        return round.map(async ({ partition, after, events }) => {
+          batches.push({ partition, after });
+          if (partition === 2 && after === 0) await slow;
+          return events.at(-1)!.position.sequence;
+        });
+      },
+    });
+    const running = runAll(task);
+    try {
+      await open(store, idIn(2));
+      await until(() => batches.some((b) => b.partition === 2), "partition 2's first batch");
+      await open(store, idIn(2)); // waits for the first batch of its partition
+      for (let i = 0; i < 3; i++) await open(store, idIn(0));
+      await until(async () => (await store.getCheckpoint(WORKER, 0)) === 3, 'partition 0 goes on');
+      assert.deepEqual(
+        batches.filter((b) => b.partition === 2),
+        [{ partition: 2, after: 0 }],
+        'one batch of a partition at a time',
+      );
+      assert.equal(await store.getCheckpoint(WORKER, 2), 0);
+      release();
+      await until(async () => (await store.getCheckpoint(WORKER, 2)) === 2, 'partition 2 after its slow batch');
+      assert.deepEqual(
+        batches.filter((b) => b.partition === 2),
+        [
+          { partition: 2, after: 0 },
+          { partition: 2, after: 1 },
+        ],
+      );
+    } finally {
+      release();
       for (const { controller } of running) controller.abort();
       await Promise.allSettled(running.map((r) => r.done));
       await cleanup();
@@ -161,7 +202,7 @@ describe('partition worker', () => {
       worker: WORKER,
       batchSize: 100,
       pollMs: 10_000,
-      async process(batches) {
+      process(batches) {
         for (const { partition, events } of batches) processed.set(partition, events.at(-1)!.position.sequence);
         return batches.map(({ events }) => through(events));
       },
@@ -195,7 +236,7 @@ describe('partition worker', () => {
       worker: WORKER,
       batchSize: 100,
       pollMs: 10_000,
-      async process(batches) {
+      process(batches) {
         return batches.map(({ partition, events }) => {
           if (partition === 2) return failed(new Error('partition 2 broke'));
           processed.add(partition);
@@ -226,7 +267,7 @@ describe('partition worker', () => {
       worker: WORKER,
       batchSize: 100,
       pollMs: 10_000,
-      async process(round) {
+      process(round) {
         batches.push(...round.map(({ partition, after }) => ({ partition, after })));
         return round.map(({ events }) => through(events));
       },

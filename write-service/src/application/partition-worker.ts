@@ -24,11 +24,11 @@ export interface PartitionWorkerOptions {
   readonly resumeAfter?: (partition: number) => Promise<number>;
   /**
    * Handles one round: a batch for each partition of this process that has events. Returns, per
-   * batch and in the same order, the sequence it got through (the last event's, or less when the
-   * batch's `signal` aborted midway: the checkpoint to write), or why that batch failed, which fails
+   * batch and in the same order, a promise of the sequence it got through (the last event's, or
+   * less when the batch's `signal` aborted midway: the checkpoint to write); one that rejects fails
    * only that partition's worker.
    */
-  readonly process: (batches: readonly PartitionBatch[]) => Promise<Array<PromiseSettledResult<number>>>;
+  readonly process: (batches: readonly PartitionBatch[]) => Array<Promise<number>>;
 }
 
 /** A partition whose lease this process holds, as the group runs it. */
@@ -39,6 +39,8 @@ interface Member {
   after: number;
   /** Read again before the group sleeps: the last read filled a batch, or an append or poll came since. */
   due: boolean;
+  /** Its batch is being processed: the next waits for it. */
+  busy: boolean;
   checkpoints: Promise<void>;
   stop?: { fenced: true } | { failed: unknown };
   /** Ends the member's task (after its checkpoints are written). */
@@ -48,17 +50,18 @@ interface Member {
 /**
  * The saga's and the forwarder's loop. Each partition has its lease, its fencing token and its
  * checkpoint, and the balancer starts and stops its task as before; but the partitions one process
- * holds of a kind are read and processed together, one round at a time: a commit of the store's
- * writer that touched ten partitions wakes one round, not ten loops, and the round's checkpoints
- * share the next group commit. A round reads every due partition after its checkpoint, processes
- * the batches, writes each partition's checkpoint fenced by its lease token (a partition whose lease
- * has passed on stops), and when every batch was short waits for the next append or the poll.
+ * holds of a kind are read and handed over together, in rounds: a commit of the store's writer that
+ * touched ten partitions wakes one round, not ten loops. A round reads every partition that has news
+ * and no batch in flight, after its checkpoint, and hands the batches over at once; each partition
+ * then goes on by itself: once its batch is done, its checkpoint is written fenced by its lease token
+ * (a partition whose lease has passed on stops) and it may join the next round. When no partition
+ * has news the loop waits for the next append or the poll.
  *
- * A checkpoint is written while the group goes on with the next round: what was appended meanwhile
- * does not wait for that commit. A partition's checkpoints are written one after the other, in
- * order; a refused one (fenced off) stops that partition's task before its next batch, and one that
- * fails fails it. So a partition whose lease has passed on may process one batch more than it
- * would otherwise: the saga's steps find their keys recorded, and the bus's consumers drop what
+ * A checkpoint is written while the partition goes on with its next batch: what was appended
+ * meanwhile does not wait for that commit. A partition's checkpoints are written one after the
+ * other, in order; a refused one (fenced off) stops that partition's task before its next batch, and
+ * one that fails fails it. So a partition whose lease has passed on may process one batch more than
+ * it would otherwise: the saga's steps find their keys recorded, and the bus's consumers drop what
  * they applied.
  */
 export function createPartitionWorker(options: PartitionWorkerOptions): PartitionTask {
@@ -91,7 +94,7 @@ export function createPartitionWorker(options: PartitionWorkerOptions): Partitio
   /** Takes out the members that are to stop; their tasks end once their checkpoints are written. */
   const retire = (): void => {
     for (const member of members.values()) {
-      if (!member.signal.aborted && !member.stop) continue;
+      if ((!member.signal.aborted && !member.stop) || member.busy) continue;
       members.delete(member.partition);
       void member.checkpoints.then(() => member.end());
     }
@@ -122,7 +125,7 @@ export function createPartitionWorker(options: PartitionWorkerOptions): Partitio
       for (;;) {
         retire();
         if (members.size === 0) return;
-        const round = [...members.values()].filter((member) => member.due);
+        const round = [...members.values()].filter((member) => member.due && !member.busy);
         if (round.length === 0) {
           await idle();
           continue;
@@ -146,15 +149,24 @@ export function createPartitionWorker(options: PartitionWorkerOptions): Partitio
           of.push(member);
         });
         if (batches.length === 0) continue;
-        const results = await options.process(batches);
-        results.forEach((result, i) => {
+        // Each partition goes on as soon as its own batch is done; the others' may still run.
+        options.process(batches).forEach((result, i) => {
           const member = of[i]!;
-          if (result.status === 'rejected') {
-            member.stop = { failed: result.reason };
-            return;
-          }
-          writeCheckpoint(member, result.value);
-          member.after = result.value;
+          member.busy = true;
+          result
+            .then(
+              (sequence) => {
+                writeCheckpoint(member, sequence);
+                member.after = sequence;
+              },
+              (error: unknown) => {
+                member.stop = { failed: error };
+              },
+            )
+            .finally(() => {
+              member.busy = false;
+              rouse();
+            });
         });
       }
     } finally {
@@ -184,6 +196,7 @@ export function createPartitionWorker(options: PartitionWorkerOptions): Partitio
         signal,
         after,
         due: true,
+        busy: false,
         checkpoints: Promise.resolve(),
         end: () => {
           signal.removeEventListener('abort', rouse);

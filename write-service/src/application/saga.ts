@@ -161,7 +161,7 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
     batchSize: options.batchSize ?? 100,
     pollMs: options.pollMs ?? 250,
     logger: options.logger,
-    async process(batches) {
+    process(batches) {
       // The round's transactions (of every partition this process holds) settle side by side, except
       // that one touching an account waits for the earlier ones touching it: each account sees its
       // steps in order, as if they ran one after the other, and the steps of many transactions share
@@ -194,13 +194,11 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
       });
       // A partition's checkpoint moves only once every settlement of its batch is over. A failure fails
       // the batch, which runs again: each step's idempotency key makes the re-run return what was recorded.
-      return Promise.allSettled(
-        rounds.map(async ({ running, settled }) => {
-          const failure = (await Promise.allSettled(running)).find((outcome) => outcome.status === 'rejected');
-          if (failure) throw failure.reason;
-          return settled;
-        }),
-      );
+      return rounds.map(async ({ running, settled }) => {
+        const failure = (await Promise.allSettled(running)).find((outcome) => outcome.status === 'rejected');
+        if (failure) throw failure.reason;
+        return settled;
+      });
     },
   });
 }
