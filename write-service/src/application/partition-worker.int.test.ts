@@ -9,7 +9,7 @@ import type { PartitionTask, RecordedEvent } from '@ledger/platform';
 import { createSqliteEventStore } from '../adapters/sqlite/event-store.js';
 import type { EventStore } from '../ports/event-store.js';
 import { createPartitionWorker } from './partition-worker.js';
-import type { PartitionBatch } from './partition-worker.js';
+import type { PartitionBatch, PartitionWorkerOptions } from './partition-worker.js';
 
 const PARTITIONS = 4;
 const WORKER = 'test-worker';
@@ -90,15 +90,22 @@ function runAll(task: PartitionTask, token = 1) {
   });
 }
 
+/** The worker under test, with a poll too slow to matter: the appends wake it. */
+const workerOf = (store: EventStore, options: Pick<PartitionWorkerOptions, 'process'>): PartitionTask =>
+  createPartitionWorker({ store, worker: WORKER, batchSize: 100, pollMs: 10_000, ...options });
+
+/** Ends every task, then closes the store. */
+async function stopAll(running: ReturnType<typeof runAll>, cleanup: () => Promise<void>): Promise<void> {
+  for (const { controller } of running) controller.abort();
+  await Promise.allSettled(running.map((r) => r.done));
+  await cleanup();
+}
+
 describe('partition worker', () => {
   test("one round takes the batches of every partition a commit touched, and each partition's checkpoint", async () => {
     const { store, cleanup } = openStore();
     const rounds: Array<Array<{ partition: number; after: number; sequences: number[] }>> = [];
-    const task = createPartitionWorker({
-      store,
-      worker: WORKER,
-      batchSize: 100,
-      pollMs: 10_000,
+    const task = workerOf(store, {
       process(batches: readonly PartitionBatch[]) {
         rounds.push(
           batches.map(({ partition, after, events }) => ({
@@ -140,9 +147,7 @@ describe('partition worker', () => {
         `rounds: ${JSON.stringify(rounds)}`,
       );
     } finally {
-      for (const { controller } of running) controller.abort();
-      await Promise.allSettled(running.map((r) => r.done));
-      await cleanup();
+      await stopAll(running, cleanup);
     }
   });
 
@@ -151,11 +156,7 @@ describe('partition worker', () => {
     const batches: Array<{ partition: number; after: number }> = [];
     let release!: () => void;
     const slow = new Promise<void>((resolve) => (release = resolve));
-    const task = createPartitionWorker({
-      store,
-      worker: WORKER,
-      batchSize: 100,
-      pollMs: 10_000,
+    const task = workerOf(store, {
       process(round) {
         return round.map(async ({ partition, after, events }) => {
           batches.push({ partition, after });
@@ -188,20 +189,14 @@ describe('partition worker', () => {
       );
     } finally {
       release();
-      for (const { controller } of running) controller.abort();
-      await Promise.allSettled(running.map((r) => r.done));
-      await cleanup();
+      await stopAll(running, cleanup);
     }
   });
 
   test('a partition fenced off by a newer lease stops alone; the others go on', async () => {
     const { store, cleanup } = openStore();
     const processed = new Map<number, number>();
-    const task = createPartitionWorker({
-      store,
-      worker: WORKER,
-      batchSize: 100,
-      pollMs: 10_000,
+    const task = workerOf(store, {
       process(batches) {
         for (const { partition, events } of batches) processed.set(partition, events.at(-1)!.position.sequence);
         return batches.map(({ events }) => through(events));
@@ -222,20 +217,14 @@ describe('partition worker', () => {
       assert.equal(processed.get(1), before, 'partition 1 is not processed after its task ended');
       assert.equal(await store.getCheckpoint(WORKER, 0), 2);
     } finally {
-      for (const { controller } of running) controller.abort();
-      await Promise.allSettled(running.map((r) => r.done));
-      await cleanup();
+      await stopAll(running, cleanup);
     }
   });
 
   test("a batch that fails fails its partition's task only, and its checkpoint stays", async () => {
     const { store, cleanup } = openStore();
     const processed = new Set<number>();
-    const task = createPartitionWorker({
-      store,
-      worker: WORKER,
-      batchSize: 100,
-      pollMs: 10_000,
+    const task = workerOf(store, {
       process(batches) {
         return batches.map(({ partition, events }) => {
           if (partition === 2) return failed(new Error('partition 2 broke'));
@@ -253,20 +242,14 @@ describe('partition worker', () => {
       await open(store, idIn(3));
       await until(async () => (await store.getCheckpoint(WORKER, 3)) === 2, 'partition 3 goes on');
     } finally {
-      for (const { controller } of running) controller.abort();
-      await Promise.allSettled(running.map((r) => r.done));
-      await cleanup();
+      await stopAll(running, cleanup);
     }
   });
 
   test('a task whose lease ends returns after its checkpoint is written; a new one resumes from it', async () => {
     const { store, cleanup } = openStore();
     const batches: Array<{ partition: number; after: number }> = [];
-    const task = createPartitionWorker({
-      store,
-      worker: WORKER,
-      batchSize: 100,
-      pollMs: 10_000,
+    const task = workerOf(store, {
       process(round) {
         batches.push(...round.map(({ partition, after }) => ({ partition, after })));
         return round.map(({ events }) => through(events));
@@ -291,9 +274,7 @@ describe('partition worker', () => {
       again.abort();
       await resumed;
     } finally {
-      for (const { controller } of running) controller.abort();
-      await Promise.allSettled(running.map((r) => r.done));
-      await cleanup();
+      await stopAll(running, cleanup);
     }
   });
 });
