@@ -70,7 +70,6 @@ export function createPartitionWorker(options: PartitionWorkerOptions): Partitio
   const members = new Map<number, Member>();
   let looping = false;
   let wake: (() => void) | undefined;
-  let unlisten: (() => void) | undefined;
 
   const rouse = (): void => {
     const resume = wake;
@@ -115,7 +114,7 @@ export function createPartitionWorker(options: PartitionWorkerOptions): Partitio
 
   const loop = async (): Promise<void> => {
     looping = true;
-    unlisten = store.onAppend((partition) => {
+    const unlisten = store.onAppend((partition) => {
       const member = members.get(partition);
       if (!member) return;
       member.due = true;
@@ -171,9 +170,8 @@ export function createPartitionWorker(options: PartitionWorkerOptions): Partitio
       }
     } finally {
       unlisten();
-      unlisten = undefined;
       looping = false;
-      // Whatever is left (the loop failed) ends with the failure.
+      // Those already marked to stop end now; after a failure, start() ends the others with it.
       retire();
     }
   };
