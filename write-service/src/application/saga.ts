@@ -28,7 +28,7 @@ const isRefusal = (error: unknown): error is Error =>
 /**
  * The settlement saga, one worker per partition (run in rounds over the partitions a process holds,
  * see partition-worker.ts): settles every TransactionRequested of its partition (deposits and
- * withdrawals as well as transfers), each account's in partition order (a round's transactions on
+ * withdrawals as well as transfers), each account's in partition order (a batch's transactions on
  * other accounts run side by side). Each account step carries the key
  * "<txId>/<step>", so a step re-run after a crash
  * returns the event it recorded the first time instead of moving money again.
@@ -161,13 +161,14 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
     batchSize: options.batchSize ?? 100,
     pollMs: options.pollMs ?? 250,
     logger: options.logger,
-    process(batches) {
-      // The round's transactions (of every partition this process holds) settle side by side, except
-      // that one touching an account waits for the earlier ones touching it: each account sees its
-      // steps in order, as if they ran one after the other, and the steps of many transactions share
-      // the store's group commits.
-      const lastOnAccount = new Map<string, Promise<void>>();
-      const rounds = batches.map(({ events, after, signal }) => {
+    // A round's batches (one per partition) settle side by side, each as its partition's worker did
+    // before rounds: a failure stays in its own batch.
+    process: (batches) =>
+      batches.map(async ({ events, after, signal }) => {
+        // Transactions of the batch settle side by side, except that one touching an account waits
+        // for the earlier ones touching it: each account sees its steps in partition order, as if they
+        // ran one after the other, and the steps of many transactions share the store's group commits.
+        const lastOnAccount = new Map<string, Promise<void>>();
         const running: Array<Promise<void>> = [];
         let settled = after;
         for (const event of events) {
@@ -176,7 +177,7 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
             const { from, to } = event.data as { from: string | null; to: string | null };
             const accounts = [from, to].filter((id): id is string => id !== null);
             const before = accounts.map((id) => lastOnAccount.get(id)).filter((p) => p !== undefined);
-            // After a failed settlement, those waiting on it do not run; their batches fail below.
+            // After a failed settlement, those waiting on it do not run; the batch fails below.
             // The steps continue the trace of the request that asked for the transaction.
             const run = Promise.all(before).then(() =>
               traced(
@@ -190,15 +191,11 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
           }
           settled = event.position.sequence;
         }
-        return { running, settled };
-      });
-      // A partition's checkpoint moves only once every settlement of its batch is over. A failure fails
-      // the batch, which runs again: each step's idempotency key makes the re-run return what was recorded.
-      return rounds.map(async ({ running, settled }) => {
+        // The checkpoint moves only once every settlement of the batch is over. A failure fails the
+        // batch, which runs again: each step's idempotency key makes the re-run return what was recorded.
         const failure = (await Promise.allSettled(running)).find((outcome) => outcome.status === 'rejected');
         if (failure) throw failure.reason;
         return settled;
-      });
-    },
+      }),
   });
 }
