@@ -37,68 +37,83 @@ class Signal {
 export function createInProcessEventBus(options: InProcessBusOptions = {}): EventBus {
   // The log is only a hand-off from the forwarder to the projector next to it, which fills anything
   // older from the store. An event held here costs about 900 bytes: 50,000 per partition grew
-  // `ledger all` by ~27 MB per 10,000 deposits, towards ~700 MB at 16 partitions.
+  // `ledger all` by ~27 MB per 10,000 deposits, towards ~700 MB at 16 partitions. What every
+  // subscriber of the partition has taken goes at once: an event held for seconds outlives V8's
+  // young generation, is copied into the old one and dies there, which costs collections (CPU a
+  // deposit, MEASUREMENTS.md). `retain` bounds what a consumer that lags (or none yet) keeps here.
   const retain = options.retainPerPartition ?? 1_000;
   // The log is cut back to `retain` once it holds a quarter more: cutting its front off at every
   // publish moved the whole log each time (1.2% of the event loop's CPU under saturating deposits).
   const trimAbove = retain + Math.floor(retain / 4);
   const redeliveryDelayMs = options.redeliveryDelayMs ?? 200;
   const batchSize = options.batchSize ?? 500;
-  const logs = new Map<number, RecordedEvent[]>();
-  const signals = new Map<number, Signal>();
+  interface PartitionLog {
+    readonly signal: Signal;
+    events: RecordedEvent[];
+    /** The highest sequence published, whether or not it is still held. */
+    last: number;
+    /** Where each of the partition's subscribers is: the last sequence it has taken. */
+    readonly cursors: Set<{ cursor: number }>;
+  }
+  const logs = new Map<number, PartitionLog>();
   const active = new Set<{ stop(): Promise<void> }>();
 
-  const logOf = (partition: number): RecordedEvent[] => {
+  const logOf = (partition: number): PartitionLog => {
     let log = logs.get(partition);
-    if (!log) logs.set(partition, (log = []));
+    if (!log) logs.set(partition, (log = { signal: new Signal(), events: [], last: 0, cursors: new Set() }));
     return log;
-  };
-  const signalOf = (partition: number): Signal => {
-    let signal = signals.get(partition);
-    if (!signal) signals.set(partition, (signal = new Signal()));
-    return signal;
   };
 
   /** Index of the first event with a sequence above `after`. */
-  const firstAfter = (log: readonly RecordedEvent[], after: number): number => {
+  const firstAfter = (events: readonly RecordedEvent[], after: number): number => {
     let lo = 0;
-    let hi = log.length;
+    let hi = events.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (log[mid]!.position.sequence <= after) lo = mid + 1;
+      if (events[mid]!.position.sequence <= after) lo = mid + 1;
       else hi = mid;
     }
     return lo;
+  };
+
+  /** Drops the events every subscriber of the partition has taken. */
+  const dropTaken = (log: PartitionLog): void => {
+    let taken = Infinity;
+    for (const { cursor } of log.cursors) taken = Math.min(taken, cursor);
+    const count = firstAfter(log.events, taken);
+    if (count > 0) log.events.splice(0, count);
   };
 
   return {
     async publish(partition, events) {
       const log = logOf(partition);
       for (const event of events) {
-        const last = log.at(-1)?.position.sequence ?? 0;
         // Like JetStream's de-duplication: a republished event is dropped.
-        if (event.position.sequence > last) log.push(event);
+        if (event.position.sequence <= log.last) continue;
+        log.events.push(event);
+        log.last = event.position.sequence;
       }
-      if (log.length > trimAbove) log.splice(0, log.length - retain);
-      signalOf(partition).fire();
+      if (log.events.length > trimAbove) log.events.splice(0, log.events.length - retain);
+      log.signal.fire();
     },
 
     async subscribe(partition, afterSequence, handler) {
-      let cursor = afterSequence;
+      const log = logOf(partition);
+      const position = { cursor: afterSequence };
       let stopped = false;
-      const signal = signalOf(partition);
+      log.cursors.add(position);
       const loop = (async () => {
         while (!stopped) {
-          const log = logOf(partition);
-          const start = firstAfter(log, cursor);
-          if (start >= log.length) {
-            await signal.wait(1_000);
+          const start = firstAfter(log.events, position.cursor);
+          if (start >= log.events.length) {
+            await log.signal.wait(1_000);
             continue;
           }
-          const batch = log.slice(start, start + batchSize);
+          const batch = log.events.slice(start, start + batchSize);
           try {
             await handler(batch);
-            cursor = batch.at(-1)!.position.sequence;
+            position.cursor = batch.at(-1)!.position.sequence;
+            dropTaken(log);
           } catch {
             await new Promise((resolve) => setTimeout(resolve, redeliveryDelayMs));
           }
@@ -107,8 +122,9 @@ export function createInProcessEventBus(options: InProcessBusOptions = {}): Even
       const subscription: Subscription = {
         async stop() {
           stopped = true;
-          signal.fire();
+          log.signal.fire();
           await loop;
+          log.cursors.delete(position);
           active.delete(subscription);
         },
       };
@@ -117,7 +133,7 @@ export function createInProcessEventBus(options: InProcessBusOptions = {}): Even
     },
 
     async lastSequence(partition) {
-      return logOf(partition).at(-1)?.position.sequence ?? 0;
+      return logOf(partition).last;
     },
 
     async close() {

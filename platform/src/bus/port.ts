@@ -18,8 +18,9 @@ export interface EventBus {
     handler: (events: readonly RecordedEvent[]) => Promise<void>,
   ): Promise<Subscription>;
   /**
-   * Highest sequence of the partition the bus holds (0 when none). A forwarder that restarts
-   * resumes after it, so events the bus already has are not published again.
+   * Highest sequence the bus has received for the partition (0 when none), whether or not it still
+   * holds that event. A forwarder that restarts resumes after it, so events the bus already had are
+   * not published again.
    */
   lastSequence(partition: number): Promise<number>;
   close(): Promise<void>;
