@@ -7,3 +7,4 @@ export type { MakeLeaseStore } from './lease/lease.contract.js';
 export { defineEventBusContract, defineNotificationBusContract } from './bus/bus.contract.js';
 export type { MakeBus } from './bus/bus.contract.js';
 export { threadNames } from './testing/threads.js';
+export { collected } from './testing/collected.js';

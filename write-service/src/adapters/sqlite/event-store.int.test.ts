@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { ConcurrencyError, UnavailableError, partitionOf } from '@ledger/platform';
-import { threadNames } from '@ledger/platform/testing';
+import { collected, threadNames } from '@ledger/platform/testing';
 import type { AppendRequest } from '../../ports/event-store.js';
 import { defineEventStoreContract } from '../../ports/event-store.contract.js';
 import { createSqliteEventStore } from './event-store.js';
@@ -248,6 +248,48 @@ test("a partition read right after this handle's appends equals the file's, with
   } finally {
     await here.close();
     await there.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an event leaves this handle's run once every worker keeping a checkpoint here has passed it; reads still equal the file's", async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'events.db');
+  const store = createSqliteEventStore({ path: file, partitions: 1 });
+  const reader = createSqliteEventStore({ path: file, partitions: 1 });
+  // Only a reference that cannot be kept alive by the caller: the run itself is what may hold the event.
+  const watch = async (sequence: number): Promise<WeakRef<object>> =>
+    new WeakRef((await store.readPartition(0, sequence - 1, 1))[0]!);
+  try {
+    for (let i = 0; i < 4; i++) await store.append(openRequest(randomUUID()));
+    const first = await watch(1);
+    const second = await watch(2);
+    assert.equal(await collected(first), false, 'held while no worker has passed it');
+    await store.setCheckpoint('forwarder', 0, 0, 1);
+    await store.setCheckpoint('saga', 0, 2, 1);
+    assert.equal(await collected(first), false, 'the forwarder has not passed it yet');
+    await store.setCheckpoint('forwarder', 0, 1, 1);
+    assert.equal(await collected(first), true, 'both workers passed event 1');
+    assert.equal(await collected(second), false, 'the forwarder has not passed event 2');
+    for (const after of [0, 1, 2, 3, 4]) {
+      for (const limit of [1, 2, 10]) {
+        assert.deepEqual(
+          await store.readPartition(0, after, limit),
+          await reader.readPartition(0, after, limit),
+          `after ${after}, limit ${limit}`,
+        );
+      }
+    }
+    await store.setCheckpoint('forwarder', 0, 4, 1);
+    await store.append(openRequest(randomUUID()));
+    assert.deepEqual(
+      (await store.readPartition(0, 2, 10)).map((e) => e.position.sequence),
+      [3, 4, 5],
+      'a worker behind the others still reads every event, from the run or the file',
+    );
+  } finally {
+    await store.close();
+    await reader.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

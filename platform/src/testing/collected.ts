@@ -1,0 +1,16 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/**
+ * Whether what `ref` points at is gone after a full collection: the test's own references must be
+ * dropped first. A WeakRef keeps its target until the job that made or read it is over, so the
+ * collection runs on a later turn.
+ */
+export async function collected(ref: WeakRef<object>): Promise<boolean> {
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  return ref.deref() === undefined;
+}
