@@ -39,8 +39,8 @@ export function createInProcessEventBus(options: InProcessBusOptions = {}): Even
   // older from the store. An event held here costs about 900 bytes: 50,000 per partition grew
   // `ledger all` by ~27 MB per 10,000 deposits, towards ~700 MB at 16 partitions. What every
   // subscriber of the partition has taken goes at once: an event held for seconds outlives V8's
-  // young generation, is copied into the old one and dies there, which costs collections (CPU a
-  // deposit, MEASUREMENTS.md). `retain` bounds what a consumer that lags (or none yet) keeps here.
+  // young generation, is copied into the old one and dies there, which makes full collections more
+  // frequent (MEASUREMENTS.md). `retain` bounds what a consumer that lags (or none yet) keeps here.
   const retain = options.retainPerPartition ?? 1_000;
   // The log is cut back to `retain` once it holds a quarter more: cutting its front off at every
   // publish moved the whole log each time (1.2% of the event loop's CPU under saturating deposits).

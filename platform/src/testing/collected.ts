@@ -1,8 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+// V8's gc(), exposed only when a test first asks for it, so that importing the test support does not.
+let gc: (() => void) | undefined;
 
 /**
  * Whether what `ref` points at is gone after a full collection: the test's own references must be
@@ -10,6 +10,10 @@ const gc = runInNewContext('gc') as () => void;
  * collection runs on a later turn.
  */
 export async function collected(ref: WeakRef<object>): Promise<boolean> {
+  if (!gc) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as () => void;
+  }
   await new Promise((resolve) => setImmediate(resolve));
   gc();
   return ref.deref() === undefined;
