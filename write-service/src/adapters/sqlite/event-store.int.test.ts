@@ -41,6 +41,40 @@ defineEventStoreContract('sqlite (file)', async () => {
   };
 });
 
+// The events table as stores made before the append-order layout have it: kept in (partition,
+// sequence) order. Such a file keeps its layout, and the store must behave the same on it.
+const CLUSTERED_EVENTS_TABLE = `CREATE TABLE events (
+  partition INTEGER NOT NULL,
+  sequence INTEGER NOT NULL,
+  event_id TEXT NOT NULL UNIQUE,
+  aggregate_type TEXT NOT NULL,
+  aggregate_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  schema_version INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  occurred_at TEXT NOT NULL,
+  PRIMARY KEY (partition, sequence),
+  UNIQUE (aggregate_id, version)
+) WITHOUT ROWID`;
+
+defineEventStoreContract('sqlite (file made with the older, clustered layout)', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'events.db');
+  const older = new Database(file);
+  older.exec(CLUSTERED_EVENTS_TABLE);
+  older.close();
+  const store = createSqliteEventStore({ path: file, partitions: 4 });
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
 defineEventStoreContract('sqlite (:memory:)', async () => {
   const store = createSqliteEventStore({ path: ':memory:', partitions: 3 });
   return { store, cleanup: () => store.close() };
@@ -53,6 +87,50 @@ test('refuses to open a store file with another partition count', async () => {
     await createSqliteEventStore({ path: file, partitions: 4 }).close();
     assert.throws(() => createSqliteEventStore({ path: file, partitions: 8 }), /created with 4 partitions/);
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a new store keeps its events in append order and reads partitions and aggregates through indexes', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'events.db');
+  const store = createSqliteEventStore({ path: file, partitions: 4 });
+  try {
+    // Accounts of different partitions, appended in turn: the file's rows follow the appends.
+    const ids: string[] = [];
+    for (const wanted of [2, 0, 3, 1, 2]) {
+      let id = randomUUID();
+      while (partitionOf(id, 4) !== wanted) id = randomUUID();
+      ids.push(id);
+      await store.append(openRequest(id));
+    }
+    const db = new Database(file, { readonly: true });
+    try {
+      assert.deepEqual(
+        db.prepare('SELECT aggregate_id FROM events ORDER BY rowid').pluck().all(),
+        ids,
+        'rows lie in the order they were appended',
+      );
+      const plan = (sql: string) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>)
+          .map((row) => row.detail)
+          .join('; ');
+      for (const sql of [
+        'SELECT * FROM events WHERE partition = 2 AND sequence > 0 ORDER BY sequence LIMIT 10',
+        "SELECT * FROM events WHERE aggregate_id = 'x' AND version > 0 ORDER BY version",
+      ]) {
+        assert.match(plan(sql), /USING INDEX/, sql);
+        assert.doesNotMatch(plan(sql), /TEMP B-TREE/, sql);
+      }
+    } finally {
+      db.close();
+    }
+    assert.deepEqual(
+      (await store.readPartition(2, 0, 10)).map((e) => e.aggregateId),
+      [ids[0], ids[4]],
+    );
+  } finally {
+    await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
