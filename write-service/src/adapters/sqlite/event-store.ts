@@ -26,6 +26,15 @@ export interface SqliteEventStoreOptions {
 
 // Events of each partition kept from this handle's own appends (up to twice as many between trims).
 const TAIL_EVENTS = 256;
+/**
+ * How much of the store's file this thread's reads map into memory instead of copying each page
+ * with a system call. A partition's events lie among the other partitions' (schema.ts), so reading
+ * one partition after the other (a rebuild, a replay) comes back to the same pages, more of them
+ * than the page cache keeps: a rebuild of 80,000 events went from 44,000 to 49,000 events/s to
+ * 52,000 to 67,000 with the map (MEASUREMENTS.md). The pages a read touches count in the process's
+ * RSS as file pages, which the kernel can take back; the writes do not go through the map.
+ */
+const READ_MAP_BYTES = 256 * 1024 * 1024;
 
 // Rows as arrays: building an object per row by column name costs more than the read itself.
 const EVENT_COLUMNS = `event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata,
@@ -92,6 +101,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     busyTimeoutMs: options.busyTimeoutMs ?? 5_000,
   };
   const db = openStoreConnection(options.path, writerOptions.synchronous, writerOptions.busyTimeoutMs);
+  db.pragma(`mmap_size = ${READ_MAP_BYTES}`);
   db.transaction(() => {
     db.exec(SCHEMA);
     db.prepare(`INSERT OR IGNORE INTO store_meta (key, value) VALUES ('partitions', ?)`).run(String(partitions));
