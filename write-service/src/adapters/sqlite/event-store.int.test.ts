@@ -11,6 +11,7 @@ import { collected, threadNames } from '@ledger/platform/testing';
 import type { AppendRequest, EventStore } from '../../ports/event-store.js';
 import { defineEventStoreContract } from '../../ports/event-store.contract.js';
 import { createSqliteEventStore } from './event-store.js';
+import { CLUSTERED_EVENTS_TABLE } from './schema.js';
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
 
@@ -41,24 +42,7 @@ defineEventStoreContract('sqlite (file)', async () => {
   };
 });
 
-// The events table as stores made before the append-order layout have it: kept in (partition,
-// sequence) order. Such a file keeps its layout, and the store must behave the same on it.
-const CLUSTERED_EVENTS_TABLE = `CREATE TABLE events (
-  partition INTEGER NOT NULL,
-  sequence INTEGER NOT NULL,
-  event_id TEXT NOT NULL UNIQUE,
-  aggregate_type TEXT NOT NULL,
-  aggregate_id TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  type TEXT NOT NULL,
-  schema_version INTEGER NOT NULL,
-  data TEXT NOT NULL,
-  metadata TEXT NOT NULL,
-  occurred_at TEXT NOT NULL,
-  PRIMARY KEY (partition, sequence),
-  UNIQUE (aggregate_id, version)
-) WITHOUT ROWID`;
-
+// A file made before the append-order layout keeps its table; the store must behave the same on it.
 defineEventStoreContract('sqlite (file made with the older, clustered layout)', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'events.db');

@@ -9,12 +9,7 @@
  * partitions' events too, which is slower (a rebuild reads that way), and the appends are the hot path.
  * A store made with the old layout keeps it: every statement here reads and writes both.
  */
-export const SCHEMA = `
-CREATE TABLE IF NOT EXISTS store_meta (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS events (
+const EVENT_COLUMNS = `
   partition INTEGER NOT NULL,
   sequence INTEGER NOT NULL,
   event_id TEXT NOT NULL UNIQUE,
@@ -25,7 +20,20 @@ CREATE TABLE IF NOT EXISTS events (
   schema_version INTEGER NOT NULL,
   data TEXT NOT NULL,
   metadata TEXT NOT NULL,
-  occurred_at TEXT NOT NULL,
+  occurred_at TEXT NOT NULL,`;
+
+/** The events table as older stores have it, ordered by (partition, sequence); they keep it. */
+export const CLUSTERED_EVENTS_TABLE = `CREATE TABLE events (${EVENT_COLUMNS}
+  PRIMARY KEY (partition, sequence),
+  UNIQUE (aggregate_id, version)
+) WITHOUT ROWID`;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS store_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (${EVENT_COLUMNS}
   UNIQUE (partition, sequence),
   UNIQUE (aggregate_id, version)
 );
