@@ -9,12 +9,13 @@ import type { NotificationBus } from '@ledger/platform';
 import { createNatsNotificationBus } from '@ledger/platform/nats';
 import { engineUrl } from '@ledger/platform/testing';
 import { createSqliteEventStore } from '../adapters/sqlite/event-store.js';
-import type { AppendRequest, EventStore } from '../ports/event-store.js';
+import type { EventStore } from '../ports/event-store.js';
 import { accountAggregate } from './aggregates.js';
 import { shareAppendSignals } from './append-signals.js';
 import type { SharedAppendSignals } from './append-signals.js';
 import { createCommandHandler } from './command-handler.js';
 import { createStateCaches } from './state-cache.js';
+import { accountOpening } from '../testing/appends.js';
 
 const PARTITIONS = 4;
 const logger = silentLogger();
@@ -44,20 +45,6 @@ async function eventually(done: () => boolean): Promise<void> {
 }
 
 /** A new account's first event. */
-const opening = (accountId: string): AppendRequest => ({
-  aggregateType: 'Account',
-  aggregateId: accountId,
-  expectedVersion: 0,
-  events: [
-    {
-      eventId: randomUUID(),
-      type: 'AccountOpened',
-      data: { owner: 'ann' },
-      metadata: { correlationId: randomUUID() },
-      occurredAt: new Date().toISOString(),
-    },
-  ],
-});
 
 for (const [name, makeBuses] of Object.entries(busesFor)) {
   describe(`append signals between write services sharing a store (${name} notifications)`, () => {
@@ -89,7 +76,7 @@ for (const [name, makeBuses] of Object.entries(busesFor)) {
       const stops = [mine.onAppend((p) => heardHere.push(p)), theirs.onAppend((p) => heardThere.push(p))];
       const accountId = randomUUID();
       const partition = partitionOf(accountId, PARTITIONS);
-      await mine.append(opening(accountId));
+      await mine.append(accountOpening(accountId));
       await eventually(() => heardThere.length > 0);
       assert.deepEqual(heardThere, [partition], 'the other process hears the partition');
       // Its own notice comes back on the bus too (NATS echoes); it must not wake this one again.
@@ -97,7 +84,7 @@ for (const [name, makeBuses] of Object.entries(busesFor)) {
       assert.deepEqual(heardHere, [partition], 'the appending process hears it once, locally');
 
       for (const stop of stops) stop();
-      await theirs.append(opening(randomUUID()));
+      await theirs.append(accountOpening(randomUUID()));
       await new Promise((resolve) => setTimeout(resolve, 100));
       assert.deepEqual(heardHere, [partition], 'an unsubscribed listener hears nothing more');
     });
@@ -109,7 +96,7 @@ for (const [name, makeBuses] of Object.entries(busesFor)) {
       const heard: number[] = [];
       const stop = shared[1]!.store.onAppend((p) => heard.push(p));
       const ids = Array.from({ length: 12 }, () => randomUUID());
-      await Promise.all(ids.map((id) => mine.append(opening(id))));
+      await Promise.all(ids.map((id) => mine.append(accountOpening(id))));
       const partitions = [...new Set(ids.map((id) => partitionOf(id, PARTITIONS)))].sort();
       await eventually(() => heard.length >= partitions.length);
       assert.deepEqual([...heard].sort(), partitions);

@@ -10,6 +10,7 @@ import { createSqliteEventStore } from '../adapters/sqlite/event-store.js';
 import type { EventStore } from '../ports/event-store.js';
 import { createPartitionWorker } from './partition-worker.js';
 import type { PartitionBatch, PartitionWorkerOptions } from './partition-worker.js';
+import { accountOpening } from '../testing/appends.js';
 
 const PARTITIONS = 4;
 const WORKER = 'test-worker';
@@ -41,21 +42,7 @@ function idsByPartition(): string[] {
 }
 
 /** Opens the account `id` (a new aggregate each time: `id` must be fresh). */
-const open = (store: EventStore, id: string) =>
-  store.append({
-    aggregateType: 'Account',
-    aggregateId: id,
-    expectedVersion: 0,
-    events: [
-      {
-        eventId: randomUUID(),
-        type: 'AccountOpened',
-        data: { owner: 'Ada' },
-        metadata: {},
-        occurredAt: new Date().toISOString(),
-      },
-    ],
-  });
+const open = (store: EventStore, id: string) => store.append(accountOpening(id));
 
 /** A fresh id in `partition`. */
 function idIn(partition: number): string {

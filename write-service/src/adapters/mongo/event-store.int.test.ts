@@ -4,10 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { UnavailableError, partitionOf } from '@ledger/platform';
 import { engineUrl } from '@ledger/platform/testing';
-import type { AppendRequest, EventStore } from '../../ports/event-store.js';
+import type { EventStore } from '../../ports/event-store.js';
 import { defineEventStoreContract } from '../../ports/event-store.contract.js';
 import { createMongoEventStore } from './event-store.js';
 import type { MongoEventStoreOptions } from './event-store.js';
+import { accountOpening } from '../../testing/appends.js';
 
 const url = engineUrl('mongo');
 
@@ -44,21 +45,6 @@ if (url === null) {
     };
   });
 
-  const opening = (aggregateId = randomUUID()): AppendRequest => ({
-    aggregateType: 'Account',
-    aggregateId,
-    expectedVersion: 0,
-    events: [
-      {
-        eventId: randomUUID(),
-        type: 'AccountOpened',
-        data: { owner: 'Ada' },
-        metadata: {},
-        occurredAt: new Date().toISOString(),
-      },
-    ],
-  });
-
   /** Resolves once `seen` holds `count` partitions, or fails after `ms`. */
   const waitFor = async (seen: number[], count: number, ms = 5_000) => {
     const deadline = Date.now() + ms;
@@ -82,7 +68,7 @@ if (url === null) {
       const named = freshDatabase();
       const store = await createMongoEventStore({ url: urlOf(named), database: 'ignored', partitions: 4 });
       try {
-        await store.append(opening());
+        await store.append(accountOpening());
         const collections = await admin.db(named).listCollections({ name: 'events' }).toArray();
         assert.equal(collections.length, 1);
       } finally {
@@ -96,7 +82,7 @@ if (url === null) {
       try {
         // Two stores (two processes' worth of clients) appending to one partition at once conflict.
         const ids = Array.from({ length: 20 }, () => randomUUID());
-        await Promise.all(ids.map((id, i) => (i % 2 === 0 ? one : two).append(opening(id))));
+        await Promise.all(ids.map((id, i) => (i % 2 === 0 ? one : two).append(accountOpening(id))));
         const stats = [one.stats(), two.stats()];
         assert.deepEqual(
           stats.map((s) => s.appends),
@@ -121,7 +107,7 @@ if (url === null) {
           // No pause needed: the stream starts at the cluster time the store opened at, and polling
           // compares with heads it has announced (none yet).
           const id = randomUUID();
-          await other.append(opening(id));
+          await other.append(accountOpening(id));
           await waitFor(seen, 1);
           assert.deepEqual(seen, [partitionOf(id, watching.partitions)]);
         } finally {
@@ -139,12 +125,12 @@ if (url === null) {
         const seen: number[] = [];
         store.onAppend((partition) => seen.push(partition));
         const mine = randomUUID();
-        await store.append(opening(mine));
+        await store.append(accountOpening(mine));
         assert.deepEqual(seen, [partitionOf(mine, store.partitions)]);
         // The stream delivers in commit order: once the other store's append wakes us, our own
         // insert has already come through the stream and must have been recognised.
         const theirs = randomUUID();
-        await other.append(opening(theirs));
+        await other.append(accountOpening(theirs));
         await waitFor(seen, 2);
         await new Promise((resolve) => setTimeout(resolve, 100));
         assert.deepEqual(seen, [partitionOf(mine, store.partitions), partitionOf(theirs, store.partitions)]);
@@ -162,7 +148,9 @@ if (url === null) {
         for (let i = 0; i < 3; i++) stores.push(await open(database, { partitions }));
         const perStore = 40;
         // Separate clients are separate sessions: their transactions really conflict on the counters.
-        await Promise.all(stores.flatMap((store) => Array.from({ length: perStore }, () => store.append(opening()))));
+        await Promise.all(
+          stores.flatMap((store) => Array.from({ length: perStore }, () => store.append(accountOpening()))),
+        );
         const heads = await stores[0]!.heads();
         assert.equal(
           heads.reduce((a, b) => a + b, 0),

@@ -8,27 +8,13 @@ import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { ConcurrencyError, UnavailableError, partitionOf } from '@ledger/platform';
 import { collected, threadNames } from '@ledger/platform/testing';
-import type { AppendRequest, EventStore } from '../../ports/event-store.js';
+import type { EventStore } from '../../ports/event-store.js';
 import { defineEventStoreContract } from '../../ports/event-store.contract.js';
 import { createSqliteEventStore } from './event-store.js';
 import { CLUSTERED_EVENTS_TABLE } from './schema.js';
+import { accountOpening } from '../../testing/appends.js';
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
-
-const openRequest = (aggregateId: string, expectedVersion = 0): AppendRequest => ({
-  aggregateType: 'Account',
-  aggregateId,
-  expectedVersion,
-  events: [
-    {
-      eventId: randomUUID(),
-      type: 'AccountOpened',
-      data: { owner: 'Ada' },
-      metadata: {},
-      occurredAt: '2026-01-01T00:00:00.000Z',
-    },
-  ],
-});
 
 defineEventStoreContract('sqlite (file)', async () => {
   const dir = tempDir();
@@ -86,7 +72,7 @@ test('a new store keeps its events in append order and reads partitions and aggr
       let id = randomUUID();
       while (partitionOf(id, 4) !== wanted) id = randomUUID();
       ids.push(id);
-      await store.append(openRequest(id));
+      await store.append(accountOpening(id));
     }
     const db = new Database(file, { readonly: true });
     try {
@@ -187,11 +173,11 @@ test('appends made in one turn commit together, and a conflict or a duplicate fa
     const [a, b] = [randomUUID(), randomUUID()];
     const key = { key: 'k', fingerprint: 'f', result: '{}' };
     const outcomes = await Promise.allSettled([
-      store.append(openRequest(a)),
-      store.append(openRequest(a)), // a is at version 1 by now: refused
-      store.append({ ...openRequest(b), idempotency: key }),
-      store.append({ ...openRequest(randomUUID()), idempotency: key }), // the key is taken by now
-      store.append(openRequest(a, 1)), // a later command on a, decided after the first
+      store.append(accountOpening(a)),
+      store.append(accountOpening(a)), // a is at version 1 by now: refused
+      store.append({ ...accountOpening(b), idempotency: key }),
+      store.append({ ...accountOpening(), idempotency: key }), // the key is taken by now
+      store.append(accountOpening(a, { expectedVersion: 1 })), // a later command on a, decided after the first
     ]);
     assert.deepEqual(
       outcomes.map((o) => (o.status === 'fulfilled' ? o.value.status : o.reason.constructor.name)),
@@ -219,10 +205,7 @@ test('when the write lock cannot be had, every append of the turn fails as unava
   const other = new Database(file);
   try {
     other.exec('BEGIN IMMEDIATE');
-    const outcomes = await Promise.allSettled([
-      store.append(openRequest(randomUUID())),
-      store.append(openRequest(randomUUID())),
-    ]);
+    const outcomes = await Promise.allSettled([store.append(accountOpening()), store.append(accountOpening())]);
     for (const outcome of outcomes) {
       assert.ok(outcome.status === 'rejected');
       // A retryable condition (gRPC UNAVAILABLE), not the engine's error (an internal error to a client).
@@ -231,7 +214,7 @@ test('when the write lock cannot be had, every append of the turn fails as unava
     }
     other.exec('ROLLBACK');
     assert.deepEqual(await store.heads(), [0, 0]);
-    assert.equal((await store.append(openRequest(randomUUID()))).status, 'appended');
+    assert.equal((await store.append(accountOpening())).status, 'appended');
   } finally {
     other.close();
     await store.close();
@@ -243,7 +226,7 @@ test('the writes run on a thread named ledger-writer, which top -H, ps -T and th
   const dir = tempDir();
   const store = createSqliteEventStore({ path: path.join(dir, 'events.db'), partitions: 2 });
   try {
-    await store.append(openRequest(randomUUID()));
+    await store.append(accountOpening());
     assert.equal(threadNames().filter((name) => name === 'ledger-writer').length, 1);
   } finally {
     await store.close();
@@ -261,7 +244,7 @@ test('checkpoints are shared by the handles on a file and outlive them', async (
     assert.equal(await first.setCheckpoint('saga', 1, 7, 3), true);
     assert.equal(await second.getCheckpoint('saga', 1), 7);
     assert.equal(await second.setCheckpoint('saga', 1, 9, 2), false, 'fenced by the token the first wrote');
-    await first.append(openRequest(randomUUID()));
+    await first.append(accountOpening());
     await first.close();
     await second.close();
     const reopened = createSqliteEventStore({ path: file, partitions: 2 });
@@ -296,11 +279,11 @@ test("a partition read right after this handle's appends equals the file's, with
   const there = createSqliteEventStore({ path: file, partitions: 1 });
   const fresh = () => createSqliteEventStore({ path: file, partitions: 1 });
   try {
-    await here.append(openRequest(randomUUID()));
-    await here.append(openRequest(randomUUID()));
-    await there.append(openRequest(randomUUID()));
-    await here.append(openRequest(randomUUID()));
-    await here.append(openRequest(randomUUID()));
+    await here.append(accountOpening());
+    await here.append(accountOpening());
+    await there.append(accountOpening());
+    await here.append(accountOpening());
+    await here.append(accountOpening());
     const reader = fresh();
     try {
       await assertSameReads(here, reader, 4);
@@ -328,7 +311,7 @@ test("an event leaves this handle's run once every worker keeping a checkpoint h
   const watch = async (sequence: number): Promise<WeakRef<object>> =>
     new WeakRef((await store.readPartition(0, sequence - 1, 1))[0]!);
   try {
-    for (let i = 0; i < 4; i++) await store.append(openRequest(randomUUID()));
+    for (let i = 0; i < 4; i++) await store.append(accountOpening());
     const first = await watch(1);
     const second = await watch(2);
     assert.equal(await collected(first), false, 'held while no worker has passed it');
@@ -340,7 +323,7 @@ test("an event leaves this handle's run once every worker keeping a checkpoint h
     assert.equal(await collected(second), false, 'the forwarder has not passed event 2');
     await assertSameReads(store, reader, 4);
     await store.setCheckpoint('forwarder', 0, 4, 1);
-    await store.append(openRequest(randomUUID()));
+    await store.append(accountOpening());
     assert.deepEqual(
       (await store.readPartition(0, 2, 10)).map((e) => e.position.sequence),
       [3, 4, 5],
