@@ -8,7 +8,7 @@ const run = (name: string, ...args: string[]) =>
   spawnSync(process.execPath, [script(name), ...args], { encoding: 'utf8', timeout: 30_000 });
 
 test('the bench scripts answer --help with their usage and a bad option with what is wrong and exit code 2', () => {
-  for (const name of ['bench.js', 'bench-rebuild.js']) {
+  for (const name of ['bench.js', 'bench-rebuild.js', 'bench-writer.js']) {
     const help = run(name, '--help');
     assert.equal(help.status, 0, name);
     assert.match(help.stdout, /^usage: npm run bench/, name);
@@ -26,9 +26,23 @@ test('the bench scripts answer --help with their usage and a bad option with wha
     ['bench.js', '--subscribers', 'many'],
     ['bench-rebuild.js', '--runs', '0'],
     ['bench-rebuild.js', '--events', '1.5'],
+    ['bench-writer.js', '--partitions', '0'],
   ] as const) {
     const bad = run(name, ...args);
     assert.equal(bad.status, 2, `${name} ${args.join(' ')}`);
     assert.match(bad.stderr, new RegExp(`${args[0]} takes .*\\(got "${args[1]}"\\)`), `${name} ${args.join(' ')}`);
   }
+});
+
+test("bench:writer measures the store's writer alone: the CPU it takes and what it writes a deposit", () => {
+  const result = run('bench-writer.js', '--partitions', '4', '--batches', '30', '--runs', '1');
+  assert.equal(result.status, 0, result.stderr);
+  const [line, summary] = result.stdout.trim().split('\n');
+  const measured = JSON.parse(line!) as Record<string, number | string>;
+  assert.equal(measured.build, 'this');
+  assert.equal(measured.partitions, 4);
+  for (const figure of ['cpuUsPerDeposit', 'kibWrittenPerDeposit', 'writeCallsPerDeposit']) {
+    assert.ok(typeof measured[figure] === 'number' && measured[figure] > 0, `${figure}: ${measured[figure]}`);
+  }
+  assert.match(summary!, /^this: the writer alone, 4 partitions, median of 1 runs: [\d.]+ us of CPU a deposit/);
 });
