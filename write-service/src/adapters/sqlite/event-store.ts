@@ -30,8 +30,8 @@ const TAIL_EVENTS = 256;
  * How much of the store's file this thread's reads map into memory instead of copying each page
  * with a system call. A partition's events lie among the other partitions' (schema.ts), so reading
  * one partition after the other (a rebuild, a replay) comes back to the same pages, more of them
- * than the page cache keeps: a rebuild of 80,000 events went from 44,000 to 49,000 events/s to
- * 52,000 to 67,000 with the map (MEASUREMENTS.md). The pages a read touches count in the process's
+ * than the page cache keeps: a rebuild of 80,000 events went from 69,000 to 71,000 events/s to
+ * 80,000 to 82,000 with the map (MEASUREMENTS.md). The pages a read touches count in the process's
  * RSS as file pages, which the kernel can take back; the writes do not go through the map.
  */
 const READ_MAP_BYTES = 256 * 1024 * 1024;
