@@ -16,25 +16,11 @@ import { accountOpening } from '../../testing/appends.js';
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
 
-defineEventStoreContract('sqlite (file)', async () => {
-  const dir = tempDir();
-  const store = createSqliteEventStore({ path: path.join(dir, 'events.db'), partitions: 4 });
-  return {
-    store,
-    async cleanup() {
-      await store.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
-
-// A file made before the append-order layout keeps its table; the store must behave the same on it.
-defineEventStoreContract('sqlite (file made with the older, clustered layout)', async () => {
+/** A store on a new file in a directory of its own; `before` prepares the file first. */
+const onFile = (before?: (file: string) => void) => async () => {
   const dir = tempDir();
   const file = path.join(dir, 'events.db');
-  const older = new Database(file);
-  older.exec(CLUSTERED_EVENTS_TABLE);
-  older.close();
+  before?.(file);
   const store = createSqliteEventStore({ path: file, partitions: 4 });
   return {
     store,
@@ -43,7 +29,19 @@ defineEventStoreContract('sqlite (file made with the older, clustered layout)', 
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+};
+
+defineEventStoreContract('sqlite (file)', onFile());
+
+// A file made before the append-order layout keeps its table; the store must behave the same on it.
+defineEventStoreContract(
+  'sqlite (file made with the older, clustered layout)',
+  onFile((file) => {
+    const older = new Database(file);
+    older.exec(CLUSTERED_EVENTS_TABLE);
+    older.close();
+  }),
+);
 
 defineEventStoreContract('sqlite (:memory:)', async () => {
   const store = createSqliteEventStore({ path: ':memory:', partitions: 3 });
