@@ -6,6 +6,8 @@
 // checkout's writer, so that a change to the store is compared under the same machine load. Its
 // figures move less with the machine's noise than the rates of `npm run bench`.
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { numberOption, parseScriptArgs } from './script-args.js';
@@ -41,7 +43,13 @@ interface Measured {
 const RUN = fileURLToPath(new URL('bench-writer-run.js', import.meta.url));
 const HERE = fileURLToPath(new URL('../..', import.meta.url));
 const builds: Array<[string, string]> = [['this', HERE]];
-if (flags.against) builds.unshift(['against', flags.against]);
+if (flags.against) {
+  if (!existsSync(join(flags.against, 'write-service/dist/adapters/sqlite/writer.js'))) {
+    console.error(`bench:writer: --against takes a built checkout (no write-service/dist in "${flags.against}")`);
+    process.exit(2);
+  }
+  builds.unshift(['against', flags.against]);
+}
 
 const results = new Map<string, Measured[]>(builds.map(([build]) => [build, []]));
 for (let i = 0; i < runs; i++) {

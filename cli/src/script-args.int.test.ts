@@ -45,4 +45,8 @@ test("bench:writer measures the store's writer alone: the CPU it takes and what 
     assert.ok(typeof measured[figure] === 'number' && measured[figure] > 0, `${figure}: ${measured[figure]}`);
   }
   assert.match(summary!, /^this: the writer alone, 4 partitions, median of 1 runs: [\d.]+ us of CPU a deposit/);
+
+  const nowhere = run('bench-writer.js', '--against', '/nonexistent');
+  assert.equal(nowhere.status, 2);
+  assert.match(nowhere.stderr, /--against takes a built checkout/);
 });

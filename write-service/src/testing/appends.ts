@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { EventMetadata } from '@ledger/platform';
 import type { AppendRequest } from '../ports/event-store.js';
 
 /**
@@ -9,7 +8,7 @@ import type { AppendRequest } from '../ports/event-store.js';
  */
 export const accountOpening = (
   aggregateId: string = randomUUID(),
-  { expectedVersion = 0, metadata = {} }: { readonly expectedVersion?: number; readonly metadata?: EventMetadata } = {},
+  { expectedVersion = 0 }: { readonly expectedVersion?: number } = {},
 ): AppendRequest => ({
   aggregateType: 'Account',
   aggregateId,
@@ -19,7 +18,7 @@ export const accountOpening = (
       eventId: randomUUID(),
       type: 'AccountOpened',
       data: { owner: 'Ada' },
-      metadata,
+      metadata: {},
       occurredAt: new Date().toISOString(),
     },
   ],

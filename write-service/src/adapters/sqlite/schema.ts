@@ -9,7 +9,7 @@
  * partitions' events too, which is slower (a rebuild reads that way), and the appends are the hot path.
  * A store made with the old layout keeps it: every statement here reads and writes both.
  */
-const EVENT_COLUMNS = `
+const EVENT_COLUMN_DEFINITIONS = `
   partition INTEGER NOT NULL,
   sequence INTEGER NOT NULL,
   event_id TEXT NOT NULL UNIQUE,
@@ -23,7 +23,7 @@ const EVENT_COLUMNS = `
   occurred_at TEXT NOT NULL,`;
 
 /** The events table as older stores have it, ordered by (partition, sequence); they keep it. */
-export const CLUSTERED_EVENTS_TABLE = `CREATE TABLE events (${EVENT_COLUMNS}
+export const CLUSTERED_EVENTS_TABLE = `CREATE TABLE events (${EVENT_COLUMN_DEFINITIONS}
   PRIMARY KEY (partition, sequence),
   UNIQUE (aggregate_id, version)
 ) WITHOUT ROWID`;
@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS store_meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS events (${EVENT_COLUMNS}
+CREATE TABLE IF NOT EXISTS events (${EVENT_COLUMN_DEFINITIONS}
   UNIQUE (partition, sequence),
   UNIQUE (aggregate_id, version)
 );
