@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 
 const script = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
 const run = (name: string, ...args: string[]) =>
-  spawnSync(process.execPath, [script(name), ...args], { encoding: 'utf8', timeout: 30_000 });
+  spawnSync(process.execPath, [script(name), ...args], { encoding: 'utf8', timeout: 60_000 });
 
 test('the bench scripts answer --help with their usage and a bad option with what is wrong and exit code 2', () => {
-  for (const name of ['bench.js', 'bench-rebuild.js', 'bench-writer.js']) {
+  for (const name of ['bench.js', 'bench-rebuild.js', 'bench-writer.js', 'bench-pair.js']) {
     const help = run(name, '--help');
     assert.equal(help.status, 0, name);
     assert.match(help.stdout, /^usage: npm run bench/, name);
@@ -27,6 +27,8 @@ test('the bench scripts answer --help with their usage and a bad option with wha
     ['bench-rebuild.js', '--runs', '0'],
     ['bench-rebuild.js', '--events', '1.5'],
     ['bench-writer.js', '--partitions', '0'],
+    ['bench-pair.js', '--rounds', '0'],
+    ['bench-pair.js', '--mode', 'fast'],
   ] as const) {
     const bad = run(name, ...args);
     assert.equal(bad.status, 2, `${name} ${args.join(' ')}`);
@@ -47,6 +49,23 @@ test("bench:writer measures the store's writer alone: the CPU it takes and what 
   assert.match(summary!, /^this: the writer alone, 4 partitions, median of 1 runs: [\d.]+ us of CPU a deposit/);
 
   const nowhere = run('bench-writer.js', '--against', '/nonexistent');
+  assert.equal(nowhere.status, 2);
+  assert.match(nowhere.stderr, /--against takes a built checkout/);
+});
+
+test('bench:pair runs two builds side by side and compares their CPU a command, round by round', () => {
+  const checkout = fileURLToPath(new URL('../..', import.meta.url));
+  const args = ['--against', checkout, '--mode', 'transfer', '--rounds', '1', '--seconds', '1', '--clients', '2'];
+  const result = run('bench-pair.js', ...args);
+  assert.equal(result.status, 0, result.stderr);
+  const [line, summary] = result.stdout.trim().split('\n');
+  const round = JSON.parse(line!) as Record<string, { perSecond: number; cpuMs: number }>;
+  for (const build of ['this', 'against']) {
+    assert.ok(round[build]!.perSecond > 0 && round[build]!.cpuMs > 0, `${build}: ${JSON.stringify(round[build])}`);
+  }
+  assert.match(summary!, /^transfer, 2 clients a process, median of 1 rounds of 1 s: CPU a transfer [\d.]+ ms here/);
+
+  const nowhere = run('bench-pair.js', '--against', '/nonexistent');
   assert.equal(nowhere.status, 2);
   assert.match(nowhere.stderr, /--against takes a built checkout/);
 });
