@@ -4,8 +4,11 @@
 // each process's CPU time a command and its rate; the ratios of one round are taken over the same
 // seconds, so a machine whose speed moves from one minute to the next moves both alike. On this kind
 // of machine the rates of `npm run bench` move by a fifth between runs, the ratios here by a few
-// hundredths. Two processes share the cores, so the rates are not those of `npm run bench`: this
-// compares builds, it does not measure the ledger.
+// hundredths. Each round also reads each side's backlog (events its saga has not gone past, events its
+// read model does not hold yet), and the end how long each took to settle everything once the load
+// stopped: a build that acknowledges more only because it settles later shows there. Two processes
+// share the cores, so the rates are not those of `npm run bench`: this compares builds, it does not
+// measure the ledger.
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +126,33 @@ interface Round {
   readonly eventLoopMs: number;
 }
 
+const SYSTEM = '{ system { partitions { storeHead sagaPosition lagEvents } } }';
+
+/**
+ * Events committed that the saga has not gone past, and that the read model does not hold yet: a build
+ * that acknowledges commands faster only because it settles them later shows here.
+ */
+async function backlog(side: Side): Promise<{ saga: number; readModel: number }> {
+  const { system } = (await post(side, SYSTEM, {})) as {
+    system: { partitions: Array<{ storeHead: number; sagaPosition: number; lagEvents: number }> };
+  };
+  return {
+    saga: system.partitions.reduce((sum, p) => sum + p.storeHead - p.sagaPosition, 0),
+    readModel: system.partitions.reduce((sum, p) => sum + p.lagEvents, 0),
+  };
+}
+
+/** How long, once the load stops, until the side's saga and read model hold everything committed. */
+async function catchUpMs(side: Side): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const left = await backlog(side);
+    if (left.saga === 0 && left.readModel === 0) return performance.now() - started;
+    if (performance.now() - started > 60_000) throw new Error(`${side.build}: not caught up after 60 s`);
+    await sleep(20);
+  }
+}
+
 const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -162,19 +192,22 @@ try {
         eventLoopMs: (eventLoopUseOf([side.proc.child.pid!]).cpuMs - before[i]!.loopMs) / done,
       });
     });
-    const [a, b] = sides.map((side) => measured.get(side)!.at(-1)!);
-    console.log(
-      JSON.stringify({
-        round: r + 1,
-        mode,
-        against: { perSecond: Math.round(a!.perSecond), cpuMs: +a!.cpuMs.toFixed(3) },
-        this: { perSecond: Math.round(b!.perSecond), cpuMs: +b!.cpuMs.toFixed(3) },
+    const shown = await Promise.all(
+      sides.map(async (side) => {
+        const round = measured.get(side)!.at(-1)!;
+        const left = await backlog(side);
+        return [
+          side.build,
+          { perSecond: Math.round(round.perSecond), cpuMs: +round.cpuMs.toFixed(3), backlog: left },
+        ] as const;
       }),
     );
+    console.log(JSON.stringify({ round: r + 1, mode, ...Object.fromEntries(shown) }));
   }
   stop = true;
   await Promise.all(load);
   if (failure) throw failure;
+  const caughtUp = await Promise.all(sides.map(catchUpMs));
   const [base, mine] = sides.map((side) => measured.get(side)!);
   const ratio = (pick: (round: Round) => number): string =>
     median(mine!.map((round, i) => pick(round) / pick(base![i]!))).toFixed(3);
@@ -184,7 +217,8 @@ try {
     `${mode}, ${clients} clients a process, median of ${mine!.length} rounds of ${seconds} s: ` +
       `CPU a ${what} ${of(mine!, (r) => r.cpuMs)} ms here, ${of(base!, (r) => r.cpuMs)} against (x ${ratio((r) => r.cpuMs)} a round; ` +
       `event loop x ${ratio((r) => r.eventLoopMs)}); ${what}s a second x ${ratio((r) => r.perSecond)} a round ` +
-      `(${of(mine!, (r) => r.perSecond)} here, ${of(base!, (r) => r.perSecond)} against)`,
+      `(${of(mine!, (r) => r.perSecond)} here, ${of(base!, (r) => r.perSecond)} against); ` +
+      `saga and read model caught up ${caughtUp[1]!.toFixed(0)} ms after the load here, ${caughtUp[0]!.toFixed(0)} against`,
   );
 } finally {
   for (const side of sides) {
