@@ -1,4 +1,4 @@
-// `npm run bench:pair -- --against CHECKOUT [--mode eventual|ryw|transfer] [--rounds 10] [--seconds 3]
+// `npm run bench:pair -- --against CHECKOUT [--mode eventual|ryw|transfer|typename] [--rounds 10] [--seconds 3]
 // [--clients 32]`: this checkout's `ledger all` and another built checkout's, side by side, under the
 // same load at the same time (each its own clients, 100 accounts, 16 partitions). Every round reads
 // each process's CPU time a command and its rate; the ratios of one round are taken over the same
@@ -25,7 +25,8 @@ import type { LedgerProcess } from './testing/processes.js';
 
 const USAGE = `usage: npm run bench:pair -- --against DIR [options]
   --against DIR     the other built checkout, run side by side with this one
-  --mode MODE       eventual (deposits, the default), ryw (read-your-writes deposits) or transfer
+  --mode MODE       eventual (deposits, the default), ryw (read-your-writes deposits), transfer, or
+                    typename (the trivial query { __typename }, the gateway's own cost)
   --rounds N        measured rounds (default 10)
   --seconds N       seconds a round (default 3)
   --clients N       clients a process, each one command at a time (default 32)`;
@@ -42,11 +43,11 @@ const flags = parseScriptArgs(
     }).values,
   USAGE,
 );
-const MODES = ['eventual', 'ryw', 'transfer'] as const;
+const MODES = ['eventual', 'ryw', 'transfer', 'typename'] as const;
 type Mode = (typeof MODES)[number];
 const mode = flags.mode as Mode;
 if (!MODES.includes(mode)) {
-  console.error(`bench:pair: --mode takes eventual, ryw or transfer (got "${flags.mode}")\n\n${USAGE}`);
+  console.error(`bench:pair: --mode takes eventual, ryw, transfer or typename (got "${flags.mode}")\n\n${USAGE}`);
   process.exit(2);
 }
 const rounds = numberOption('bench:pair', '--rounds', flags.rounds, 'a round count');
@@ -110,7 +111,10 @@ async function prepare(side: Side): Promise<void> {
   }
 }
 
+const TYPENAME = '{ __typename }';
+
 function command(side: Side, i: number): Promise<unknown> {
+  if (mode === 'typename') return post(side, TYPENAME, {});
   const account = side.ids[i % ACCOUNTS]!;
   if (mode === 'transfer') {
     const to = side.ids[(i * 7 + 1) % ACCOUNTS]!;
@@ -162,8 +166,9 @@ try {
   await Promise.all(sides.map(prepare));
   let stop = false;
   let failure: unknown;
-  const load = sides.flatMap((side) =>
-    Array.from({ length: clients }, async (_, client) => {
+  // The two sides' clients start in turns, so that neither's requests go out first in every burst.
+  const load = Array.from({ length: clients }, (_, client) =>
+    sides.map(async (side) => {
       for (let i = client; !stop; i += clients) {
         try {
           await command(side, i);
@@ -174,7 +179,7 @@ try {
         side.done++;
       }
     }),
-  );
+  ).flat();
   await sleep(WARMUP_MS);
   const measured = new Map<Side, Round[]>(sides.map((side) => [side, []]));
   for (let r = 0; r < rounds && !stop; r++) {
@@ -212,7 +217,7 @@ try {
   const ratio = (pick: (round: Round) => number): string =>
     median(mine!.map((round, i) => pick(round) / pick(base![i]!))).toFixed(3);
   const of = (list: Round[], pick: (round: Round) => number): string => median(list.map(pick)).toFixed(3);
-  const what = mode === 'transfer' ? 'transfer' : 'deposit';
+  const what = { eventual: 'deposit', ryw: 'deposit', transfer: 'transfer', typename: 'request' }[mode];
   console.log(
     `${mode}, ${clients} clients a process, median of ${mine!.length} rounds of ${seconds} s: ` +
       `CPU a ${what} ${of(mine!, (r) => r.cpuMs)} ms here, ${of(base!, (r) => r.cpuMs)} against (x ${ratio((r) => r.cpuMs)} a round; ` +
