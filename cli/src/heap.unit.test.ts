@@ -42,6 +42,10 @@ function tenuringDecisions(stop: boolean): number {
 }
 
 test('with pretenuring off, V8 tenures no allocation site of objects that survive', () => {
-  assert.ok(tenuringDecisions(false) > 0, 'V8 tenures the sites of surviving objects by default');
+  // By default V8's decisions follow when its collections run, which the machine's load moves: once in
+  // many runs under the whole suite it made none. One of three runs shows the default.
+  let byDefault = 0;
+  for (let run = 0; run < 3 && byDefault === 0; run++) byDefault = tenuringDecisions(false);
+  assert.ok(byDefault > 0, 'V8 tenures the sites of surviving objects by default');
   assert.equal(tenuringDecisions(true), 0);
 });
