@@ -7,10 +7,9 @@ import { createClient } from 'graphql-ws';
 import type { Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { BalanceChangedDocument } from '@ledger/client';
-import { openLoop, percentile } from './bench-load.js';
+import { openLoop, percentile, sleep } from './bench-load.js';
 
 const BALANCE_CHANGED = print(BalanceChangedDocument);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** A bound on a wait that does not keep the process alive once the wait is over. */
 const giveUpAfter = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 

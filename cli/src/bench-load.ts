@@ -51,6 +51,12 @@ export interface Throughput {
 export const percentile = (sorted: readonly number[], p: number): number =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 
+/** The middle of `values` (of an even count, the upper of the two in the middle): what runs and rounds report. */
+export const upperMedian = (values: readonly number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * `concurrency` clients each send one request after the other for `warmupMs` (not counted), then
  * for `durationMs`; operations that finish inside that window count. Any failure stops the run.

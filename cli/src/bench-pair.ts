@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { print } from 'graphql';
 import { DepositDocument, OpenAccountDocument, TransferDocument } from '@ledger/client';
-import { dataOf, httpTarget } from './bench-load.js';
+import { dataOf, httpTarget, sleep, upperMedian as median } from './bench-load.js';
 import type { HttpTarget } from './bench-load.js';
 import { eventLoopUseOf, processStats } from './bench-process.js';
 import { numberOption, parseScriptArgs } from './script-args.js';
@@ -91,7 +91,13 @@ async function startSide(build: Side['build'], main: string): Promise<Side> {
     [],
     main,
   );
-  const up = await proc.waitForLog((line) => String(line.msg).startsWith('GraphQL gateway'), 90_000);
+  const up = await proc
+    .waitForLog((line) => String(line.msg).startsWith('GraphQL gateway'), 90_000)
+    .catch((error) => {
+      proc.child.kill('SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
+      throw error;
+    });
   return { build, proc, dataDir, http: httpTarget(`http://127.0.0.1:${Number(up.port)}`, clients), ids: [], done: 0 };
 }
 
@@ -99,6 +105,8 @@ const post = async (side: Side, query: string, variables: Record<string, unknown
   dataOf(await side.http.post('/graphql', JSON.stringify({ query, variables })));
 
 async function prepare(side: Side): Promise<void> {
+  // The trivial query needs no accounts.
+  if (mode === 'typename') return;
   for (let i = 0; i < ACCOUNTS; i++) {
     const opened = (await post(side, OPEN, { owner: `pair-${i}` })) as { openAccount: { id: string } };
     side.ids.push(opened.openAccount.id);
@@ -157,12 +165,12 @@ async function catchUpMs(side: Side): Promise<number> {
   }
 }
 
-const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 const here = fileURLToPath(new URL('main.js', import.meta.url));
-const sides = [await startSide('against', join(against, 'cli/dist/main.js')), await startSide('this', here)];
+const sides: Side[] = [];
 try {
+  // A side that fails to start still has the other stopped (finally).
+  sides.push(await startSide('against', join(against, 'cli/dist/main.js')));
+  sides.push(await startSide('this', here));
   await Promise.all(sides.map(prepare));
   let stop = false;
   let failure: unknown;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { print } from 'graphql';
 import { DepositDocument, OpenAccountDocument } from '@ledger/client';
-import { dataOf, httpTarget } from './bench-load.js';
+import { dataOf, httpTarget, sleep, upperMedian as median } from './bench-load.js';
 import type { HttpTarget } from './bench-load.js';
 import { cpuMsOf, rawReadRate, topSelfTime } from './bench-process.js';
 import { numberOption, parseScriptArgs } from './script-args.js';
@@ -41,7 +41,6 @@ const PARTITIONS = 16;
 const ACCOUNTS = 100;
 const CLIENTS = 32;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const HERE = fileURLToPath(new URL('main.js', import.meta.url));
 
@@ -174,8 +173,6 @@ async function run(seedDir: string, build: string, main: string): Promise<Measur
   }
   return measured;
 }
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const events = numberOption('bench:rebuild', '--events', flags.events, 'an event count');
 const runs = numberOption('bench:rebuild', '--runs', flags.runs, 'a run count');

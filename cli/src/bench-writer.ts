@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { upperMedian as median } from './bench-load.js';
 import { numberOption, parseScriptArgs } from './script-args.js';
 
 const USAGE = `usage: npm run bench:writer [-- options]
@@ -62,7 +63,6 @@ for (let i = 0; i < runs; i++) {
     console.log(JSON.stringify({ build, partitions, ...measured }));
   }
 }
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 for (const [build, measured] of results) {
   const of = (pick: (m: Measured) => number) => median(measured.map(pick));
   console.log(

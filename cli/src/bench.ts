@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { print } from 'graphql';
 import { DepositDocument, OpenAccountDocument, TransferDocument } from '@ledger/client';
-import { closedLoop, dataOf, httpTarget } from './bench-load.js';
+import { closedLoop, dataOf, httpTarget, sleep } from './bench-load.js';
 import type { HttpTarget, Throughput } from './bench-load.js';
 import {
   cpuMsOf,
@@ -91,7 +91,6 @@ const row = (what: string, value: string, note?: string): void => {
 const rate = (t: Throughput, unit = 'req/s'): string =>
   `${t.perSecond.toFixed(0)} ${unit}, p50 ${t.p50.toFixed(1)} ms, p99 ${t.p99.toFixed(1)} ms`;
 const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One ledger deployment under test: where to send requests and which processes do the work. */
 export interface Deployment {

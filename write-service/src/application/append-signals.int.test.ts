@@ -44,8 +44,6 @@ async function eventually(done: () => boolean): Promise<void> {
   while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
-/** A new account's first event. */
-
 for (const [name, makeBuses] of Object.entries(busesFor)) {
   describe(`append signals between write services sharing a store (${name} notifications)`, () => {
     let dir: string;
