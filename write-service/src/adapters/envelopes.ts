@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '@ledger/platform';
 import { schemaVersionOf } from '@ledger/schema';
+import { formatPosition } from '@ledger/platform/core';
 import type { AppendRequest } from '../ports/event-store.js';
 
 /**
@@ -24,4 +25,14 @@ export function buildEnvelopes(
     occurredAt: event.occurredAt,
     position: { partition, sequence: head + i + 1 },
   }));
+}
+
+/** `followUp` with the positions of `events` (its lead append's) added to its first event's `positions`. */
+export function withLeadPositions(followUp: AppendRequest, events: readonly RecordedEvent[]): AppendRequest {
+  const [first, ...rest] = followUp.events;
+  if (!first) return followUp;
+  const data = first.data as { positions?: unknown };
+  const given = Array.isArray(data.positions) ? (data.positions as unknown[]) : [];
+  const positions = [...given, ...events.map((event) => formatPosition(event.position))];
+  return { ...followUp, events: [{ ...first, data: { ...data, positions } }, ...rest] };
 }

@@ -4,13 +4,13 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UnavailableError } from '@ledger/platform';
+import { UnavailableError, formatPosition } from '@ledger/platform';
 import type { AccountEvent } from '@ledger/schema';
 import { createSqliteEventStore } from '../adapters/sqlite/event-store.js';
 import { accountDecider, decodeAccountState, encodeAccountState } from '../domain/account.js';
 import { evolveAll } from '../domain/decider.js';
 import type { EventStore } from '../ports/event-store.js';
-import { accountAggregate } from './aggregates.js';
+import { accountAggregate, transactionAggregate } from './aggregates.js';
 import { createCommandHandler } from './command-handler.js';
 import type { CommandHandlerOptions } from './command-handler.js';
 
@@ -259,6 +259,52 @@ describe('command handler', () => {
       await here.close();
       await there.close();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a command prepared by one handler follows another handler's append and is kept as appended", async () => {
+    const { store, accounts, id } = await openAccount();
+    const transactions = createCommandHandler(transactionAggregate, { store });
+    try {
+      const txId = randomUUID();
+      const request = { type: 'Request' as const, kind: 'DEPOSIT' as const, from: null, to: id, amount: 5n };
+      await transactions.handle(txId, request, { created: true });
+      // Refused (a transaction that was never requested): nothing to prepare.
+      assert.equal(await transactions.prepare(randomUUID(), { type: 'Succeed', positions: [] }), null);
+
+      const succeed = await transactions.prepare(txId, { type: 'Succeed', positions: [] });
+      assert.ok(succeed);
+      assert.equal(succeed.appended, false);
+      const step = await accounts.handle(id, { ...deposit(5n), transactionId: txId }, { followedBy: succeed });
+      assert.ok(step.status === 'appended');
+      assert.equal(succeed.appended, true);
+      const position = formatPosition(step.events[0]!.position);
+      // The handler keeps what the follow-up recorded: its kept state (taken as it is) has settled.
+      const kept = await transactions.load(txId, { cached: true });
+      assert.equal(kept.version, 2);
+      assert.ok(kept.state.status === 'SUCCEEDED');
+      assert.deepEqual(kept.state.positions, [position]);
+      assert.deepEqual(
+        (await store.readAggregate(txId, 1)).map((e) => [e.type, e.data]),
+        [['TransactionSucceeded', { positions: [position] }]],
+      );
+
+      // Prepared on a state the transaction has left: the lead appends, the follow-up does not.
+      const other = randomUUID();
+      await transactions.handle(other, { ...request }, { created: true });
+      const late = await transactions.prepare(other, { type: 'Succeed', positions: [] });
+      assert.ok(late);
+      await transactions.handle(other, { type: 'Fail', reason: 'elsewhere', positions: [] });
+      const lead = await accounts.handle(id, { ...deposit(1n), transactionId: other }, { followedBy: late });
+      assert.equal(lead.status, 'appended');
+      assert.equal(late.appended, false);
+      assert.deepEqual(
+        (await store.readAggregate(other)).map((e) => e.type),
+        ['TransactionRequested', 'TransactionFailed'],
+      );
+      assert.equal((await accounts.load(id)).state.balance, 6n);
+    } finally {
+      await store.close();
     }
   });
 });

@@ -7,7 +7,7 @@ import {
   traced,
 } from '@ledger/platform';
 import type { EventMetadata, Logger, RecordedEvent } from '@ledger/platform';
-import type { EventStore, IdempotencyRecord } from '../ports/event-store.js';
+import type { AppendRequest, EventStore, FollowUpResult, IdempotencyRecord } from '../ports/event-store.js';
 import type { WriteMetrics } from '../ports/metrics.js';
 import type { Aggregate } from './aggregates.js';
 import { timeOrderedId } from './ids.js';
@@ -42,6 +42,20 @@ export interface HandleOptions {
    * without a read; the append, expecting version 0, checks that nothing is there.
    */
   readonly created?: boolean;
+  /** Another handler's command to append right after this one's events (see `prepare`). */
+  readonly followedBy?: FollowUp;
+}
+
+/**
+ * A command decided to follow another's append (AppendRequest.followedBy), prepared by its own
+ * handler. `appended` says, once the lead's handle is over, whether it was: if not (the lead recorded
+ * nothing new, or the follow-up found its aggregate moved on), the caller runs the command by itself.
+ */
+export interface FollowUp {
+  readonly request: AppendRequest;
+  readonly appended: boolean;
+  /** Hears what became of it (the lead's handler calls this once). */
+  settle(outcome: FollowUpResult | undefined): void;
 }
 
 export type HandleResult<State> =
@@ -65,6 +79,12 @@ export interface CommandHandler<Command, State> {
   /** The outcome of the command that recorded this idempotency key, or null if none did. */
   recorded(key: string): Promise<Duplicate | null>;
   handle(aggregateId: string, command: Command, options?: HandleOptions): Promise<HandleResult<State>>;
+  /**
+   * Decides `command` on the aggregate's kept state (no read when it is cached, as a first attempt
+   * does), to be appended after another command's events; null when it would append nothing or
+   * is refused: the caller then runs it with `handle`, which answers as usual.
+   */
+  prepare(aggregateId: string, command: Command, options?: HandleOptions): Promise<FollowUp | null>;
 }
 
 /** What an idempotency record points at: the events its command appended. */
@@ -142,6 +162,82 @@ export function createCommandHandler<Command, State, Event>(
     });
   };
 
+  const spanNameOf = (command: Command): string =>
+    `${aggregate.type}.${(command as { type?: string }).type ?? 'command'}`;
+
+  const metadataOf = ({ idempotency, metadata: given }: HandleOptions): EventMetadata => {
+    // A literal that starts with a spread takes V8's slow path as soon as it adds a key the source
+    // lacks (`{ ...a, ...b }`, or `{ ...a, x }` without `x` in `a`); keys first, or one spread alone, do not.
+    const metadata: EventMetadata = idempotency ? { idempotencyKey: idempotency.key, ...given } : { ...given };
+    const carrier = currentTraceCarrier();
+    if (carrier) Object.assign(metadata, carrier);
+    return metadata;
+  };
+
+  /** The append of `decided` on `version`, with what the caller asked to record beside it. */
+  const appendRequestOf = (
+    aggregateId: string,
+    version: number,
+    decided: readonly Event[],
+    metadata: EventMetadata,
+    handleOptions: HandleOptions,
+  ): AppendRequest => {
+    const { idempotency, followedBy } = handleOptions;
+    const occurredAt = now().toISOString();
+    const outcome: RecordedOutcome = { aggregateId, fromVersion: version + 1, toVersion: version + decided.length };
+    return {
+      aggregateType: aggregate.type,
+      aggregateId,
+      expectedVersion: version,
+      events: decided.map((event) => {
+        const { type, data } = event as unknown as { type: string; data: unknown };
+        return { eventId: newId(), type, data, metadata, occurredAt };
+      }),
+      idempotency: idempotency && {
+        key: idempotency.key,
+        fingerprint: idempotency.fingerprint,
+        result: JSON.stringify(outcome),
+      },
+      followedBy: followedBy?.request,
+    };
+  };
+
+  /** The state after `events` (recorded on top of `version`), kept for the next command. */
+  const rememberAfter = (aggregateId: string, state: State, events: readonly RecordedEvent[]): State => {
+    const next = events.reduce((s, event) => decider.evolve(s, event as unknown as Event), state);
+    const last = events.at(-1);
+    if (last) cache.remember(aggregateId, { state: next, version: last.version });
+    return next;
+  };
+
+  const prepareNow = async (
+    aggregateId: string,
+    command: Command,
+    handleOptions: HandleOptions,
+  ): Promise<FollowUp | null> => {
+    const { state, version } = await load(aggregateId, { cached: true });
+    let decided: readonly Event[];
+    try {
+      decided = decider.decide(command, state);
+    } catch {
+      return null;
+    }
+    if (decided.length === 0) return null;
+    const request = appendRequestOf(aggregateId, version, decided, metadataOf(handleOptions), handleOptions);
+    let appended = false;
+    return {
+      request,
+      get appended() {
+        return appended;
+      },
+      settle(outcome) {
+        if (outcome?.status !== 'appended') return;
+        appended = true;
+        rememberAfter(aggregateId, state, outcome.events);
+      },
+    };
+  };
+
   const decideAndAppend = async (
     aggregateId: string,
     command: Command,
@@ -156,13 +252,7 @@ export function createCommandHandler<Command, State, Event>(
       if (found) options.metrics?.idempotentReplayed(aggregate.type);
       return found;
     };
-    // A literal that starts with a spread takes V8's slow path as soon as it adds a key the source
-    // lacks (`{ ...a, ...b }`, or `{ ...a, x }` without `x` in `a`); keys first, or one spread alone, do not.
-    const metadata: EventMetadata = idempotency
-      ? { idempotencyKey: idempotency.key, ...handleOptions.metadata }
-      : { ...handleOptions.metadata };
-    const carrier = currentTraceCarrier();
-    if (carrier) Object.assign(metadata, carrier);
+    const metadata = metadataOf(handleOptions);
     for (let attempt = 1; ; attempt++) {
       // The first attempt decides on the cached state: if another handler or process appended
       // since, the append's version check refuses it and the next attempt reads the store. A
@@ -194,32 +284,18 @@ export function createCommandHandler<Command, State, Event>(
         throw refusal;
       }
       if (decided.length === 0) return (await repeated()) ?? { status: 'appended', events: [], state };
-      const occurredAt = now().toISOString();
-      const outcome: RecordedOutcome = { aggregateId, fromVersion: version + 1, toVersion: version + decided.length };
+      const request = appendRequestOf(aggregateId, version, decided, metadata, handleOptions);
       try {
         const result = await traced('eventStore.append', { attributes: { 'ledger.aggregate_id': aggregateId } }, () =>
-          store.append({
-            aggregateType: aggregate.type,
-            aggregateId,
-            expectedVersion: version,
-            events: decided.map((event) => {
-              const { type, data } = event as unknown as { type: string; data: unknown };
-              return { eventId: newId(), type, data, metadata, occurredAt };
-            }),
-            idempotency: idempotency && {
-              key: idempotency.key,
-              fingerprint: idempotency.fingerprint,
-              result: JSON.stringify(outcome),
-            },
-          }),
+          store.append(request),
         );
         if (result.status === 'duplicate') {
           options.metrics?.idempotentReplayed(aggregate.type);
           return duplicate(result.record);
         }
-        const next = decided.reduce((s, event) => decider.evolve(s, event), state);
-        cache.remember(aggregateId, { state: next, version: outcome.toVersion });
-        await snapshotIfDue(aggregateId, version, next, outcome.toVersion);
+        handleOptions.followedBy?.settle(result.followedBy);
+        const next = rememberAfter(aggregateId, state, result.events);
+        await snapshotIfDue(aggregateId, version, next, version + decided.length);
         return { status: 'appended', events: result.events, state: next };
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error;
@@ -237,12 +313,17 @@ export function createCommandHandler<Command, State, Event>(
   return {
     load,
     recorded,
+    // The command's span is its decision: its append is the lead's.
+    prepare: (aggregateId, command, handleOptions = {}) =>
+      traced(
+        spanNameOf(command),
+        { attributes: { 'ledger.aggregate_id': aggregateId, 'ledger.follow_up': true } },
+        () => prepareNow(aggregateId, command, handleOptions),
+      ),
     handle: (aggregateId, command, handleOptions = {}) =>
       turns.run(aggregateId, () =>
-        traced(
-          `${aggregate.type}.${(command as { type?: string }).type ?? 'command'}`,
-          { attributes: { 'ledger.aggregate_id': aggregateId } },
-          () => decideAndAppend(aggregateId, command, handleOptions),
+        traced(spanNameOf(command), { attributes: { 'ledger.aggregate_id': aggregateId } }, () =>
+          decideAndAppend(aggregateId, command, handleOptions),
         ),
       ),
   };

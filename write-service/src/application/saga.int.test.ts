@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { formatPosition, partitionOf } from '@ledger/platform';
 import { createLedgerHarness } from '../testing/ledger-harness.js';
 import type { LedgerHarness } from '../testing/ledger-harness.js';
-import type { EventStore } from '../ports/event-store.js';
+import type { AppendRequest, EventStore } from '../ports/event-store.js';
 import { transactionAggregate } from './aggregates.js';
 import { createCommandHandler } from './command-handler.js';
 import { createSettlementSagaTask, SAGA_WORKER } from './saga.js';
@@ -37,6 +37,43 @@ describe('settlement saga', () => {
     assert.equal(deposited!.metadata.idempotencyKey, `${transfer.transactionId}/deposit`);
     const [requested] = await ledger.store.readAggregate(transfer.transactionId);
     assert.equal(deposited!.metadata.causationId, requested!.eventId);
+  });
+
+  test("the settlement rides on the last step's append: a deposit takes one append, a transfer two", async () => {
+    const ledger = await createLedgerHarness();
+    try {
+      const { accountId: a } = await ledger.commands.openAccount({ owner: 'A' });
+      const { accountId: b } = await ledger.commands.openAccount({ owner: 'B' });
+      // The saga's steps, as the store is asked for them from here on.
+      const steps: AppendRequest[] = [];
+      const append = ledger.store.append.bind(ledger.store);
+      ledger.store.append = (request) => {
+        if (request.aggregateType === 'Account') steps.push(request);
+        return append(request);
+      };
+      const deposit = await ledger.commands.deposit({ accountId: a, amount: 30n });
+      const deposited = await ledger.settled(deposit.transactionId);
+      const transfer = await ledger.commands.transfer({ from: a, to: b, amount: 20n });
+      const transferred = await ledger.settled(transfer.transactionId);
+      assert.equal(deposited.status, 'SUCCEEDED');
+      assert.equal(transferred.status, 'SUCCEEDED');
+      assert.deepEqual(
+        steps.map((request) => [request.aggregateId, request.events[0]!.type, request.followedBy?.aggregateId]),
+        [
+          [a, 'MoneyDeposited', deposit.transactionId],
+          [a, 'MoneyWithdrawn', undefined],
+          [b, 'MoneyDeposited', transfer.transactionId],
+        ],
+      );
+      const [, toA, fromA] = await ledger.store.readAggregate(a);
+      const [, toB] = await ledger.store.readAggregate(b);
+      assert.deepEqual(deposited.positions, [formatPosition(toA!.position)]);
+      assert.deepEqual(transferred.positions, [formatPosition(fromA!.position), formatPosition(toB!.position)]);
+      assert.equal(await ledger.balance(a), 10n);
+      assert.equal(await ledger.balance(b), 20n);
+    } finally {
+      await ledger.close();
+    }
   });
 
   test('an overdraft fails with the reason and moves no money', async () => {

@@ -5,7 +5,7 @@ import type { AccountCommand } from '../domain/account.js';
 import type { TransactionCommand } from '../domain/transaction.js';
 import { accountAggregate, transactionAggregate } from './aggregates.js';
 import { createCommandHandler } from './command-handler.js';
-import type { CommandHandlerOptions } from './command-handler.js';
+import type { CommandHandlerOptions, FollowUp } from './command-handler.js';
 import { createPartitionWorker } from './partition-worker.js';
 
 /** Options of its two command handlers (accounts, transactions; `cacheSize` is per handler) and its loop. */
@@ -43,10 +43,15 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
     command: AccountCommand,
     key: string,
     metadata: EventMetadata,
+    followedBy?: FollowUp,
   ): Promise<Step> => {
     const fingerprint = createHash('sha256').update(`${key}:${accountId}:${command.type}`).digest('hex');
     try {
-      const result = await accounts.handle(accountId, command, { idempotency: { key, fingerprint }, metadata });
+      const result = await accounts.handle(accountId, command, {
+        idempotency: { key, fingerprint },
+        metadata,
+        followedBy,
+      });
       const event = result.events[0];
       if (!event) throw new Error(`step ${key} recorded no event`);
       // The key came with the transaction's failure: an earlier run was refused this step and failed the
@@ -124,6 +129,10 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
     if (to !== null) {
       // A refund recorded by an earlier run means the deposit was refused then: never deposit as well.
       const refunded = from !== null ? await accounts.recorded(`${txId}/refund`) : null;
+      // The deposit is the last step: the settlement rides on its append (one commit where the store
+      // can), the store adding the deposit's position. If it did not (the deposit was refused or
+      // recorded before, or the transaction moved on), it is settled below as before.
+      const succeed = refunded ? null : await transactions.prepare(txId, { type: 'Succeed', positions }, { metadata });
       const deposited = refunded
         ? ({ done: false, reason: 'deposit refused' } as const)
         : await step(
@@ -131,6 +140,7 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
             { type: 'Deposit', amount, transactionId: txId, kind, counterparty: from },
             `${txId}/deposit`,
             metadata,
+            succeed ?? undefined,
           );
       if (!deposited.done) {
         if (from === null) return fail(deposited.reason, 'deposit');
@@ -151,6 +161,7 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
         );
       }
       positions.push(deposited.position);
+      if (succeed?.appended) return;
     }
     await settleWith(txId, { type: 'Succeed', positions }, metadata);
   };

@@ -34,6 +34,36 @@ const account = (aggregateId: string, expectedVersion: number, events: NewEvent[
   events,
 });
 
+const requested = (transactionId: string): AppendRequest => ({
+  aggregateType: 'Transaction',
+  aggregateId: transactionId,
+  expectedVersion: 0,
+  events: [
+    {
+      eventId: randomUUID(),
+      type: 'TransactionRequested',
+      data: { kind: 'DEPOSIT', from: null, to: randomUUID(), amount: '1' },
+      metadata: {},
+      occurredAt: new Date().toISOString(),
+    },
+  ],
+});
+
+const succeeded = (transactionId: string, expectedVersion: number, positions: string[]): AppendRequest => ({
+  aggregateType: 'Transaction',
+  aggregateId: transactionId,
+  expectedVersion,
+  events: [
+    {
+      eventId: randomUUID(),
+      type: 'TransactionSucceeded',
+      data: { positions },
+      metadata: {},
+      occurredAt: new Date().toISOString(),
+    },
+  ],
+});
+
 /** Reads a whole partition in pages, checking order on the way. */
 async function readAll(store: EventStore, partition: number) {
   const all = [];
@@ -184,6 +214,62 @@ export function defineEventStoreContract(name: string, make: () => Promise<Event
         const bad: NewEvent = { ...opened(), data: { owner: '' } };
         await assert.rejects(store.append(account(id, 0, [bad])));
         assert.deepEqual(await store.readAggregate(id), []);
+      }),
+    );
+
+    test(
+      "appends a follow-up right after its lead, with the lead's positions added to its first event",
+      withStore(async (store) => {
+        const transactionId = randomUUID();
+        await store.append(requested(transactionId));
+        const accountId = randomUUID();
+        await store.append(account(accountId, 0, [opened()]));
+        const result = await store.append({
+          ...account(accountId, 1, [deposited(1)]),
+          followedBy: succeeded(transactionId, 1, ['0:7']),
+        });
+        assert.ok(result.status === 'appended');
+        const [step] = result.events;
+        const followedBy = result.followedBy;
+        assert.ok(followedBy?.status === 'appended');
+        const stepPosition = `${step!.position.partition}:${step!.position.sequence}`;
+        assert.deepEqual(followedBy.events[0]!.data, { positions: ['0:7', stepPosition] });
+        assert.deepEqual(await store.readAggregate(transactionId, 1), followedBy.events);
+        assert.equal(followedBy.events[0]!.version, 2);
+        const partition = followedBy.events[0]!.position.partition;
+        assert.deepEqual((await store.readPartition(partition, 0, 100)).at(-1), followedBy.events[0]);
+        assert.equal((await store.heads())[partition], followedBy.events[0]!.position.sequence);
+      }),
+    );
+
+    test(
+      'a follow-up whose aggregate moved on fails alone; a lead that appends nothing new takes none',
+      withStore(async (store) => {
+        const transactionId = randomUUID();
+        await store.append(requested(transactionId));
+        await store.append(succeeded(transactionId, 1, []));
+        const accountId = randomUUID();
+        await store.append(account(accountId, 0, [opened()]));
+        const key = { key: `k-${randomUUID()}`, fingerprint: 'f', result: '{}' };
+        const lead = { ...account(accountId, 1, [deposited(1)]), idempotency: key };
+        const first = await store.append({ ...lead, followedBy: succeeded(transactionId, 1, []) });
+        assert.ok(first.status === 'appended');
+        assert.equal(first.followedBy?.status, 'failed');
+        assert.equal((await store.readAggregate(accountId)).length, 2);
+        assert.equal((await store.readAggregate(transactionId)).length, 2);
+        // The lead's key recorded before: nothing is written, the follow-up neither.
+        const again = await store.append({ ...lead, followedBy: succeeded(transactionId, 2, []) });
+        assert.equal(again.status, 'duplicate');
+        assert.equal((await store.readAggregate(transactionId)).length, 2);
+        // An invalid follow-up is refused with its lead, before anything is written.
+        const bad = succeeded(transactionId, 2, []);
+        await assert.rejects(
+          store.append({
+            ...account(accountId, 2, [deposited(2)]),
+            followedBy: { ...bad, events: [{ ...bad.events[0]!, data: { positions: 'x' } }] },
+          }),
+        );
+        assert.equal((await store.readAggregate(accountId)).length, 2);
       }),
     );
 

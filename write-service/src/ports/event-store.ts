@@ -28,10 +28,22 @@ export interface AppendRequest {
   readonly expectedVersion: number;
   readonly events: readonly NewEvent[];
   readonly idempotency?: IdempotencyRecord;
+  /**
+   * Another aggregate's append to make once this one has appended (not when its key was recorded
+   * before, nor when it fails), the positions of this one's events added to the `positions` of the
+   * follow-up's first event's data: a saga's step and the settlement that records where the step
+   * landed. Where the store can, it commits both at once (SQLite); else it appends the follow-up
+   * right after (MongoDB), as its caller would. The follow-up failing (its aggregate moved on) leaves
+   * this append as it is; the result says what became of it.
+   */
+  readonly followedBy?: AppendRequest;
 }
 
+/** What became of an append's follow-up: appended, its key recorded before, or refused (`reason`). */
+export type FollowUpResult = AppendResult | { readonly status: 'failed'; readonly reason: string };
+
 export type AppendResult =
-  | { readonly status: 'appended'; readonly events: readonly RecordedEvent[] }
+  | { readonly status: 'appended'; readonly events: readonly RecordedEvent[]; readonly followedBy?: FollowUpResult }
   /** The idempotency key was already recorded: nothing was written. */
   | { readonly status: 'duplicate'; readonly record: IdempotencyRecord };
 

@@ -3,7 +3,8 @@ import type { Timestamp } from 'mongodb';
 import { createSerialQueues, partitionOf } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
 import { encodeEvent, validateEventData } from '@ledger/schema';
-import type { EventStore } from '../../ports/event-store.js';
+import type { AppendRequest, AppendResult, EventStore, FollowUpResult } from '../../ports/event-store.js';
+import { withLeadPositions } from '../envelopes.js';
 import { appendInTransaction } from './append.js';
 import type { AppendCounters } from './append.js';
 import { createAppendSignal } from './append-signal.js';
@@ -142,31 +143,48 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     });
   };
 
+  /** One append, in a transaction of its own. */
+  const appendOne = async (request: AppendRequest): Promise<AppendResult> => {
+    for (const event of request.events) validateEventData(event.type, event.data, event.schemaVersion);
+    const partition = partitionOf(request.aggregateId, partitions);
+    const result = await guarded(() =>
+      lanes.run(partition, async () => {
+        const started = performance.now();
+        const appended = await appendInTransaction(
+          client,
+          collections,
+          request,
+          partition,
+          { timeoutMs },
+          counters,
+          options.metrics,
+        );
+        options.metrics?.appendsCommitted(1, (performance.now() - started) / 1_000);
+        return appended;
+      }),
+    );
+    const last = result.status === 'appended' ? result.events.at(-1) : undefined;
+    if (last) signal.reached(partition, last.position.sequence);
+    return result;
+  };
+
   return {
     partitions,
 
     async append(request) {
-      for (const event of request.events) validateEventData(event.type, event.data, event.schemaVersion);
-      const partition = partitionOf(request.aggregateId, partitions);
-      const result = await guarded(() =>
-        lanes.run(partition, async () => {
-          const started = performance.now();
-          const appended = await appendInTransaction(
-            client,
-            collections,
-            request,
-            partition,
-            { timeoutMs },
-            counters,
-            options.metrics,
-          );
-          options.metrics?.appendsCommitted(1, (performance.now() - started) / 1_000);
-          return appended;
-        }),
-      );
-      const last = result.status === 'appended' ? result.events.at(-1) : undefined;
-      if (last) signal.reached(partition, last.position.sequence);
-      return result;
+      const { followedBy: followUp } = request;
+      for (const event of followUp?.events ?? []) validateEventData(event.type, event.data, event.schemaVersion);
+      const result = await appendOne(request);
+      if (result.status !== 'appended' || !followUp) return result;
+      // A transaction per append: the follow-up comes right after, as its caller would append it. Its
+      // failure, whatever it is, leaves the lead's outcome to report.
+      let followedBy: FollowUpResult;
+      try {
+        followedBy = await appendOne(withLeadPositions(followUp, result.events));
+      } catch (error) {
+        followedBy = { status: 'failed', reason: error instanceof Error ? error.message : String(error) };
+      }
+      return { ...result, followedBy };
     },
 
     readAggregate(aggregateId, afterVersion = 0) {

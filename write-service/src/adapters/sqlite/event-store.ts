@@ -149,7 +149,11 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
   /** Splits a turn's writes into the writer's batch, and its outcomes back into the writes' order. */
   const writeTurn = (writes: readonly Write[]): Outcome<Written>[] | Promise<Outcome<Written>[]> => {
     const batch: WriteBatch = {
-      appends: writes.flatMap((w) => (w.kind === 'append' ? [{ request: w.request, partition: w.partition }] : [])),
+      appends: writes.flatMap((w) =>
+        w.kind === 'append'
+          ? [{ request: w.request, partition: w.partition, followUpPartition: w.followUpPartition }]
+          : [],
+      ),
       checkpoints: writes.flatMap((w) =>
         w.kind === 'checkpoint'
           ? [{ worker: w.worker, partition: w.partition, sequence: w.sequence, token: w.token }]
@@ -160,7 +164,9 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     const started = performance.now();
     const inOrder = (outcomes: WriteOutcomes): Outcome<Written>[] => {
       if (batch.appends.length > 0) {
-        options.metrics?.appendsCommitted(batch.appends.length, (performance.now() - started) / 1_000);
+        // A follow-up is an append of the commit too.
+        const appends = batch.appends.reduce((count, append) => count + (append.request.followedBy ? 2 : 1), 0);
+        options.metrics?.appendsCommitted(appends, (performance.now() - started) / 1_000);
       }
       const next = { append: 0, checkpoint: 0, snapshot: 0 };
       return writes.map((w) => {
@@ -222,6 +228,11 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
           remember(w.partition, result.events);
           appended.add(w.partition);
         }
+        const followedBy = result.status === 'appended' ? result.followedBy : undefined;
+        if (followedBy?.status === 'appended' && w.followUpPartition !== undefined && followedBy.events.length > 0) {
+          remember(w.followUpPartition, followedBy.events);
+          appended.add(w.followUpPartition);
+        }
       }
     });
     for (const partition of appended) listeners.wake(partition);
@@ -231,9 +242,13 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     partitions,
 
     async append(request) {
-      for (const event of request.events) validateEventData(event.type, event.data, event.schemaVersion);
+      const { followedBy } = request;
+      for (const event of [...request.events, ...(followedBy?.events ?? [])]) {
+        validateEventData(event.type, event.data, event.schemaVersion);
+      }
       const partition = partitionOf(request.aggregateId, partitions);
-      return writes.submit({ kind: 'append', request, partition }) as Promise<AppendResult>;
+      const followUpPartition = followedBy && partitionOf(followedBy.aggregateId, partitions);
+      return writes.submit({ kind: 'append', request, partition, followUpPartition }) as Promise<AppendResult>;
     },
 
     async readAggregate(aggregateId, afterVersion = 0) {

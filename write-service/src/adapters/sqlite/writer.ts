@@ -1,8 +1,14 @@
 import Database from 'better-sqlite3';
 import { ConcurrencyError, UnavailableError, configureSqliteConnection } from '@ledger/platform/core';
 import type { Outcome } from '@ledger/platform/core';
-import { buildEnvelopes } from '../envelopes.js';
-import type { AppendRequest, AppendResult, IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
+import { buildEnvelopes, withLeadPositions } from '../envelopes.js';
+import type {
+  AppendRequest,
+  AppendResult,
+  FollowUpResult,
+  IdempotencyRecord,
+  Snapshot,
+} from '../../ports/event-store.js';
 
 /** Where and how the store's writes go. */
 export interface WriterOptions {
@@ -15,6 +21,8 @@ export interface WriterOptions {
 export interface Append {
   readonly request: AppendRequest;
   readonly partition: number;
+  /** The partition of `request.followedBy`'s aggregate. */
+  readonly followUpPartition?: number;
 }
 
 export interface CheckpointWrite {
@@ -95,7 +103,8 @@ export function createStoreWriter(db: Database.Database, noFsyncCheckpoints: Dat
       statement.run(worker, partition, sequence, token).changes > 0;
   };
 
-  const appendNow = db.transaction(({ request, partition }: Append): AppendResult => {
+  /** One append, inside the caller's transaction or savepoint. */
+  const appendOne = (request: AppendRequest, partition: number): AppendResult => {
     if (request.idempotency) {
       const existing = sql.findKey.get(request.idempotency.key) as IdempotencyRecord | undefined;
       if (existing) return { status: 'duplicate', record: existing };
@@ -127,6 +136,21 @@ export function createStoreWriter(db: Database.Database, noFsyncCheckpoints: Dat
       sql.insertKey.run(key, fingerprint, result);
     }
     return { status: 'appended', events };
+  };
+  // A follow-up in a savepoint of its own: its failure undoes it alone, not the append it follows.
+  const followUpNow = db.transaction(appendOne);
+
+  const appendNow = db.transaction(({ request, partition, followUpPartition }: Append): AppendResult => {
+    const result = appendOne(request, partition);
+    if (result.status !== 'appended' || !request.followedBy || followUpPartition === undefined) return result;
+    let followedBy: FollowUpResult;
+    try {
+      followedBy = followUpNow(withLeadPositions(request.followedBy, result.events), followUpPartition);
+    } catch (error) {
+      if (!db.inTransaction) throw error;
+      followedBy = { status: 'failed', reason: error instanceof Error ? error.message : String(error) };
+    }
+    return { ...result, followedBy };
   });
 
   /** Runs each item in its own savepoint; SQLite ending the whole transaction (I/O error, full disk) fails them all. */
