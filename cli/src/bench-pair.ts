@@ -1,4 +1,4 @@
-// `npm run bench:pair -- --against CHECKOUT [--mode eventual|ryw|transfer|typename] [--rounds 10] [--seconds 3]
+// `npm run bench:pair -- --against CHECKOUT [--mode eventual|ryw|transfer|transfer-ryw|typename] [--rounds 10] [--seconds 3]
 // [--clients 32]`: this checkout's `ledger all` and another built checkout's, side by side, under the
 // same load at the same time (each its own clients, 100 accounts, 16 partitions). Every round reads
 // each process's CPU time a command and its rate; the ratios of one round are taken over the same
@@ -25,8 +25,9 @@ import type { LedgerProcess } from './testing/processes.js';
 
 const USAGE = `usage: npm run bench:pair -- --against DIR [options]
   --against DIR     the other built checkout, run side by side with this one
-  --mode MODE       eventual (deposits, the default), ryw (read-your-writes deposits), transfer, or
-                    typename (the trivial query { __typename }, the gateway's own cost)
+  --mode MODE       eventual (deposits, the default), ryw (read-your-writes deposits), transfer,
+                    transfer-ryw (read-your-writes transfers), or typename (the trivial query
+                    { __typename }, the gateway's own cost)
   --rounds N        measured rounds (default 10)
   --seconds N       seconds a round (default 3)
   --clients N       clients a process, each one command at a time (default 32)`;
@@ -43,11 +44,13 @@ const flags = parseScriptArgs(
     }).values,
   USAGE,
 );
-const MODES = ['eventual', 'ryw', 'transfer', 'typename'] as const;
+const MODES = ['eventual', 'ryw', 'transfer', 'transfer-ryw', 'typename'] as const;
 type Mode = (typeof MODES)[number];
 const mode = flags.mode as Mode;
 if (!MODES.includes(mode)) {
-  console.error(`bench:pair: --mode takes eventual, ryw, transfer or typename (got "${flags.mode}")\n\n${USAGE}`);
+  console.error(
+    `bench:pair: --mode takes eventual, ryw, transfer, transfer-ryw or typename (got "${flags.mode}")\n\n${USAGE}`,
+  );
   process.exit(2);
 }
 const rounds = numberOption('bench:pair', '--rounds', flags.rounds, 'a round count');
@@ -112,7 +115,7 @@ async function prepare(side: Side): Promise<void> {
     side.ids.push(opened.openAccount.id);
   }
   // Transfers move one cent at a time; each account starts with enough that none is refused.
-  if (mode === 'transfer') {
+  if (mode === 'transfer' || mode === 'transfer-ryw') {
     for (const accountId of side.ids) {
       await post(side, DEPOSIT, { accountId, amount: '1000000', consistency: 'READ_YOUR_WRITES' });
     }
@@ -124,11 +127,11 @@ const TYPENAME = '{ __typename }';
 function command(side: Side, i: number): Promise<unknown> {
   if (mode === 'typename') return post(side, TYPENAME, {});
   const account = side.ids[i % ACCOUNTS]!;
-  if (mode === 'transfer') {
+  const consistency = mode === 'ryw' || mode === 'transfer-ryw' ? 'READ_YOUR_WRITES' : 'EVENTUAL';
+  if (mode === 'transfer' || mode === 'transfer-ryw') {
     const to = side.ids[(i * 7 + 1) % ACCOUNTS]!;
-    return post(side, TRANSFER, { from: account, to, amount: '1', consistency: 'EVENTUAL' });
+    return post(side, TRANSFER, { from: account, to, amount: '1', consistency });
   }
-  const consistency = mode === 'ryw' ? 'READ_YOUR_WRITES' : 'EVENTUAL';
   return post(side, DEPOSIT, { accountId: account, amount: '1', consistency });
 }
 
@@ -225,7 +228,13 @@ try {
   const ratio = (pick: (round: Round) => number): string =>
     median(mine!.map((round, i) => pick(round) / pick(base![i]!))).toFixed(3);
   const of = (list: Round[], pick: (round: Round) => number): string => median(list.map(pick)).toFixed(3);
-  const what = { eventual: 'deposit', ryw: 'deposit', transfer: 'transfer', typename: 'request' }[mode];
+  const what = {
+    eventual: 'deposit',
+    ryw: 'deposit',
+    transfer: 'transfer',
+    'transfer-ryw': 'transfer',
+    typename: 'request',
+  }[mode];
   console.log(
     `${mode}, ${clients} clients a process, median of ${mine!.length} rounds of ${seconds} s: ` +
       `CPU a ${what} ${of(mine!, (r) => r.cpuMs)} ms here, ${of(base!, (r) => r.cpuMs)} against (x ${ratio((r) => r.cpuMs)} a round; ` +
