@@ -39,7 +39,7 @@ describe('settlement saga', () => {
     assert.equal(deposited!.metadata.causationId, requested!.eventId);
   });
 
-  test("the settlement rides on the last step's append: a deposit takes one append, a transfer two", async () => {
+  test("the settlement rides on the last step's append: a deposit or a withdrawal takes one, a transfer two", async () => {
     const ledger = await createLedgerHarness();
     try {
       const { accountId: a } = await ledger.commands.openAccount({ owner: 'A' });
@@ -55,21 +55,26 @@ describe('settlement saga', () => {
       const deposited = await ledger.settled(deposit.transactionId);
       const transfer = await ledger.commands.transfer({ from: a, to: b, amount: 20n });
       const transferred = await ledger.settled(transfer.transactionId);
+      const withdrawal = await ledger.commands.withdraw({ accountId: a, amount: 4n });
+      const withdrawn = await ledger.settled(withdrawal.transactionId);
       assert.equal(deposited.status, 'SUCCEEDED');
       assert.equal(transferred.status, 'SUCCEEDED');
+      assert.equal(withdrawn.status, 'SUCCEEDED');
       assert.deepEqual(
         steps.map((request) => [request.aggregateId, request.events[0]!.type, request.followedBy?.aggregateId]),
         [
           [a, 'MoneyDeposited', deposit.transactionId],
           [a, 'MoneyWithdrawn', undefined],
           [b, 'MoneyDeposited', transfer.transactionId],
+          [a, 'MoneyWithdrawn', withdrawal.transactionId],
         ],
       );
-      const [, toA, fromA] = await ledger.store.readAggregate(a);
+      const [, toA, fromA, outOfA] = await ledger.store.readAggregate(a);
       const [, toB] = await ledger.store.readAggregate(b);
       assert.deepEqual(deposited.positions, [formatPosition(toA!.position)]);
       assert.deepEqual(transferred.positions, [formatPosition(fromA!.position), formatPosition(toB!.position)]);
-      assert.equal(await ledger.balance(a), 10n);
+      assert.deepEqual(withdrawn.positions, [formatPosition(outOfA!.position)]);
+      assert.equal(await ledger.balance(a), 6n);
       assert.equal(await ledger.balance(b), 20n);
     } finally {
       await ledger.close();

@@ -115,24 +115,28 @@ export function createSettlementSagaTask(options: SettlementSagaOptions): Partit
     const positions: string[] = [];
     const fail = (reason: string, refusedStep: 'withdraw' | 'deposit') =>
       settleWith(txId, { type: 'Fail', reason, positions }, metadata, `${txId}/${refusedStep}`);
+    // The settlement rides on the last step's append (one commit where the store can), the store
+    // adding that step's position. Where it did not (the step was refused or recorded before, the
+    // transaction moved on), it is settled by itself below.
+    const settlement = () => transactions.prepare(txId, { type: 'Succeed', positions }, { metadata });
 
     if (from !== null) {
+      const succeed = to === null ? await settlement() : null;
       const withdrawn = await step(
         from,
         { type: 'Withdraw', amount, transactionId: txId, kind, counterparty: to },
         `${txId}/withdraw`,
         metadata,
+        succeed ?? undefined,
       );
       if (!withdrawn.done) return fail(withdrawn.reason, 'withdraw');
       positions.push(withdrawn.position);
+      if (succeed?.appended) return;
     }
     if (to !== null) {
       // A refund recorded by an earlier run means the deposit was refused then: never deposit as well.
       const refunded = from !== null ? await accounts.recorded(`${txId}/refund`) : null;
-      // The deposit is the last step: the settlement rides on its append (one commit where the store
-      // can), the store adding the deposit's position. If it did not (the deposit was refused or
-      // recorded before, or the transaction moved on), it is settled below as before.
-      const succeed = refunded ? null : await transactions.prepare(txId, { type: 'Succeed', positions }, { metadata });
+      const succeed = refunded ? null : await settlement();
       const deposited = refunded
         ? ({ done: false, reason: 'deposit refused' } as const)
         : await step(
