@@ -3,8 +3,8 @@ import type { Timestamp } from 'mongodb';
 import { createSerialQueues, partitionOf } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
 import { encodeEvent, validateEventData } from '@ledger/schema';
-import type { AppendRequest, AppendResult, EventStore, FollowUpResult } from '../../ports/event-store.js';
-import { withLeadPositions } from '../envelopes.js';
+import type { AppendRequest, AppendResult, EventStore } from '../../ports/event-store.js';
+import { appendThenFollowUp } from '../follow-up.js';
 import { appendInTransaction } from './append.js';
 import type { AppendCounters } from './append.js';
 import { createAppendSignal } from './append-signal.js';
@@ -172,19 +172,11 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     partitions,
 
     async append(request) {
-      const { followedBy: followUp } = request;
-      for (const event of followUp?.events ?? []) validateEventData(event.type, event.data, event.schemaVersion);
-      const result = await appendOne(request);
-      if (result.status !== 'appended' || !followUp) return result;
-      // A transaction per append: the follow-up comes right after, as its caller would append it. Its
-      // failure, whatever it is, leaves the lead's outcome to report.
-      let followedBy: FollowUpResult;
-      try {
-        followedBy = await appendOne(withLeadPositions(followUp, result.events));
-      } catch (error) {
-        followedBy = { status: 'failed', reason: error instanceof Error ? error.message : String(error) };
+      for (const event of request.followedBy?.events ?? []) {
+        validateEventData(event.type, event.data, event.schemaVersion);
       }
-      return { ...result, followedBy };
+      // A transaction per append: the follow-up comes right after its lead, as its caller would append it.
+      return appendThenFollowUp(appendOne, request);
     },
 
     readAggregate(aggregateId, afterVersion = 0) {
