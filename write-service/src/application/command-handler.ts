@@ -202,7 +202,7 @@ export function createCommandHandler<Command, State, Event>(
     };
   };
 
-  /** The state after `events` (recorded on top of `version`), kept for the next command. */
+  /** `state` with `events` (just recorded on top of it) folded in, kept for the next command. */
   const rememberAfter = (aggregateId: string, state: State, events: readonly RecordedEvent[]): State => {
     const next = events.reduce((s, event) => decider.evolve(s, event as unknown as Event), state);
     const last = events.at(-1);
