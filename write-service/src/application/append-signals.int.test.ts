@@ -10,10 +10,13 @@ import { createNatsNotificationBus } from '@ledger/platform/nats';
 import { engineUrl } from '@ledger/platform/testing';
 import { createSqliteEventStore } from '../adapters/sqlite/event-store.js';
 import type { EventStore } from '../ports/event-store.js';
-import { accountAggregate } from './aggregates.js';
+import type { AccountCommand, AccountState } from '../domain/account.js';
+import type { TransactionCommand, TransactionState } from '../domain/transaction.js';
+import { accountAggregate, transactionAggregate } from './aggregates.js';
 import { shareAppendSignals } from './append-signals.js';
 import type { SharedAppendSignals } from './append-signals.js';
 import { createCommandHandler } from './command-handler.js';
+import type { CommandHandler } from './command-handler.js';
 import { createStateCaches } from './state-cache.js';
 import { accountOpening } from '../testing/appends.js';
 
@@ -188,3 +191,42 @@ test('a command on an aggregate another process changed reads forward first inst
   // Without the marks the first process decides on the state it kept, and the version check refuses it.
   assert.deepEqual(await refusalsAfterAnotherProcess(false), { refused: 1, balance: 12n });
 });
+
+test("a follow-up's aggregate is announced with its lead's: the other process's cache is marked behind", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-'));
+  const bus = createInProcessNotificationBus();
+  const stores = [0, 1].map(() => createSqliteEventStore({ path: join(dir, 'events.db'), partitions: PARTITIONS }));
+  const caches = [createStateCaches(100), createStateCaches(100)] as const;
+  const signals = await Promise.all(
+    stores.map((store, i) => shareAppendSignals({ store, notifications: bus, logger, caches: caches[i] })),
+  );
+  const [here, there] = signals.map((shared, i) => ({
+    accounts: createCommandHandler(accountAggregate, { store: shared.store, caches: caches[i] }),
+    transactions: createCommandHandler(transactionAggregate, { store: shared.store, caches: caches[i] }),
+  })) as [Handlers, Handlers];
+  try {
+    const accountId = randomUUID();
+    const transactionId = randomUUID();
+    await there.accounts.handle(accountId, { type: 'Open', owner: 'ann' }, { created: true });
+    const request = { type: 'Request', kind: 'DEPOSIT', from: null, to: accountId, amount: 5n } as const;
+    await here.transactions.handle(transactionId, request, { created: true });
+    const settlement = await there.transactions.prepare(transactionId, { type: 'Succeed', positions: [] });
+    assert.ok(settlement);
+    const deposit = { type: 'Deposit', amount: 5n, transactionId, kind: 'DEPOSIT', counterparty: null } as const;
+    await there.accounts.handle(accountId, deposit, { followedBy: settlement });
+    assert.equal(settlement.appended, true);
+    await eventually(() => caches[0].of(transactionAggregate.type).isBehind(transactionId));
+    assert.equal(caches[0].of(transactionAggregate.type).isBehind(transactionId), true);
+    assert.equal((await here.transactions.load(transactionId, { cached: true })).state.status, 'SUCCEEDED');
+  } finally {
+    await Promise.all(signals.map((shared) => shared.stop()));
+    await Promise.all(stores.map((store) => store.close()));
+    await bus.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+interface Handlers {
+  readonly accounts: CommandHandler<AccountCommand, AccountState>;
+  readonly transactions: CommandHandler<TransactionCommand, TransactionState>;
+}

@@ -97,10 +97,17 @@ export async function shareAppendSignals(options: {
       ...store,
       async append(request) {
         const result = await store.append(request);
-        const last = result.status === 'appended' ? result.events.at(-1) : undefined;
-        if (last) {
-          const key = `${request.aggregateType}\n${request.aggregateId}`;
-          changed.set(key, [request.aggregateType, request.aggregateId, last.version]);
+        if (result.status !== 'appended') return result;
+        // The follow-up's aggregate changed too (AppendRequest.followedBy), when it was appended.
+        const followedBy = result.followedBy?.status === 'appended' ? result.followedBy.events : [];
+        for (const events of [result.events, followedBy]) {
+          const last = events.at(-1);
+          if (last)
+            changed.set(`${last.aggregateType}\n${last.aggregateId}`, [
+              last.aggregateType,
+              last.aggregateId,
+              last.version,
+            ]);
         }
         return result;
       },
