@@ -64,6 +64,31 @@ test('handles on one file (gateway, projector, rebuild) share generations, commi
   }
 });
 
+test('a read model made before opens while another process holds the write lock; a new one waits for it', async () => {
+  const file = path.join(dir, 'busy.db');
+  const made = createSqliteReadModel({ path: file, partitions: 2 });
+  const active = await made.activeGeneration();
+  await made.close();
+  const other = new Database(file);
+  const fresh = path.join(dir, 'busy-fresh.db');
+  const holder = new Database(fresh);
+  try {
+    // Another projector committing all the time.
+    other.exec('BEGIN IMMEDIATE');
+    const reopened = createSqliteReadModel({ path: file, partitions: 2, busyTimeoutMs: 20 });
+    try {
+      assert.equal(await reopened.activeGeneration(), active);
+    } finally {
+      await reopened.close();
+    }
+    holder.exec('BEGIN IMMEDIATE');
+    assert.throws(() => createSqliteReadModel({ path: fresh, partitions: 2, busyTimeoutMs: 20 }), /locked/);
+  } finally {
+    other.close();
+    holder.close();
+  }
+});
+
 test('a swap lock taken through one handle holds the live commits of another', async () => {
   const file = path.join(dir, 'locked.db');
   const [projector, rebuild] = [1, 2].map(() => createSqliteReadModel({ path: file, partitions: 2 }));

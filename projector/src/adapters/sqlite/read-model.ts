@@ -18,7 +18,7 @@ import { sequenceOf } from '../../domain/balance-projection.js';
 import { createHistoryTable } from './history.js';
 import { prepareLayout } from './layout.js';
 import type { AccountRow, TransactionRow } from './rows.js';
-import { accountFromRow, accountParams, transactionFromRow, transactionParams } from './rows.js';
+import { SCHEMA_VERSION, accountFromRow, accountParams, transactionFromRow, transactionParams } from './rows.js';
 
 export interface SqliteReadModelOptions {
   /** Database file; shared by the gateway (reads), the projectors and a rebuild (writes). */
@@ -73,8 +73,12 @@ export function openSqliteReadModel(
   const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5_000 });
   configureSqliteConnection(db, 'NORMAL');
   // Several processes may open the file at once: the tables (or the move from an older layout) and
-  // the first generation are made under the write lock, so exactly one of them makes them.
-  db.transaction(() => prepareLayout(db, options.path, ALIAS)).immediate();
+  // the first generation are made under the write lock, so exactly one of them makes them. A file
+  // that has them needs no write: a process starting beside another that keeps committing would
+  // otherwise wait for the lock, and may not get it within the busy timeout (reads never wait in WAL).
+  if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) {
+    db.transaction(() => prepareLayout(db, options.path, ALIAS)).immediate();
+  }
   const history = createHistoryTable(db);
 
   const sql = {
@@ -190,9 +194,11 @@ export function openSqliteReadModel(
     return id;
   };
 
-  db.transaction(() => {
-    if (sql.activeKey.get(ALIAS) === undefined) sql.setActive.run(ALIAS, keyOf(newGeneration()));
-  }).immediate();
+  if (sql.activeKey.get(ALIAS) === undefined) {
+    db.transaction(() => {
+      if (sql.activeKey.get(ALIAS) === undefined) sql.setActive.run(ALIAS, keyOf(newGeneration()));
+    }).immediate();
+  }
 
   /** Inside the caller's transaction. */
   const write = (generation: number, batch: ProjectionBatch): void => {

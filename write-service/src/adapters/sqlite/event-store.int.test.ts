@@ -220,6 +220,36 @@ test('when the write lock cannot be had, every append of the turn fails as unava
   }
 });
 
+test('a store made before opens while another process holds the write lock; a new one waits for it', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'events.db');
+  await createSqliteEventStore({ path: file, partitions: 2 }).close();
+  const other = new Database(file);
+  try {
+    // Another write service committing all the time, as one catching up after its peer died.
+    other.exec('BEGIN IMMEDIATE');
+    const store = createSqliteEventStore({ path: file, partitions: 2, busyTimeoutMs: 20 });
+    try {
+      assert.deepEqual(await store.heads(), [0, 0]);
+      assert.throws(() => createSqliteEventStore({ path: file, partitions: 3, busyTimeoutMs: 20 }), /created with 2/);
+      // A file without the store's tables must be written first: that waits for the lock.
+      const fresh = path.join(dir, 'fresh.db');
+      const holder = new Database(fresh);
+      holder.exec('BEGIN IMMEDIATE');
+      assert.throws(() => createSqliteEventStore({ path: fresh, partitions: 2, busyTimeoutMs: 20 }), /locked/);
+      holder.exec('ROLLBACK');
+      holder.close();
+      other.exec('ROLLBACK');
+      assert.equal((await store.append(accountOpening())).status, 'appended');
+    } finally {
+      await store.close();
+    }
+  } finally {
+    other.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the writes run on a thread named ledger-writer, which top -H, ps -T and the bench show', async () => {
   const dir = tempDir();
   const store = createSqliteEventStore({ path: path.join(dir, 'events.db'), partitions: 2 });

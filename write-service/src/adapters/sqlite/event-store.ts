@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { createTurnBatch, partitionOf } from '@ledger/platform';
 import type { Logger, Outcome, RecordedEvent } from '@ledger/platform';
 import { upcastEvent, validateEventData } from '@ledger/schema';
@@ -37,6 +38,18 @@ const TAIL_EVENTS = 256;
 const READ_MAP_BYTES = 256 * 1024 * 1024;
 
 // Rows as arrays: building an object per row by column name costs more than the read itself.
+/** Every table of SCHEMA, by name. */
+const SCHEMA_TABLES = [...SCHEMA.matchAll(/CREATE TABLE IF NOT EXISTS (\w+)/g)].map((match) => match[1]!);
+
+/** The file has every table of SCHEMA and its partition count: nothing to write before using it. */
+function isMade(db: Database.Database): boolean {
+  const tables = new Set(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all());
+  return (
+    SCHEMA_TABLES.every((table) => tables.has(table)) &&
+    db.prepare(`SELECT value FROM store_meta WHERE key = 'partitions'`).pluck().get() !== undefined
+  );
+}
+
 const EVENT_COLUMNS = `event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata,
   occurred_at, partition, sequence`;
 type EventRow = [string, string, string, number, string, number, string, string, string, number, number];
@@ -102,10 +115,15 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
   };
   const db = openStoreConnection(options.path, writerOptions.synchronous, writerOptions.busyTimeoutMs);
   db.pragma(`mmap_size = ${READ_MAP_BYTES}`);
-  db.transaction(() => {
-    db.exec(SCHEMA);
-    db.prepare(`INSERT OR IGNORE INTO store_meta (key, value) VALUES ('partitions', ?)`).run(String(partitions));
-  }).immediate();
+  // A store made before needs no write: a process starting beside another that keeps committing (a
+  // write service catching up after its peer died) would otherwise wait for the write lock, and may
+  // not get it within the busy timeout. Reads never wait in WAL mode.
+  if (!isMade(db)) {
+    db.transaction(() => {
+      db.exec(SCHEMA);
+      db.prepare(`INSERT OR IGNORE INTO store_meta (key, value) VALUES ('partitions', ?)`).run(String(partitions));
+    }).immediate();
+  }
   const recorded = db.prepare(`SELECT value FROM store_meta WHERE key = 'partitions'`).pluck().get() as string;
   if (Number(recorded) !== partitions) {
     db.close();
