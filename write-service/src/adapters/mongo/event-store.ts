@@ -143,9 +143,8 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     });
   };
 
-  /** One append, in a transaction of its own. */
+  /** One append, in a transaction of its own (its events validated by `append`). */
   const appendOne = async (request: AppendRequest): Promise<AppendResult> => {
-    for (const event of request.events) validateEventData(event.type, event.data, event.schemaVersion);
     const partition = partitionOf(request.aggregateId, partitions);
     const result = await guarded(() =>
       lanes.run(partition, async () => {
@@ -172,7 +171,8 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     partitions,
 
     async append(request) {
-      for (const event of request.followedBy?.events ?? []) {
+      // The follow-up's events too, before anything is written.
+      for (const event of [...request.events, ...(request.followedBy?.events ?? [])]) {
         validateEventData(event.type, event.data, event.schemaVersion);
       }
       // A transaction per append: the follow-up comes right after its lead, as its caller would append it.
