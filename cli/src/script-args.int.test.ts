@@ -27,6 +27,7 @@ test('the bench scripts answer --help with their usage and a bad option with wha
     ['bench-rebuild.js', '--runs', '0'],
     ['bench-rebuild.js', '--events', '1.5'],
     ['bench-writer.js', '--partitions', '0'],
+    ['bench-writer.js', '--settlements', 'bogus'],
     ['bench-pair.js', '--rounds', '0'],
     ['bench-pair.js', '--mode', 'fast'],
   ] as const) {
@@ -37,16 +38,37 @@ test('the bench scripts answer --help with their usage and a bad option with wha
 });
 
 test("bench:writer measures the store's writer alone: the CPU it takes and what it writes a deposit", () => {
-  const result = run('bench-writer.js', '--partitions', '4', '--batches', '30', '--runs', '1');
-  assert.equal(result.status, 0, result.stderr);
-  const [line, summary] = result.stdout.trim().split('\n');
-  const measured = JSON.parse(line!) as Record<string, number | string>;
-  assert.equal(measured.build, 'this');
-  assert.equal(measured.partitions, 4);
-  for (const figure of ['cpuUsPerDeposit', 'kibWrittenPerDeposit', 'writeCallsPerDeposit']) {
-    assert.ok(typeof measured[figure] === 'number' && measured[figure] > 0, `${figure}: ${measured[figure]}`);
+  for (const [settlements, said] of [
+    ['follow-up', 'riding on their steps'],
+    ['separate', 'apart'],
+  ] as const) {
+    const result = run(
+      'bench-writer.js',
+      '--partitions',
+      '4',
+      '--batches',
+      '30',
+      '--runs',
+      '1',
+      '--settlements',
+      settlements,
+    );
+    assert.equal(result.status, 0, result.stderr);
+    const [line, summary] = result.stdout.trim().split('\n');
+    const measured = JSON.parse(line!) as Record<string, number | string>;
+    assert.equal(measured.build, 'this');
+    assert.equal(measured.partitions, 4);
+    assert.equal(measured.settlements, settlements);
+    for (const figure of ['cpuUsPerDeposit', 'kibWrittenPerDeposit', 'writeCallsPerDeposit']) {
+      assert.ok(typeof measured[figure] === 'number' && measured[figure] > 0, `${figure}: ${measured[figure]}`);
+    }
+    assert.match(
+      summary!,
+      new RegExp(
+        `^this: the writer alone, 4 partitions, settlements ${said}, median of 1 runs: [\\d.]+ us of CPU a deposit`,
+      ),
+    );
   }
-  assert.match(summary!, /^this: the writer alone, 4 partitions, median of 1 runs: [\d.]+ us of CPU a deposit/);
 
   const nowhere = run('bench-writer.js', '--against', '/nonexistent');
   assert.equal(nowhere.status, 2);
