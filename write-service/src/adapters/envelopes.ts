@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@ledger/platform';
-import { schemaVersionOf } from '@ledger/schema';
+import { schemaVersionOf, validateEventData } from '@ledger/schema';
 import { formatPosition } from '@ledger/platform/core';
 import type { AppendRequest } from '../ports/event-store.js';
 
@@ -35,4 +35,10 @@ export function withLeadPositions(followUp: AppendRequest, events: readonly Reco
   const given = Array.isArray(data.positions) ? (data.positions as unknown[]) : [];
   const positions = [...given, ...events.map((event) => formatPosition(event.position))];
   return { ...followUp, events: [{ ...first, data: { ...data, positions } }, ...rest] };
+}
+
+/** Checks the data of an append's events and of its follow-up's, before anything is written. */
+export function validateAppendData(request: AppendRequest): void {
+  for (const event of request.events) validateEventData(event.type, event.data, event.schemaVersion);
+  for (const event of request.followedBy?.events ?? []) validateEventData(event.type, event.data, event.schemaVersion);
 }

@@ -2,8 +2,9 @@ import { MongoClient, ReadConcern } from 'mongodb';
 import type { Timestamp } from 'mongodb';
 import { createSerialQueues, partitionOf } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
-import { encodeEvent, validateEventData } from '@ledger/schema';
+import { encodeEvent } from '@ledger/schema';
 import type { AppendRequest, AppendResult, EventStore } from '../../ports/event-store.js';
+import { validateAppendData } from '../envelopes.js';
 import { appendThenFollowUp } from '../follow-up.js';
 import { appendInTransaction } from './append.js';
 import type { AppendCounters } from './append.js';
@@ -171,10 +172,7 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     partitions,
 
     async append(request) {
-      // The follow-up's events too, before anything is written.
-      for (const event of [...request.events, ...(request.followedBy?.events ?? [])]) {
-        validateEventData(event.type, event.data, event.schemaVersion);
-      }
+      validateAppendData(request);
       // A transaction per append: the follow-up comes right after its lead, as its caller would append it.
       return appendThenFollowUp(appendOne, request);
     },

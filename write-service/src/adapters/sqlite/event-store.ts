@@ -1,11 +1,12 @@
 import type Database from 'better-sqlite3';
 import { createTurnBatch, partitionOf } from '@ledger/platform';
 import type { Logger, Outcome, RecordedEvent } from '@ledger/platform';
-import { upcastEvent, validateEventData } from '@ledger/schema';
+import { upcastEvent } from '@ledger/schema';
 import type { WireEvent } from '@ledger/schema';
 import type { AppendResult, EventStore, IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
 import type { WriteMetrics } from '../../ports/metrics.js';
 import { createPartitionListeners } from '../../application/partition-listeners.js';
+import { validateAppendData } from '../envelopes.js';
 import { SCHEMA } from './schema.js';
 import { createStoreWriter, openStoreConnection } from './writer.js';
 import type { Append, CheckpointWrite, WriteBatch, WriteOutcomes, WriterOptions } from './writer.js';
@@ -41,13 +42,11 @@ const READ_MAP_BYTES = 256 * 1024 * 1024;
 /** Every table of SCHEMA, by name. */
 const SCHEMA_TABLES = [...SCHEMA.matchAll(/CREATE TABLE IF NOT EXISTS (\w+)/g)].map((match) => match[1]!);
 
-/** The file has every table of SCHEMA and its partition count: nothing to write before using it. */
-function isMade(db: Database.Database): boolean {
+/** The partition count the file was made with, if it has every table of SCHEMA and that count. */
+function recordedPartitions(db: Database.Database): string | undefined {
   const tables = new Set(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all());
-  return (
-    SCHEMA_TABLES.every((table) => tables.has(table)) &&
-    db.prepare(`SELECT value FROM store_meta WHERE key = 'partitions'`).pluck().get() !== undefined
-  );
+  if (!SCHEMA_TABLES.every((table) => tables.has(table))) return undefined;
+  return db.prepare(`SELECT value FROM store_meta WHERE key = 'partitions'`).pluck().get() as string | undefined;
 }
 
 const EVENT_COLUMNS = `event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata,
@@ -118,13 +117,14 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
   // A store made before needs no write: a process starting beside another that keeps committing (a
   // write service catching up after its peer died) would otherwise wait for the write lock, and may
   // not get it within the busy timeout. Reads never wait in WAL mode.
-  if (!isMade(db)) {
+  let recorded = recordedPartitions(db);
+  if (recorded === undefined) {
     db.transaction(() => {
       db.exec(SCHEMA);
       db.prepare(`INSERT OR IGNORE INTO store_meta (key, value) VALUES ('partitions', ?)`).run(String(partitions));
     }).immediate();
+    recorded = recordedPartitions(db);
   }
-  const recorded = db.prepare(`SELECT value FROM store_meta WHERE key = 'partitions'`).pluck().get() as string;
   if (Number(recorded) !== partitions) {
     db.close();
     throw new Error(`store ${options.path} was created with ${recorded} partitions, not ${partitions}`);
@@ -261,9 +261,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
 
     async append(request) {
       const { followedBy } = request;
-      for (const event of [...request.events, ...(followedBy?.events ?? [])]) {
-        validateEventData(event.type, event.data, event.schemaVersion);
-      }
+      validateAppendData(request);
       const partition = partitionOf(request.aggregateId, partitions);
       const followUpPartition = followedBy && partitionOf(followedBy.aggregateId, partitions);
       return writes.submit({ kind: 'append', request, partition, followUpPartition }) as Promise<AppendResult>;
