@@ -9,7 +9,30 @@ const SQLITE_CACHE_SIZE = -4_096;
 
 /** What `configureSqliteConnection` needs of a connection (better-sqlite3's `Database`). */
 export interface PragmaConnection {
-  pragma(source: string): unknown;
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+}
+
+const isBusy = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
+
+/**
+ * Puts the connection in WAL mode. On a new file the mode is written with the file's first commit,
+ * and until then another process's connection sees a file in rollback mode: while that process holds
+ * the write lock to make its tables, `journal_mode = WAL` answers SQLITE_BUSY at once, without waiting
+ * the busy timeout (two write services or projectors starting together on a new data directory). So
+ * it is tried again, every 10 ms, until the connection's busy timeout has passed.
+ */
+function enterWal(db: PragmaConnection): void {
+  const deadline = Date.now() + Number(db.pragma('busy_timeout', { simple: true }));
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
 }
 
 /**
@@ -24,7 +47,7 @@ export interface PragmaConnection {
  * are small (the two sides of a transaction list, each limited to a page).
  */
 export function configureSqliteConnection(db: PragmaConnection, synchronous: 'FULL' | 'NORMAL'): void {
-  db.pragma('journal_mode = WAL');
+  enterWal(db);
   db.pragma(`synchronous = ${synchronous}`);
   db.pragma(`cache_size = ${SQLITE_CACHE_SIZE}`);
   db.pragma('temp_store = MEMORY');
