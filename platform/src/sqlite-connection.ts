@@ -15,11 +15,11 @@ export interface PragmaConnection {
 const isBusy = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
 
 /**
- * Puts the connection in WAL mode. On a new file the mode is written with the file's first commit,
- * and until then another process's connection sees a file in rollback mode: while that process holds
- * the write lock to make its tables, `journal_mode = WAL` answers SQLITE_BUSY at once, without waiting
- * the busy timeout (two write services or projectors starting together on a new data directory). So
- * it is tried again, every 10 ms, until the connection's busy timeout has passed.
+ * Puts the connection in WAL mode. While another connection holds the write lock of a file not yet in
+ * WAL mode, SQLite answers `journal_mode = WAL` with SQLITE_BUSY at once, without waiting the busy
+ * timeout: two processes opening one new file together (two write services or projectors starting on
+ * a new data directory) could fail so. It is tried again every 10 ms until the connection's busy
+ * timeout has passed.
  */
 function enterWal(db: PragmaConnection): void {
   const deadline = Date.now() + Number(db.pragma('busy_timeout', { simple: true }));

@@ -63,8 +63,8 @@ test('a savepoint of the store keeps its statement journal in memory', { skip: !
   }
 });
 
-// Another process putting a new store's file in WAL mode: SQLite writes that mode into the file under
-// the write lock, in rollback mode. Here, on a thread, it holds that lock for `holdMs`.
+// Another connection holding the write lock of a file not yet in WAL mode, for `holdMs`, then putting
+// it in WAL mode (on a thread, as another process would).
 const CONVERTER = `
 const { workerData, parentPort } = require('node:worker_threads');
 const Database = require(workerData.module);
