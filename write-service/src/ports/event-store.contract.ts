@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ConcurrencyError, partitionOf } from '@ledger/platform';
 import { decodeEvent } from '@ledger/schema';
 import type { AppendRequest, EventStore, NewEvent } from './event-store.js';
+import { transactionRequest as requested, transactionSettlement as succeeded } from '../testing/appends.js';
 
 export interface EventStoreUnderTest {
   readonly store: EventStore;
@@ -32,36 +33,6 @@ const account = (aggregateId: string, expectedVersion: number, events: NewEvent[
   aggregateId,
   expectedVersion,
   events,
-});
-
-const requested = (transactionId: string): AppendRequest => ({
-  aggregateType: 'Transaction',
-  aggregateId: transactionId,
-  expectedVersion: 0,
-  events: [
-    {
-      eventId: randomUUID(),
-      type: 'TransactionRequested',
-      data: { kind: 'DEPOSIT', from: null, to: randomUUID(), amount: '1' },
-      metadata: {},
-      occurredAt: new Date().toISOString(),
-    },
-  ],
-});
-
-const succeeded = (transactionId: string, expectedVersion: number, positions: string[]): AppendRequest => ({
-  aggregateType: 'Transaction',
-  aggregateId: transactionId,
-  expectedVersion,
-  events: [
-    {
-      eventId: randomUUID(),
-      type: 'TransactionSucceeded',
-      data: { positions },
-      metadata: {},
-      occurredAt: new Date().toISOString(),
-    },
-  ],
 });
 
 /** Reads a whole partition in pages, checking order on the way. */

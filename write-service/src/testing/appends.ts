@@ -23,3 +23,39 @@ export const accountOpening = (
     },
   ],
 });
+
+/** The append that records transfer or deposit `transactionId` as requested (a new transaction). */
+export const transactionRequest = (transactionId: string): AppendRequest => ({
+  aggregateType: 'Transaction',
+  aggregateId: transactionId,
+  expectedVersion: 0,
+  events: [
+    {
+      eventId: randomUUID(),
+      type: 'TransactionRequested',
+      data: { kind: 'DEPOSIT', from: null, to: randomUUID(), amount: '1' },
+      metadata: {},
+      occurredAt: new Date().toISOString(),
+    },
+  ],
+});
+
+/** The append that settles `transactionId` as succeeded, at `expectedVersion`, with its steps' positions. */
+export const transactionSettlement = (
+  transactionId: string,
+  expectedVersion: number,
+  positions: string[],
+): AppendRequest => ({
+  aggregateType: 'Transaction',
+  aggregateId: transactionId,
+  expectedVersion,
+  events: [
+    {
+      eventId: randomUUID(),
+      type: 'TransactionSucceeded',
+      data: { positions },
+      metadata: {},
+      occurredAt: new Date().toISOString(),
+    },
+  ],
+});

@@ -12,7 +12,7 @@ import type { EventStore } from '../../ports/event-store.js';
 import { defineEventStoreContract } from '../../ports/event-store.contract.js';
 import { createSqliteEventStore } from './event-store.js';
 import { CLUSTERED_EVENTS_TABLE } from './schema.js';
-import { accountOpening } from '../../testing/appends.js';
+import { accountOpening, transactionRequest, transactionSettlement } from '../../testing/appends.js';
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
 
@@ -55,6 +55,50 @@ test('refuses to open a store file with another partition count', async () => {
     await createSqliteEventStore({ path: file, partitions: 4 }).close();
     assert.throws(() => createSqliteEventStore({ path: file, partitions: 8 }), /created with 4 partitions/);
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the append batch size counts what a commit wrote: not a conflict, not a refused follow-up', async () => {
+  const dir = tempDir();
+  const sizes: number[] = [];
+  const metrics = { appendsCommitted: (appends: number) => void sizes.push(appends) };
+  const store = createSqliteEventStore({ path: path.join(dir, 'events.db'), partitions: 4, metrics });
+  try {
+    const [settled, stale, unsettled] = [randomUUID(), randomUUID(), randomUUID()];
+    const [transaction, otherTransaction] = [randomUUID(), randomUUID()];
+    for (const request of [
+      accountOpening(settled),
+      accountOpening(stale),
+      accountOpening(unsettled),
+      transactionRequest(transaction),
+      transactionRequest(otherTransaction),
+    ]) {
+      await store.append(request);
+    }
+    sizes.length = 0;
+    // One turn, so one commit: a step with its settlement (2 appends), a step at a version its account
+    // is not at (none), and a step whose settlement is at a version its transaction is not at (1).
+    const outcomes = await Promise.allSettled([
+      store.append({
+        ...accountOpening(settled, { expectedVersion: 1 }),
+        followedBy: transactionSettlement(transaction, 1, []),
+      }),
+      store.append(accountOpening(stale, { expectedVersion: 3 })),
+      store.append({
+        ...accountOpening(unsettled, { expectedVersion: 1 }),
+        followedBy: transactionSettlement(otherTransaction, 4, []),
+      }),
+    ]);
+    const [both, conflict, leadOnly] = outcomes;
+    assert.ok(both.status === 'fulfilled' && both.value.status === 'appended');
+    assert.equal(both.value.followedBy?.status, 'appended');
+    assert.ok(conflict.status === 'rejected' && conflict.reason instanceof ConcurrencyError);
+    assert.ok(leadOnly.status === 'fulfilled' && leadOnly.value.status === 'appended');
+    assert.equal(leadOnly.value.followedBy?.status, 'failed');
+    assert.deepEqual(sizes, [3]);
+  } finally {
+    await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -96,6 +96,10 @@ const toRecorded = (row: EventRow): RecordedEvent => {
   });
 };
 
+/** The appends an append's result wrote: its own and its follow-up's, each if it was appended. */
+const appendsWritten = (result: AppendResult): number =>
+  result.status === 'appended' ? 1 + (result.followedBy?.status === 'appended' ? 1 : 0) : 0;
+
 /**
  * The embedded event store on SQLite. Every append runs inside a `BEGIN IMMEDIATE` transaction that
  * checks the aggregate version, takes the partition's next sequences from `heads` and records the
@@ -182,8 +186,11 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
     const started = performance.now();
     const inOrder = (outcomes: WriteOutcomes): Outcome<Written>[] => {
       if (batch.appends.length > 0) {
-        // A follow-up is an append of the commit too.
-        const appends = batch.appends.reduce((count, append) => count + (append.request.followedBy ? 2 : 1), 0);
+        // What the commit wrote: an appended follow-up counts too, a conflict or a refused follow-up not.
+        const appends = outcomes.appends.reduce(
+          (count, outcome) => count + ('result' in outcome ? appendsWritten(outcome.result) : 0),
+          0,
+        );
         options.metrics?.appendsCommitted(appends, (performance.now() - started) / 1_000);
       }
       const next = { append: 0, checkpoint: 0, snapshot: 0 };
