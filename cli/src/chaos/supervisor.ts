@@ -42,6 +42,9 @@ interface Incarnation {
   paused: boolean;
 }
 
+/** Lines of a process's output that a failed start quotes: the log file may be gone when it is read (CI). */
+const QUOTED_LINES = 20;
+
 export function supervise(
   spec: ProcessSpec,
   log: WriteStream = createWriteStream(spec.logFile, { flags: 'a' }),
@@ -49,7 +52,12 @@ export function supervise(
   let count = 0;
   let current: Incarnation | undefined;
 
-  const waitForPort = async (port: number, exited: () => boolean, deadline: number): Promise<void> => {
+  const waitForPort = async (
+    port: number,
+    exited: () => boolean,
+    failure: () => Promise<Error>,
+    deadline: number,
+  ): Promise<void> => {
     for (;;) {
       const open = await new Promise<boolean>((resolve) => {
         const socket = connect({ host: '127.0.0.1', port });
@@ -60,7 +68,7 @@ export function supervise(
         socket.once('error', () => resolve(false));
       });
       if (open) return;
-      if (exited()) throw new Error(`${spec.name} exited before it listened on ${port}`);
+      if (exited()) throw await failure();
       if (Date.now() > deadline) throw new Error(`${spec.name} did not listen on ${port} in time`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -94,14 +102,30 @@ export function supervise(
       child.once('error', (error) => log.write(`### ${spec.name}: ${error.message}\n`));
       let sawReadyLine: (() => void) | undefined;
       const lineReady = 'line' in spec.ready ? spec.ready.line : undefined;
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      const lastLines: string[] = [];
+      const keep = (line: string) => {
         log.write(`${line}\n`);
+        lastLines.push(line);
+        if (lastLines.length > QUOTED_LINES) lastLines.shift();
+      };
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        keep(line);
         if (lineReady?.(line)) sawReadyLine?.();
       });
-      createInterface({ input: child.stderr! }).on('line', (line) => log.write(`[stderr] ${line}\n`));
+      createInterface({ input: child.stderr! }).on('line', (line) => keep(`[stderr] ${line}`));
+      // Once its output is read to the end: a process that exits before it is ready says why there.
+      const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+      const exitedBeforeReady = async (): Promise<Error> => {
+        const { code, signal } = await entry.exited;
+        await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+        const quoted = lastLines.map((line) => `  ${line}`).join('\n');
+        return new Error(
+          `${spec.name} exited (${signal ?? code}) before it was ready; its last lines:\n${quoted}\nsee ${spec.logFile}`,
+        );
+      };
 
       const deadline = Date.now() + (spec.readyTimeoutMs ?? 300_000);
-      if ('port' in spec.ready) return waitForPort(spec.ready.port, () => entry.exitedYet, deadline);
+      if ('port' in spec.ready) return waitForPort(spec.ready.port, () => entry.exitedYet, exitedBeforeReady, deadline);
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
           () => reject(new Error(`${spec.name} was not ready within ${spec.readyTimeoutMs ?? 300_000} ms`)),
@@ -111,9 +135,9 @@ export function supervise(
           clearTimeout(timer);
           resolve();
         };
-        void entry.exited.then(({ code, signal }) => {
+        void entry.exited.then(async () => {
           clearTimeout(timer);
-          reject(new Error(`${spec.name} exited (${signal ?? code}) before it was ready; see ${spec.logFile}`));
+          reject(await exitedBeforeReady());
         });
       });
     },
