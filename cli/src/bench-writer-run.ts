@@ -89,6 +89,19 @@ const write = (batch: Batch): void => {
   }
 };
 
+/** An append of one event to transaction `transactionId`. */
+const transactionRequest = (
+  transactionId: string,
+  expectedVersion: number,
+  type: string,
+  data: object,
+): AppendRequest => ({
+  aggregateType: 'Transaction',
+  aggregateId: transactionId,
+  expectedVersion,
+  events: [event(type, data, { correlationId: transactionId })],
+});
+
 const accounts = Array.from({ length: ACCOUNTS }, () => ({ id: randomUUID(), version: 1, balance: 0 }));
 write({
   appends: accounts.map(({ id }) => ({
@@ -114,17 +127,6 @@ const started = process.cpuUsage();
 for (let b = 0; b < batches; b++) {
   const appends: Append[] = [];
   const touched = new Set<number>();
-  const transactionRequest = (
-    transactionId: string,
-    expectedVersion: number,
-    type: string,
-    data: object,
-  ): AppendRequest => ({
-    aggregateType: 'Transaction',
-    aggregateId: transactionId,
-    expectedVersion,
-    events: [event(type, data, { correlationId: transactionId })],
-  });
   const transaction = (transactionId: string, expectedVersion: number, type: string, data: object): Append => ({
     partition: build.partitionOf(transactionId, partitions),
     request: transactionRequest(transactionId, expectedVersion, type, data),

@@ -24,7 +24,7 @@ export const accountOpening = (
   ],
 });
 
-/** The append that records transfer or deposit `transactionId` as requested (a new transaction). */
+/** The append that records deposit `transactionId` as requested (a new transaction). */
 export const transactionRequest = (transactionId: string): AppendRequest => ({
   aggregateType: 'Transaction',
   aggregateId: transactionId,

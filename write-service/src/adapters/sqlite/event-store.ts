@@ -38,7 +38,6 @@ const TAIL_EVENTS = 256;
  */
 const READ_MAP_BYTES = 256 * 1024 * 1024;
 
-// Rows as arrays: building an object per row by column name costs more than the read itself.
 /** Every table of SCHEMA, by name. */
 const SCHEMA_TABLES = [...SCHEMA.matchAll(/CREATE TABLE IF NOT EXISTS (\w+)/g)].map((match) => match[1]!);
 
@@ -49,6 +48,7 @@ function recordedPartitions(db: Database.Database): string | undefined {
   return db.prepare(`SELECT value FROM store_meta WHERE key = 'partitions'`).pluck().get() as string | undefined;
 }
 
+// Rows as arrays: building an object per row by column name costs more than the read itself.
 const EVENT_COLUMNS = `event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata,
   occurred_at, partition, sequence`;
 type EventRow = [string, string, string, number, string, number, string, string, string, number, number];
