@@ -1,6 +1,7 @@
 // `npm run bench:rebuild -- [--events 50000] [--seed DIR] [--runs 3] [--against CHECKOUT] [--profile]`:
 // the rate of a projection rebuild (GET /rebuild/balance on `ledger all`) beside the store's raw
-// sequential read rate, measured on the same store right before it. The store is filled once through
+// sequential read rate, measured on the same store right before it, then, in a second rebuild, the
+// longest a live query waits while it runs. The store is filled once through
 // GraphQL deposits into DIR (kept, so later runs measure the same store) and copied for each run.
 // `--against` runs another checkout's `ledger all` (built) on the same store, alternating with this
 // one, so that a change is measured side by side under the same machine load.
@@ -68,6 +69,7 @@ async function startLedger(dataDir: string, nodeArgs: string[] = [], main = HERE
   const origin = `http://127.0.0.1:${Number(up.port)}`;
   return {
     proc,
+    origin,
     http: httpTarget(origin, CLIENTS),
     async stop() {
       proc.child.kill('SIGTERM');
@@ -127,6 +129,36 @@ interface Measured {
   readonly rebuildPerSecond: number;
   readonly rawReadPerSecond: number;
   readonly ratio: number;
+  /** The longest a trivial query took during a second rebuild. */
+  readonly longestQueryMs: number;
+}
+
+const TYPENAME = JSON.stringify({ query: '{ __typename }' });
+
+/**
+ * The longest a trivial query takes while the server rebuilds, one query at a time, 5 ms apart: what
+ * live requests see of the rebuild's work on the event loop (its commits hold it up while they run).
+ */
+async function longestQueryDuringRebuild(ledger: Awaited<ReturnType<typeof startLedger>>): Promise<number> {
+  const prober = httpTarget(ledger.origin, 1);
+  let rebuilding = true;
+  let longest = 0;
+  const probes = (async () => {
+    while (rebuilding) {
+      const started = performance.now();
+      await prober.post('/graphql', TYPENAME);
+      longest = Math.max(longest, performance.now() - started);
+      await sleep(5);
+    }
+  })();
+  try {
+    await ledger.http.get('/rebuild/balance');
+  } finally {
+    rebuilding = false;
+    await probes;
+    await prober.close();
+  }
+  return longest;
 }
 
 async function run(seedDir: string, build: string, main: string): Promise<Measured> {
@@ -144,12 +176,15 @@ async function run(seedDir: string, build: string, main: string): Promise<Measur
     const seconds = (performance.now() - started) / 1000;
     const cpuMs = cpuMsOf([ledger.proc.child.pid!]) - cpuBefore;
     const rate = rebuilt.events / seconds;
+    await idle(ledger.proc.child.pid!);
+    const longestQueryMs = await longestQueryDuringRebuild(ledger);
     measured = {
       build,
       events: rebuilt.events,
       rebuildPerSecond: Math.round(rate),
       rawReadPerSecond: Math.round(raw.perSecond),
       ratio: Number((rate / raw.perSecond).toFixed(3)),
+      longestQueryMs: Number(longestQueryMs.toFixed(1)),
     };
     console.log(
       JSON.stringify({ ...measured, rebuildSeconds: Number(seconds.toFixed(3)), serverCpuMs: Math.round(cpuMs) }),
@@ -189,6 +224,8 @@ for (const [build] of builds) {
   console.log(
     `${build}: median rebuild ${median(mine.map((r) => r.rebuildPerSecond))} events/s, raw read ${median(
       mine.map((r) => r.rawReadPerSecond),
-    )} events/s, ratio ${median(mine.map((r) => r.ratio))} (${mine.length} runs, ${mine[0]?.events} events)`,
+    )} events/s, ratio ${median(mine.map((r) => r.ratio))}, longest query during a rebuild ${median(
+      mine.map((r) => r.longestQueryMs),
+    )} ms (${mine.length} runs, ${mine[0]?.events} events)`,
   );
 }

@@ -28,7 +28,11 @@ export interface RebuildOptions {
    * rebuild stall or die. The lock is normally held for a few milliseconds.
    */
   readonly swapLockTtlMs?: number;
-  /** Events per read-model commit, about (a page of the source is never split). */
+  /**
+   * Events per read-model commit, about (a page of the source is never split). The embedded read
+   * model commits on the event loop, holding up live work for as long as a commit takes: 10,000
+   * events take about 50 ms, and bigger commits do not make a faster rebuild (MEASUREMENTS.md).
+   */
   readonly batchSize?: number;
 }
 
@@ -61,7 +65,7 @@ const LOCK_BUSY_WAIT_MS = 50;
  */
 export async function rebuildBalance(options: RebuildOptions): Promise<RebuildResult> {
   const { readModel, source, signal, logger } = options;
-  const batchSize = options.batchSize ?? 50_000;
+  const batchSize = options.batchSize ?? 10_000;
   const maxSwapAttempts = options.maxSwapAttempts ?? 10;
   const swapLockTtlMs = options.swapLockTtlMs ?? 5_000;
   const started = Date.now();

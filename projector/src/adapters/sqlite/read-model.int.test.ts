@@ -127,12 +127,12 @@ test('live commits run on a thread named ledger-commit, which top -H, ps -T and 
   assert.ok(!threadNames().includes('ledger-commit'), 'the thread ends with the read model');
 });
 
-test("with a commit thread, a rebuild's bulk commit reaches the file (the thread runs its WAL checkpoint) and live commits go on", async () => {
+test("with a commit thread, a rebuild's bulk commits reach the file once they hold 30,000 rows (the thread runs the WAL checkpoint) and live commits go on", async () => {
   const file = path.join(dir, 'bulk.db');
   const readModel = createSqliteReadModel({ path: file, partitions: 2, commitThread: true });
   try {
     const generation = await readModel.createGeneration();
-    const accounts = Array.from({ length: 12_000 }, (_, i) => ({
+    const accounts = Array.from({ length: 32_000 }, (_, i) => ({
       id: `a-${i}`,
       owner: `owner-${i}`,
       balance: '1',
@@ -142,16 +142,25 @@ test("with a commit thread, a rebuild's bulk commit reaches the file (the thread
       position: '0:1',
     }));
     const before = fs.statSync(file).size;
-    await readModel.commitBatches(generation, [{ partition: 0, accounts, transactions: [], checkpoint: 1 }]);
+    const commit = async (from: number, to: number, checkpoint: number) =>
+      readModel.commitBatches(generation, [
+        { partition: 0, accounts: accounts.slice(from, to), transactions: [], checkpoint },
+      ]);
+    await commit(0, 12_000, 1);
     assert.equal((await readModel.load(generation, ['a-11999'], [])).accounts.get('a-11999')?.owner, 'owner-11999');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(fs.statSync(file).size, before, 'a commit of 12,000 rows stays in the WAL');
+
+    await commit(12_000, 32_000, 2);
     for (const deadline = Date.now() + 5_000; fs.statSync(file).size < before + 1_000_000;) {
       assert.ok(Date.now() < deadline, 'the pages reach the file');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const next = { ...accounts[0]!, balance: '2', version: 2, position: '0:2' };
-    const live = { partition: 0, accounts: [next], transactions: [], checkpoint: 2 };
+    const next = { ...accounts[0]!, balance: '2', version: 2, position: '0:3' };
+    const live = { partition: 0, accounts: [next], transactions: [], checkpoint: 3 };
     assert.equal(await readModel.commit(generation, live, { requireActive: false }), 'committed');
     assert.equal((await readModel.load(generation, ['a-0'], [])).accounts.get('a-0')?.balance, '2');
+    assert.equal((await readModel.load(generation, ['a-31999'], [])).accounts.get('a-31999')?.owner, 'owner-31999');
   } finally {
     await readModel.close();
   }
