@@ -359,6 +359,26 @@ export function defineReadModelContract(
       assert.deepEqual(await rm.listTransactions('nobody', { first: 10 }), { transactions: [], hasNextPage: false });
     });
 
+    test("a transaction's later states stay listed under its accounts, as they stand", async () => {
+      const rm = await fresh();
+      const generation = await rm.activeGeneration();
+      const requested = transaction('t1', { kind: 'TRANSFER', from: 'a', to: 'b', position: '0:1' });
+      await commitTo(rm, generation, { transactions: [requested], checkpoint: 1 });
+      const settled = {
+        ...requested,
+        status: 'SUCCEEDED' as const,
+        updatedAt: '2024-01-01T00:00:01.000Z',
+        accountPositions: ['0:2', '0:3'],
+        position: '0:4',
+      };
+      await commitTo(rm, generation, { transactions: [settled], checkpoint: 4 });
+
+      for (const account of ['a', 'b']) {
+        assert.deepEqual((await rm.listTransactions(account, { first: 10 })).transactions, [settled]);
+      }
+      assert.deepEqual(await rm.getTransaction('t1'), settled);
+    });
+
     test('64-bit money round-trips exactly', async () => {
       const rm = await fresh();
       const generation = await rm.activeGeneration();

@@ -119,14 +119,16 @@ export function openSqliteReadModel(
          position = excluded.position, seq = excluded.seq
        WHERE excluded.seq > accounts.seq`,
     ),
+    // A transaction's parties and creation time come with its first event and never change
+    // (evolveTransaction): an update leaves those columns, and so the two indexes on them, alone.
+    // SQLite rewrites an index's entry whenever an update sets one of its columns, even to the same
+    // value: that took half the WAL's bytes of a transaction's update (MEASUREMENTS.md).
     upsertTransaction: db.prepare(
       `INSERT INTO transactions (generation, id, kind, from_account, to_account, amount, status, failure_reason,
          initiated_by, created_at, updated_at, account_positions, position, seq)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (generation, id) DO UPDATE SET kind = excluded.kind, from_account = excluded.from_account,
-         to_account = excluded.to_account, amount = excluded.amount, status = excluded.status,
-         failure_reason = excluded.failure_reason, initiated_by = excluded.initiated_by,
-         created_at = excluded.created_at,
+       ON CONFLICT (generation, id) DO UPDATE SET kind = excluded.kind, amount = excluded.amount,
+         status = excluded.status, failure_reason = excluded.failure_reason, initiated_by = excluded.initiated_by,
          updated_at = excluded.updated_at, account_positions = excluded.account_positions,
          position = excluded.position, seq = excluded.seq
        WHERE excluded.seq > transactions.seq`,
