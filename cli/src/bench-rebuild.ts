@@ -24,7 +24,7 @@ const USAGE = `usage: npm run bench:rebuild [-- options]
   --runs N          rebuilds to measure (default 3)
   --against DIR     alternate with the build of another checkout, on the same store
   --seed DIR        where the store filled through deposits is kept for later runs (default: in the temp directory)
-  --profile         write a CPU profile of the server`;
+  --profile         write a CPU profile of the server (both of its rebuilds)`;
 const flags = parseScriptArgs(
   () =>
     parseArgs({
