@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, startLedgerProcess } from './testing/processes.js';
 import { INSPECT, inspectorUrl, liveBytes } from './bench-heap.js';
+import { localProcessNamed } from './bench-process.js';
+import type { BenchProcess } from './bench-process.js';
 import type { LedgerProcess, LogLine } from './testing/processes.js';
 import { scrape } from './testing/scrape.js';
 
@@ -24,6 +26,8 @@ export interface BenchCluster {
   readonly origin: string;
   readonly dataDir: string;
   readonly pids: () => number[];
+  /** Its processes by role, and the NATS server and Redis where they run on this machine (beside). */
+  readonly processes: () => BenchProcess[];
   /** The event store both write-services share. */
   readonly store: 'MongoDB' | 'SQLite';
   /** The gateway's live memory, read after a full collection (bench-heap.ts). */
@@ -31,6 +35,32 @@ export interface BenchCluster {
   /** Conflicts each write-service counted so far, read from its /metrics. */
   conflicts(): Promise<WriterConflicts[]>;
   stop(): Promise<void>;
+}
+
+/** ws-1 -> write-service, proj-2 -> projector, gateway -> gateway. */
+const roleOf = (name: string): string =>
+  name.startsWith('ws-') ? 'write-service' : name.startsWith('proj-') ? 'projector' : name;
+
+const isLocal = (url: string): boolean => {
+  try {
+    const host = new URL(url.includes('://') ? url : `nats://${url}`).hostname;
+    return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+  } catch {
+    return false;
+  }
+};
+
+/** The NATS server and Redis, where they run on this machine (their CPU is part of a deposit's cost). */
+function servicesBeside(natsUrl: string, redisUrl: string): BenchProcess[] {
+  const found: BenchProcess[] = [];
+  for (const [url, name] of [
+    [natsUrl, 'nats-server'],
+    [redisUrl, 'redis-server'],
+  ] as const) {
+    const pid = isLocal(url.split(',')[0]!) ? localProcessNamed(name) : undefined;
+    if (pid !== undefined) found.push({ role: name, pid, beside: true });
+  }
+  return found;
 }
 
 export async function startBenchCluster(options: {
@@ -97,6 +127,10 @@ export async function startBenchCluster(options: {
       origin: `http://127.0.0.1:${Number(up.port)}`,
       dataDir,
       pids: () => processes.map((proc) => proc.child.pid!),
+      processes: () => [
+        ...processes.map((proc) => ({ role: roleOf(proc.name), pid: proc.child.pid! })),
+        ...servicesBeside(natsUrl, redisUrl),
+      ],
       store: process.env.MONGO_URL ? 'MongoDB' : 'SQLite',
       liveBytes: () => liveBytes(inspector),
       conflicts: () =>

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { cpuMsOf, eventLoopUseOf, threadUseOf } from './bench-process.js';
+import { cpuMsOf, eventLoopUseOf, localProcessNamed, threadUseOf } from './bench-process.js';
 
 // A process whose worker thread spins for 600 ms of CPU, then its main thread for 300 ms.
 const SPINNER = `
@@ -135,4 +135,36 @@ test('the bench tells how long the event loop waited for a free core: with its C
   const message = `ran ${cpuMs} ms, waited ${waitedMs} ms, in ${wallMs} ms of wall time`;
   assert.ok(total >= 550 && total <= Number(wallMs) + 50, message);
   assert.ok(waitedMs >= 150, `waited ${waitedMs} ms beside busy threads`);
+});
+
+/** A process that takes `name` as its command name (what `ps -o comm` shows) and says so. */
+function named(name: string) {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require('node:fs').writeFileSync('/proc/self/comm', ${JSON.stringify(name)}); console.log('ready'); setInterval(() => {}, 1000);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const ready = new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', () => resolve());
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+  });
+  return { child, ready };
+}
+
+test('the bench finds a server it did not start by its command name, only where one alone runs', async (t) => {
+  const name = `bench-${process.pid % 100_000}`;
+  const one = named(name);
+  t.after(() => one.child.kill('SIGKILL'));
+  await one.ready;
+  assert.equal(localProcessNamed(name), one.child.pid);
+  assert.equal(localProcessNamed(`${name}-none`), undefined);
+
+  const two = named(name);
+  t.after(() => two.child.kill('SIGKILL'));
+  await two.ready;
+  // Two of that name: which one serves the bench is not known, so neither is taken.
+  assert.equal(localProcessNamed(name), undefined);
 });

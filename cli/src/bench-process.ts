@@ -29,6 +29,31 @@ export function processStats(pid: number): { cpuMs: number; rssBytes: number } {
 /** Summed CPU time of several processes. */
 export const cpuMsOf = (pids: readonly number[]): number => pids.reduce((sum, pid) => sum + processStats(pid).cpuMs, 0);
 
+/** A process whose CPU the bench splits a deposit's cost by, and what it is. */
+export interface BenchProcess {
+  readonly role: string;
+  readonly pid: number;
+  /** A server the ledger uses but the bench did not start (NATS, Redis): shown beside the ledger's total, not in it. */
+  readonly beside?: boolean;
+}
+
+/**
+ * The one process on this machine whose command name is `name` (the NATS server, Redis: servers the
+ * bench reaches but did not start), read from /proc; undefined when none or several run here.
+ */
+export function localProcessNamed(name: string): number | undefined {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) found.push(Number(entry));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return found.length === 1 ? found[0] : undefined;
+}
+
 /**
  * What a thread has used so far: CPU time, and how often it went to sleep (to wait for work, a lock or
  * the disk: `voluntary_ctxt_switches`). Each sleep is a wake-up paid for later, dear on a virtual

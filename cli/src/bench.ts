@@ -12,6 +12,7 @@ import { print } from 'graphql';
 import { DepositDocument, OpenAccountDocument, TransferDocument } from '@ledger/client';
 import { closedLoop, dataOf, httpTarget, sleep } from './bench-load.js';
 import type { HttpTarget, Throughput } from './bench-load.js';
+import type { BenchProcess } from './bench-process.js';
 import {
   cpuMsOf,
   eventLoopUseOf,
@@ -96,6 +97,8 @@ const round = (value: number, digits = 3): number => Number(value.toFixed(digits
 export interface Deployment {
   readonly origin: string;
   readonly pids: () => number[];
+  /** Its processes by role, where it has several (and servers beside them), to split the CPU by. */
+  readonly processes?: () => BenchProcess[];
   readonly dataDir: string;
   /** The gateway's live memory, read after a full collection (bench-heap.ts). */
   readonly liveBytes: () => Promise<number>;
@@ -263,12 +266,46 @@ interface CpuSplit {
   readonly sleeps: { readonly eventLoop: number; readonly writer: number; readonly commit: number };
   /** How long the event loops waited for a core (ready to run, none free). */
   readonly eventLoopCoreWaitMs: number;
+  /** Per role where the deployment has several processes (see Deployment.processes), in their order. */
+  readonly byRole: readonly RoleCpu[];
 }
+
+interface RoleCpu {
+  readonly role: string;
+  /** Its processes. */
+  readonly count: number;
+  readonly ms: number;
+  readonly beside: boolean;
+}
+
+/** Per role, the CPU time its processes have used so far (a process that has ended adds nothing). */
+function cpuByRole(processes: readonly BenchProcess[]): Map<string, { count: number; ms: number; beside: boolean }> {
+  const roles = new Map<string, { count: number; ms: number; beside: boolean }>();
+  for (const { role, pid, beside } of processes) {
+    const entry = roles.get(role) ?? { count: 0, ms: 0, beside: beside ?? false };
+    let ms = 0;
+    try {
+      ms = processStats(pid).cpuMs;
+    } catch {
+      // Ended: nothing to add.
+    }
+    roles.set(role, { ...entry, count: entry.count + 1, ms: entry.ms + ms });
+  }
+  return roles;
+}
+
+const describeRoles = (roles: readonly RoleCpu[]): string => {
+  const show = (role: RoleCpu) => `${role.role}${role.count > 1 ? ` x${role.count}` : ''} ${role.ms.toFixed(2)}`;
+  const own = roles.filter((role) => !role.beside).map(show);
+  const beside = roles.filter((role) => role.beside).map(show);
+  return `; by process, ms each: ${own.join(', ')}${beside.length ? `; beside them: ${beside.join(', ')}` : ''}`;
+};
 
 const describeCpu = (cpu: CpuSplit, unit: string): string =>
   `${cpu.totalMs.toFixed(2)} ${unit} (event loop ${cpu.eventLoopMs.toFixed(2)}, store writer ${cpu.writerMs.toFixed(2)}, read-model commits ${cpu.commitMs.toFixed(2)}; the rest is V8's collectors and libuv; ` +
   `sleeps each: event loop ${cpu.sleeps.eventLoop.toFixed(2)}, store writer ${cpu.sleeps.writer.toFixed(2)}, read-model commits ${cpu.sleeps.commit.toFixed(2)}; ` +
-  `the event loop's wait for a free core each: ${cpu.eventLoopCoreWaitMs.toFixed(2)} ms)`;
+  `the event loop's wait for a free core each: ${cpu.eventLoopCoreWaitMs.toFixed(2)} ms` +
+  `${cpu.byRole.length > 1 ? describeRoles(cpu.byRole) : ''})`;
 
 /** Where a delivery phase's time went (see DeliveryStages): each stage's p99, and the slowest 1% split. */
 const describeStages = (delivery: Delivery): string => {
@@ -283,6 +320,7 @@ const describeStages = (delivery: Delivery): string => {
 
 /** The servers' CPU time from now on, per operation, split by thread (see CpuSplit). Read it after settling. */
 function serverCpu(deployment: Deployment): { perOp(ops: number): CpuSplit } {
+  const processes = deployment.processes?.() ?? [];
   const read = () => {
     const pids = deployment.pids();
     return {
@@ -290,6 +328,7 @@ function serverCpu(deployment: Deployment): { perOp(ops: number): CpuSplit } {
       eventLoop: eventLoopUseOf(pids),
       writer: threadUseOf(pids, 'ledger-writer'),
       commit: threadUseOf(pids, 'ledger-commit'),
+      roles: cpuByRole(processes),
     };
   };
   const before = read();
@@ -303,6 +342,12 @@ function serverCpu(deployment: Deployment): { perOp(ops: number): CpuSplit } {
         writerMs: each((use) => use.writer.cpuMs),
         commitMs: each((use) => use.commit.cpuMs),
         eventLoopCoreWaitMs: each((use) => use.eventLoop.coreWaitMs),
+        byRole: [...now.roles].map(([role, { count, ms, beside }]) => ({
+          role,
+          count,
+          ms: (ms - (before.roles.get(role)?.ms ?? 0)) / ops,
+          beside,
+        })),
         sleeps: {
           eventLoop: each((use) => use.eventLoop.sleeps),
           writer: each((use) => use.writer.sleeps),
@@ -474,6 +519,9 @@ async function benchLedger(deployment: Deployment, baseline: ApolloBaseline, lab
     ratios[`${label}_event_loop_core_wait_ms_per_deposit`] = round(eventual.cpu.eventLoopCoreWaitMs, 2);
     ratios[`${label}_writer_sleeps_per_deposit`] = round(eventual.cpu.sleeps.writer, 2);
     ratios[`${label}_commit_thread_sleeps_per_deposit`] = round(eventual.cpu.sleeps.commit, 2);
+    for (const { role, ms } of eventual.cpu.byRole) {
+      ratios[`${label}_cpu_ms_per_deposit_${role.replace(/\W+/g, '_')}`] = round(ms, 2);
+    }
     ratios[`${label}_cores_busy_deposits`] = round(eventual.cores, 2);
     ratios[`${label}_deposits_per_s`] = Math.round(eventual.throughput.perSecond);
     ratios[`${label}_settled_deposits_per_s`] = Math.round(eventual.settledPerSecond);
