@@ -1,14 +1,4 @@
-export * from './events.js';
-export {
-  encodeEvent,
-  decodeEvent,
-  validateEventData,
-  isKnownEventType,
-  schemaVersionOf,
-  upcastEvent,
-  EventDecodeError,
-} from './codec.js';
-export type { WireEvent } from './codec.js';
+export * from './event-codec.js';
 export type {
   AccountStatus,
   AccountView,

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@ledger/platform';
-import type { LedgerEvent } from '@ledger/schema';
-import { isKnownEventType, upcastEvent } from '@ledger/schema';
+import type { LedgerEvent } from '@ledger/schema/events';
+import { isKnownEventType, upcastEvent } from '@ledger/schema/events';
 import { documentIds, projectBalance, startedIn } from '../domain/balance-projection.js';
 import type { ProjectionNotification, ProjectionState } from '../domain/balance-projection.js';
 import type { CommitResult, ProjectionBatch, ReadModel } from '../ports/read-model.js';

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@ledger/platform';
-import { schemaVersionOf, validateEventData } from '@ledger/schema';
+import { schemaVersionOf, validateEventData } from '@ledger/schema/events';
 import { formatPosition } from '@ledger/platform/core';
 import type { AppendRequest } from '../ports/event-store.js';
 

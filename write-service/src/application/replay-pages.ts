@@ -1,4 +1,4 @@
-import { ValidationError } from '@ledger/platform';
+import { ValidationError } from '@ledger/platform/core';
 import type { RecordedEvent } from '@ledger/platform';
 import type { WireEvent } from '@ledger/schema';
 import type { EventStore } from '../ports/event-store.js';

@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { RecordedEvent } from '@ledger/platform';
-import { isKnownEventType } from '@ledger/schema';
-import type { LedgerEvent } from '@ledger/schema';
+import { isKnownEventType } from '@ledger/schema/events';
+import type { LedgerEvent } from '@ledger/schema/events';
 import type { EventSource, LogProgress, ReplayRequest } from '../../ports/event-source.js';
 
 /** The write service's EventStore API as its gRPC server serves it, for a caller in the same process. */

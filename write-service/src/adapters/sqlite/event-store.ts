@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
-import { createTurnBatch, partitionOf } from '@ledger/platform';
+import { createTurnBatch, partitionOf } from '@ledger/platform/core';
 import type { Logger, Outcome, RecordedEvent } from '@ledger/platform';
-import { upcastEvent } from '@ledger/schema';
-import type { WireEvent } from '@ledger/schema';
+import { upcastEvent } from '@ledger/schema/events';
+import type { WireEvent } from '@ledger/schema/events';
 import type { AppendResult, EventStore, IdempotencyRecord, Snapshot } from '../../ports/event-store.js';
 import type { WriteMetrics } from '../../ports/metrics.js';
 import { createPartitionListeners } from '../../application/partition-listeners.js';
