@@ -82,9 +82,15 @@ describe('durability', () => {
       await new Promise((r) => setTimeout(r, 300));
       const response = await fetch(`${ledger.baseUrl}/rebuild/balance`);
       assert.equal(response.status, 200);
-      const result = (await response.json()) as { generation: string; previousGeneration: string; events: number };
+      const result = (await response.json()) as {
+        generation: string;
+        previousGeneration: string;
+        events: number;
+        lanes: number;
+      };
       assert.notEqual(result.generation, result.previousGeneration);
       assert.ok(result.events > 0);
+      assert.equal(result.lanes, 2, 'the replay ran on two threads beside the event loop');
       await new Promise((r) => setTimeout(r, 300));
       flowing = false;
       await Promise.all([flow, reads]);

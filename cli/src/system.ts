@@ -241,7 +241,15 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         logger,
         partitions: config.LEDGER_PARTITIONS,
         rywTimeoutMs: config.LEDGER_RYW_TIMEOUT_MS,
-        rebuild: (onProgress) => rebuildBalance({ readModel, source: eventSource(), onProgress, logger }),
+        // Where the store is read in this process, the replay runs on threads of its own.
+        rebuild: (onProgress) =>
+          rebuildBalance({
+            readModel,
+            source: eventSource(),
+            onProgress,
+            logger,
+            lanes: localStore ? engines.rebuildLanes(REPLAY_PAGE_SIZE) : [],
+          }),
         progress: () => readPartitionProgress({ source: eventSource(), readModel }),
         rateLimit: await engines.rateLimit(),
         trustedDocuments: { mode: config.LEDGER_TRUSTED_DOCUMENTS, manifest: persistedDocuments },

@@ -25,6 +25,7 @@ export {
   decodeOutcomes,
   encodeError,
   encodeOutcomes,
+  nameThisThread,
   serveRequests,
   startRequestThread,
 } from './request-thread.js';

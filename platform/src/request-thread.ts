@@ -74,7 +74,7 @@ type ThreadData = { readonly threadName: string; readonly data: unknown };
  * Names the calling thread for the operating system, so that `top -H`, `ps -T` and the bench (from
  * /proc) tell it from V8's and libuv's threads. Linux keeps 15 characters; elsewhere nothing happens.
  */
-function nameThisThread(name: string): void {
+export function nameThisThread(name: string): void {
   try {
     writeFileSync('/proc/thread-self/comm', name.slice(0, 15));
   } catch {

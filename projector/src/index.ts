@@ -23,6 +23,7 @@ export { readPartitionProgress } from './application/partition-progress.js';
 export type { PartitionProgress, PartitionProgressOptions } from './application/partition-progress.js';
 export { rebuildBalance } from './application/rebuild.js';
 export type { RebuildOptions, RebuildPhase, RebuildProgress, RebuildResult } from './application/rebuild.js';
+export type { LaneRequest, PartitionClaims, RebuildLane } from './application/rebuild-lane.js';
 export { createGrpcEventSource } from './adapters/grpc/event-source.js';
 export type { GrpcEventSourceOptions } from './adapters/grpc/event-source.js';
 export { createInProcessEventSource } from './adapters/in-process/event-source.js';

@@ -2,3 +2,4 @@
 // main entry so production code never loads node:test.
 export { defineEventStoreContract } from './ports/event-store.contract.js';
 export type { EventStoreUnderTest } from './ports/event-store.contract.js';
+export { accountOpening, transactionRequest, transactionSettlement } from './testing/appends.js';

@@ -4,20 +4,59 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UnavailableError } from '@ledger/platform';
+import { openSqliteReadModel } from '../adapters/sqlite/read-model.js';
 import type { EventSource } from '../ports/event-source.js';
 import type { LedgerScript } from '../testing/ledger-script.js';
 import { assertMatchesProjection, startLiveProjection, story } from '../testing/live-projection.js';
 import { waitFor } from '../testing/wait.js';
 import type { RebuildProgress } from './rebuild.js';
 import { rebuildBalance } from './rebuild.js';
+import { claimedPages, copyPages, partitionClaims } from './rebuild-lane.js';
+import type { LaneRequest, RebuildLane } from './rebuild-lane.js';
 
 const PARTITIONS = 3;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 let files = 0;
+let file = '';
 
 const start = () =>
-  startLiveProjection({ path: path.join(dir, `rebuild-${++files}.db`), partitions: PARTITIONS, batchSize: 10 });
+  startLiveProjection({
+    path: (file = path.join(dir, `rebuild-${++files}.db`)),
+    partitions: PARTITIONS,
+    batchSize: 10,
+  });
+
+/**
+ * A lane as a thread runs one (cli/src/rebuild-lane.ts), here on this thread: a connection of its
+ * own to the read model's file, the partitions it claims from `source`. It counts what it copied.
+ */
+function laneOn(source: EventSource, readModelFile: string) {
+  const lane = {
+    copied: 0,
+    partitions: [] as number[],
+    async copy(request: LaneRequest, signal: AbortSignal): Promise<number> {
+      const { readModel } = openSqliteReadModel({ path: readModelFile, partitions: PARTITIONS }, { committer: true });
+      const shared = partitionClaims(request.to.length, request.claims);
+      const claims = {
+        buffer: shared.buffer,
+        next() {
+          const partition = shared.next();
+          if (partition !== undefined) lane.partitions.push(partition);
+          return partition;
+        },
+      };
+      try {
+        const pages = claimedPages(source, request.to, claims, signal);
+        lane.copied = await copyPages(readModel, request.generation, pages, request.batchSize, request.onCommitted);
+        return lane.copied;
+      } finally {
+        await readModel.close();
+      }
+    },
+  };
+  return lane;
+}
 
 /** Enough history that the rebuild commits many batches. */
 function history(script: LedgerScript, accounts: number): void {
@@ -288,6 +327,95 @@ describe('rebuild', () => {
 
       await assert.rejects(rebuild);
       assert.equal(await readModel.activeGeneration(), active);
+      await assertMatchesProjection(readModel, script.events);
+    } finally {
+      await live.stop();
+    }
+  });
+
+  test('lanes replay the store side by side while live traffic flows; the rebuilt generation is the projection', async () => {
+    const live = await start();
+    const { readModel, script } = live;
+    try {
+      history(script, 60);
+      await live.publish(script.events);
+      await waitFor('the live projection', live.caughtUp);
+      const old = await readModel.activeGeneration();
+      let writing = true;
+      const writer = (async () => {
+        for (let i = 0; writing; i++) {
+          await live.publish(script.deposit(`acc-${i % 60}`, 2n));
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      })();
+      // Each page takes a little while, so the two lanes' reads and commits interleave.
+      const lanes = [laneOn(overTheNetwork(live.source), file), laneOn(overTheNetwork(live.source), file)];
+      const replaying: number[] = [];
+      const result = await rebuildBalance({
+        readModel,
+        source: live.source,
+        batchSize: 20,
+        lanes,
+        onProgress: async (progress) => {
+          if (progress.phase !== 'replaying') return;
+          replaying.push(progress.events);
+          assert.equal(await readModel.activeGeneration(), old, 'queries see the old generation meanwhile');
+        },
+      });
+      writing = false;
+      await writer;
+      await waitFor('the live projection after the swap', live.caughtUp);
+
+      assert.equal(result.lanes, 2);
+      assert.ok(
+        lanes.every((lane) => lane.copied > 0),
+        `the lanes copied ${lanes.map((lane) => lane.copied)} events`,
+      );
+      const claimed = lanes.flatMap((lane) => lane.partitions).sort();
+      assert.deepEqual(claimed, [...Array(PARTITIONS).keys()], 'every partition was copied, by one lane');
+      assert.ok(replaying.length >= 2 && replaying.at(-1)! >= lanes[0]!.copied + lanes[1]!.copied - 20);
+      assert.ok(result.events >= lanes[0]!.copied + lanes[1]!.copied);
+      assert.equal(await readModel.activeGeneration(), result.generation);
+      await assert.rejects(readModel.checkpoints(old), 'the old generation is dropped');
+      await assertMatchesProjection(readModel, script.events);
+    } finally {
+      await live.stop();
+    }
+  });
+
+  test('a lane that fails stops the others; the rebuild fails and drops its generation', async () => {
+    const live = await start();
+    const { readModel, script } = live;
+    try {
+      history(script, 30);
+      await live.publish(script.events);
+      await waitFor('the live projection', live.caughtUp);
+      const active = await readModel.activeGeneration();
+      let candidate = '';
+      let otherStopped = false;
+      const failing: RebuildLane = {
+        async copy(request) {
+          candidate = request.generation;
+          throw new UnavailableError('the lane lost its connection');
+        },
+      };
+      const waiting: RebuildLane = {
+        copy: (_request, signal) =>
+          new Promise((_resolve, reject) =>
+            signal.addEventListener('abort', () => {
+              otherStopped = true;
+              reject(signal.reason as Error);
+            }),
+          ),
+      };
+
+      await assert.rejects(
+        rebuildBalance({ readModel, source: live.source, lanes: [waiting, failing] }),
+        /the lane lost its connection/,
+      );
+      assert.ok(otherStopped, 'the other lane was told to stop');
+      assert.equal(await readModel.activeGeneration(), active);
+      await assert.rejects(readModel.checkpoints(candidate), 'the candidate generation is dropped');
       await assertMatchesProjection(readModel, script.events);
     } finally {
       await live.stop();

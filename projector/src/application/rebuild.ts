@@ -2,7 +2,8 @@ import { UnavailableError, sleep } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
 import type { EventSource, ReplayRequest } from '../ports/event-source.js';
 import type { ReadModel } from '../ports/read-model.js';
-import { createRebuildBatch } from './rebuild-batch.js';
+import { copyPages, partitionClaims } from './rebuild-lane.js';
+import type { RebuildLane } from './rebuild-lane.js';
 
 export type RebuildPhase = 'replaying' | 'catching-up' | 'swapping' | 'done';
 
@@ -29,11 +30,19 @@ export interface RebuildOptions {
    */
   readonly swapLockTtlMs?: number;
   /**
-   * Events per read-model commit, about (a page of the source is never split). The embedded read
-   * model commits on the event loop, holding up live work for as long as a commit takes: 10,000
-   * events take about 50 ms, and bigger commits do not make a faster rebuild (MEASUREMENTS.md).
+   * Events per read-model commit, about (a page of the source is never split). Without lanes the
+   * embedded read model commits on the event loop, holding up live work for as long as a commit
+   * takes: 10,000 events take about 50 ms, and bigger commits do not make a faster rebuild
+   * (MEASUREMENTS.md).
    */
   readonly batchSize?: number;
+  /**
+   * Lanes that run the replay of everything up to the heads instead of this event loop (threads with
+   * connections of their own, say): they take partitions one at a time from a shared counter and
+   * commit into the generation side by side (an account's and a transaction's documents each belong
+   * to one partition, so no two lanes write the same row). The catch-up and the swap run here.
+   */
+  readonly lanes?: readonly RebuildLane[];
 }
 
 export interface RebuildResult {
@@ -44,6 +53,8 @@ export interface RebuildResult {
   /** How long the live projection was held by the swap lock of the attempt that swapped. */
   readonly swapPauseMs: number;
   readonly swapAttempts: number;
+  /** The lanes the replay ran on (RebuildOptions.lanes); 0 where it ran on the caller's event loop. */
+  readonly lanes: number;
 }
 
 // Catch-up rounds end once a round brings fewer events than this, or after MAX_CATCH_UP_ROUNDS:
@@ -73,29 +84,45 @@ export async function rebuildBalance(options: RebuildOptions): Promise<RebuildRe
   let heads: readonly number[] = [];
   const progress = async (phase: RebuildPhase) => options.onProgress?.({ phase, events, heads: [...heads] });
 
+  /** Counts a commit's events and reports progress, unless `phase` is undefined (see `copy`). */
+  const committed = (phase?: RebuildPhase) => async (copied: number) => {
+    events += copied;
+    if (phase) await progress(phase);
+  };
   /**
    * Replays `request` into `generation`, a commit per `batchSize` events or so (pages of several
-   * partitions folded into one batch as they arrive), reporting progress after each commit unless `phase` is undefined (under
-   * the swap lock, where a slow reporter would lengthen the live projection's pause).
+   * partitions folded into one batch as they arrive), reporting progress after each commit unless
+   * `phase` is undefined (under the swap lock, where a slow reporter would lengthen the live
+   * projection's pause).
    */
-  const copy = async (generation: string, request: ReplayRequest, phase?: RebuildPhase): Promise<number> => {
-    let copied = 0;
-    let batch = createRebuildBatch(readModel, generation);
-    const flush = async () => {
-      if (batch.events === 0) return;
-      await batch.commit();
-      copied += batch.events;
-      events += batch.events;
-      batch = createRebuildBatch(readModel, generation);
-      if (phase) await progress(phase);
+  const copy = (generation: string, request: ReplayRequest, phase?: RebuildPhase): Promise<number> =>
+    copyPages(readModel, generation, source.replay(request, signal), batchSize, committed(phase));
+
+  /**
+   * The first replay, up to `to`, in `lanes`. Should one fail, the others are stopped and the replay
+   * fails with the first error. Their commits are reported as they come, without waiting for the
+   * reporter.
+   */
+  const copyInLanes = async (generation: string, to: readonly number[], lanes: readonly RebuildLane[]) => {
+    const claims = partitionClaims(to.length);
+    const stopped = new AbortController();
+    const stop = signal ? AbortSignal.any([signal, stopped.signal]) : stopped.signal;
+    const onCommitted = committed('replaying');
+    const request = {
+      generation,
+      to,
+      claims: claims.buffer,
+      batchSize,
+      onCommitted: (copied: number) => void onCommitted(copied).catch(() => undefined),
     };
-    for await (const page of source.replay(request, signal)) {
-      if (page.length === 0) continue;
-      if (batch.events > 0 && batch.events + page.length > batchSize) await flush();
-      await batch.add(page);
-    }
-    await flush();
-    return copied;
+    const copying = lanes.map((lane) =>
+      lane.copy(request, stop).catch((error: unknown) => {
+        stopped.abort(error);
+        throw error;
+      }),
+    );
+    const outcomes = await Promise.allSettled(copying);
+    if (outcomes.some((outcome) => outcome.status === 'rejected')) throw stopped.signal.reason;
   };
 
   const catchUp = async (generation: string): Promise<void> => {
@@ -166,7 +193,8 @@ export async function rebuildBalance(options: RebuildOptions): Promise<RebuildRe
   try {
     heads = await source.heads();
     await progress('replaying');
-    await copy(generation, { to: { ...heads } }, 'replaying');
+    if (options.lanes?.length) await copyInLanes(generation, heads, options.lanes);
+    else await copy(generation, { to: { ...heads } }, 'replaying');
     await catchUp(generation);
     swapped = await swapIn(generation);
   } catch (error) {
@@ -187,5 +215,6 @@ export async function rebuildBalance(options: RebuildOptions): Promise<RebuildRe
     durationMs: Date.now() - started,
     swapPauseMs: swapped.pauseMs,
     swapAttempts: swapped.attempts,
+    lanes: options.lanes?.length ?? 0,
   };
 }

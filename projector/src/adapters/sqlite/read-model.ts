@@ -67,7 +67,8 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
 /**
  * The read model and the function that runs a turn's live commits in one transaction. The commit
  * thread (commit-worker.ts) opens its own with `committer: true`: it commits only, and leaves the
- * purge of dropped generations to the read model that serves.
+ * purge of dropped generations to the read model that serves. So does a rebuild's lane
+ * (cli/src/rebuild-lane.ts), which commits a replay's batches.
  */
 export function openSqliteReadModel(
   options: SqliteReadModelOptions,
@@ -263,12 +264,13 @@ export function openSqliteReadModel(
    * `wal_autocheckpoint` pages copies them into the file before the commit returns. Where there is
    * a commit thread, that copy runs there instead (a PASSIVE checkpoint: readers and writers go
    * on), once every BULK_ROWS_PER_CHECKPOINT rows, while this event loop goes on with the rebuild;
-   * what is left is copied by the next commit past `wal_autocheckpoint`. Durability is as before:
+   * what is left is copied by the next commit past `wal_autocheckpoint`. A committer's connection
+   * (a rebuild's lane, itself on a thread of its own) runs those copies itself. Durability is as before:
    * the commit is whole in the WAL either way, and the checkpoint's syncs come a moment later.
    */
   let bulkRowsUncopied = 0;
   const bulkCommit = (generation: string, batches: readonly ProjectionBatch[]): void => {
-    if (!thread) return commitBatches.immediate(generation, batches);
+    if (!thread && !committer) return commitBatches.immediate(generation, batches);
     db.pragma('wal_autocheckpoint = 0');
     try {
       commitBatches.immediate(generation, batches);
@@ -280,7 +282,9 @@ export function openSqliteReadModel(
     }
     if (bulkRowsUncopied < BULK_ROWS_PER_CHECKPOINT) return;
     bulkRowsUncopied = 0;
-    thread.request({ checkpoint: true }).catch(() => undefined); // the next commit's checkpoint does it
+    // A committer (a rebuild's lane, on a thread of its own already) copies them itself.
+    if (!thread) db.pragma('wal_checkpoint(PASSIVE)');
+    else thread.request({ checkpoint: true }).catch(() => undefined); // the next commit's checkpoint does it
   };
 
   // Both run in IMMEDIATE transactions, as commits do: a commit either lands before the lock is
