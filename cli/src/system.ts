@@ -32,6 +32,12 @@ import { createObservability } from './observability.js';
 const STATE_CACHE_SIZE = 10_000;
 /** Events per store read when the projector reads the store in this process (as the gRPC server's pages). */
 const REPLAY_PAGE_SIZE = 500;
+/**
+ * The fewest events a rebuild's replay must hold to run on threads (engines.rebuildLanes): each thread
+ * takes about 150 ms to start, and on the event loop 10,000 events take about 100 ms with their one
+ * commit (about 50 ms of it).
+ */
+const REBUILD_LANES_FROM = 10_000;
 
 export type Role = 'gateway' | 'write-service' | 'projector';
 
@@ -241,7 +247,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         logger,
         partitions: config.LEDGER_PARTITIONS,
         rywTimeoutMs: config.LEDGER_RYW_TIMEOUT_MS,
-        // Where the store is read in this process, the replay runs on threads of its own.
+        // Where the store is read in this process, a large replay runs on threads of its own.
         rebuild: (onProgress) =>
           rebuildBalance({
             readModel,
@@ -249,6 +255,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
             onProgress,
             logger,
             lanes: localStore ? engines.rebuildLanes(REPLAY_PAGE_SIZE) : [],
+            lanesFrom: REBUILD_LANES_FROM,
           }),
         progress: () => readPartitionProgress({ source: eventSource(), readModel }),
         rateLimit: await engines.rateLimit(),

@@ -68,6 +68,15 @@ function history(script: LedgerScript, accounts: number): void {
   }
 }
 
+/** A live projection caught up with the history of `accounts` accounts. */
+async function startWithHistory(accounts: number) {
+  const live = await start();
+  history(live.script, accounts);
+  await live.publish(live.script.events);
+  await waitFor('the live projection', live.caughtUp);
+  return live;
+}
+
 /** The store as a network would serve it: every call takes a little while, so live work interleaves. */
 function overTheNetwork(source: EventSource, latencyMs = 2): EventSource {
   const delay = () => new Promise((resolve) => setTimeout(resolve, latencyMs));
@@ -90,14 +99,11 @@ function overTheNetwork(source: EventSource, latencyMs = 2): EventSource {
 
 describe('rebuild', () => {
   test('rebuilds while the live projector keeps applying new events, then swaps', async () => {
-    const live = await start();
+    // Pages of the store hold up to 100 events: a history of several pages per partition makes
+    // more than 10 commits (and so progress reports) in the replay alone, whatever the live traffic.
+    const live = await startWithHistory(400);
     const { readModel, script } = live;
     try {
-      // Pages of the store hold up to 100 events: a history of several pages per partition makes
-      // more than 10 commits (and so progress reports) in the replay alone, whatever the live traffic.
-      history(script, 400);
-      await live.publish(script.events);
-      await waitFor('the live projection', live.caughtUp);
       const old = await readModel.activeGeneration();
       const accounts = await readModel.countAccounts({});
       const recorded = script.events.length;
@@ -150,12 +156,9 @@ describe('rebuild', () => {
   });
 
   test('rebuilds again and again while a continuous stream flows; queries never see a partial or older view', async (t) => {
-    const live = await start();
+    const live = await startWithHistory(12);
     const { readModel, script } = live;
     try {
-      history(script, 12);
-      await live.publish(script.events);
-      await waitFor('the live projection', live.caughtUp);
       const accounts = await readModel.countAccounts({});
 
       // Deposits only, as fast as the bus takes them: balances never go down, so a query that
@@ -218,13 +221,9 @@ describe('rebuild', () => {
   });
 
   test('the live projection waits while the rebuild swaps, then goes on in the new generation', async () => {
-    const live = await start();
+    const live = await startWithHistory(5);
     const { readModel, script } = live;
     try {
-      history(script, 5);
-      await live.publish(script.events);
-      await waitFor('the live projection', live.caughtUp);
-
       let swaps = 0;
       const result = await rebuildBalance({
         readModel,
@@ -250,12 +249,9 @@ describe('rebuild', () => {
   });
 
   test('a swap lock left by a rebuild that died lapses by itself; the next rebuild waits it out', async () => {
-    const live = await start();
+    const live = await startWithHistory(5);
     const { readModel, script } = live;
     try {
-      history(script, 5);
-      await live.publish(script.events);
-      await waitFor('the live projection', live.caughtUp);
       const dead = await readModel.createGeneration();
       const lockedAt = Date.now();
       assert.equal(await readModel.beginSwap(dead, 300), true);
@@ -277,12 +273,9 @@ describe('rebuild', () => {
   });
 
   test('gives up after maxSwapAttempts and leaves the active generation in place', async () => {
-    const live = await start();
+    const live = await startWithHistory(3);
     const { readModel, script } = live;
     try {
-      history(script, 3);
-      await live.publish(script.events);
-      await waitFor('the live projection', live.caughtUp);
       const active = await readModel.activeGeneration();
       const other = await readModel.createGeneration();
       assert.equal(await readModel.beginSwap(other, 60_000), true);
@@ -306,12 +299,9 @@ describe('rebuild', () => {
   });
 
   test('an aborted rebuild changes nothing that queries see', async () => {
-    const live = await start();
+    const live = await startWithHistory(10);
     const { readModel, script } = live;
     try {
-      history(script, 10);
-      await live.publish(script.events);
-      await waitFor('the live projection', live.caughtUp);
       const active = await readModel.activeGeneration();
       const controller = new AbortController();
 
@@ -334,12 +324,9 @@ describe('rebuild', () => {
   });
 
   test('lanes replay the store side by side while live traffic flows; the rebuilt generation is the projection', async () => {
-    const live = await start();
+    const live = await startWithHistory(60);
     const { readModel, script } = live;
     try {
-      history(script, 60);
-      await live.publish(script.events);
-      await waitFor('the live projection', live.caughtUp);
       const old = await readModel.activeGeneration();
       let writing = true;
       const writer = (async () => {
@@ -384,12 +371,9 @@ describe('rebuild', () => {
   });
 
   test('a lane that fails stops the others; the rebuild fails and drops its generation', async () => {
-    const live = await start();
+    const live = await startWithHistory(30);
     const { readModel, script } = live;
     try {
-      history(script, 30);
-      await live.publish(script.events);
-      await waitFor('the live projection', live.caughtUp);
       const active = await readModel.activeGeneration();
       let candidate = '';
       let otherStopped = false;
@@ -416,6 +400,26 @@ describe('rebuild', () => {
       assert.ok(otherStopped, 'the other lane was told to stop');
       assert.equal(await readModel.activeGeneration(), active);
       await assert.rejects(readModel.checkpoints(candidate), 'the candidate generation is dropped');
+      await assertMatchesProjection(readModel, script.events);
+    } finally {
+      await live.stop();
+    }
+  });
+
+  test('a replay smaller than lanesFrom runs on the event loop, without the lanes', async () => {
+    const live = await startWithHistory(5);
+    const { readModel, script } = live;
+    try {
+      const unused: RebuildLane = {
+        copy: () => Promise.reject(new Error('a lane was asked to copy a small replay')),
+      };
+      const heads = await live.source.heads();
+      const total = heads.reduce((sum, head) => sum + head, 0);
+
+      const result = await rebuildBalance({ readModel, source: live.source, lanes: [unused], lanesFrom: total + 1 });
+
+      assert.equal(result.lanes, 0);
+      assert.equal(await readModel.activeGeneration(), result.generation);
       await assertMatchesProjection(readModel, script.events);
     } finally {
       await live.stop();
