@@ -166,67 +166,73 @@ test("with a commit thread, a rebuild's bulk commits reach the file once they ho
   }
 });
 
-test("a dropped generation's rows are purged in the background, and a purge cut short finishes at the next open", async () => {
-  const file = path.join(dir, 'purged.db');
-  const inFile = <T>(read: (db: Database.Database) => T): T => {
-    const db = new Database(file, { readonly: true });
+for (const commitThread of [false, true]) {
+  const where = commitThread ? ', on the commit thread' : '';
+  test(`a dropped generation's rows are purged in the background${where}, and a purge cut short finishes at the next open`, async () => {
+    const file = path.join(dir, `purged-${commitThread}.db`);
+    const inFile = <T>(read: (db: Database.Database) => T): T => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return read(db);
+      } finally {
+        db.close();
+      }
+    };
+    // Rows carry the generation's key, which is gone with the generation: it is read before the drop.
+    const keyOf = (generation: string): number =>
+      inFile((db) => db.prepare('SELECT key FROM generations WHERE id = ?').pluck().get(generation) as number);
+    const rowsOf = (key: number): number =>
+      inFile((db) =>
+        ['accounts', 'transactions', 'balance_history', 'checkpoints']
+          .map((table) => db.prepare(`SELECT count(*) FROM ${table} WHERE generation = ?`).pluck().get(key) as number)
+          .reduce((sum, rows) => sum + rows, 0),
+      );
+    const fill = async (readModel: ReturnType<typeof createSqliteReadModel>, generation: string) => {
+      const account = (id: string) => ({
+        id,
+        owner: id,
+        balance: '1',
+        status: 'OPEN' as const,
+        version: 1,
+        updatedAt: '2024-01-01T00:00:00.000Z',
+        position: '0:1',
+      });
+      const accounts = Array.from({ length: 12_000 }, (_, i) => account(`a-${i}`));
+      await readModel.commitBatches(generation, [{ partition: 0, accounts, transactions: [], checkpoint: 1 }]);
+    };
+    const eventually = async (check: () => boolean) => {
+      for (const deadline = Date.now() + 5_000; !check();) {
+        assert.ok(Date.now() < deadline, 'in time');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+
+    const readModel = createSqliteReadModel({ path: file, partitions: 2, commitThread });
+    const doomed = await readModel.createGeneration();
+    await fill(readModel, doomed);
+    const doomedKey = keyOf(doomed);
+    await readModel.dropGeneration(doomed);
+    await assert.rejects(readModel.checkpoints(doomed), 'gone at once');
+    await eventually(() => rowsOf(doomedKey) === 0);
+    // Nothing else here starts the commit thread: no live commit, and the bulk commit is under 30,000 rows.
+    assert.equal(threadNames().includes('ledger-commit'), commitThread, 'the chunks are deleted on the commit thread');
+
+    const cut = await readModel.createGeneration();
+    await fill(readModel, cut);
+    const cutKey = keyOf(cut);
+    assert.ok(cutKey > doomedKey, "a dropped generation's key is not given again");
+    await readModel.dropGeneration(cut);
+    await readModel.close(); // before the purge is through: 12,000 rows take three chunks
+    assert.ok(rowsOf(cutKey) > 0);
+    const reopened = createSqliteReadModel({ path: file, partitions: 2, commitThread });
     try {
-      return read(db);
+      await eventually(() => rowsOf(cutKey) === 0);
     } finally {
-      db.close();
+      await reopened.close();
     }
-  };
-  // Rows carry the generation's key, which is gone with the generation: it is read before the drop.
-  const keyOf = (generation: string): number =>
-    inFile((db) => db.prepare('SELECT key FROM generations WHERE id = ?').pluck().get(generation) as number);
-  const rowsOf = (key: number): number =>
-    inFile((db) =>
-      ['accounts', 'transactions', 'balance_history', 'checkpoints']
-        .map((table) => db.prepare(`SELECT count(*) FROM ${table} WHERE generation = ?`).pluck().get(key) as number)
-        .reduce((sum, rows) => sum + rows, 0),
-    );
-  const fill = async (readModel: ReturnType<typeof createSqliteReadModel>, generation: string) => {
-    const account = (id: string) => ({
-      id,
-      owner: id,
-      balance: '1',
-      status: 'OPEN' as const,
-      version: 1,
-      updatedAt: '2024-01-01T00:00:00.000Z',
-      position: '0:1',
-    });
-    const accounts = Array.from({ length: 12_000 }, (_, i) => account(`a-${i}`));
-    await readModel.commitBatches(generation, [{ partition: 0, accounts, transactions: [], checkpoint: 1 }]);
-  };
-  const eventually = async (check: () => boolean) => {
-    for (const deadline = Date.now() + 5_000; !check();) {
-      assert.ok(Date.now() < deadline, 'in time');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-
-  const readModel = createSqliteReadModel({ path: file, partitions: 2 });
-  const doomed = await readModel.createGeneration();
-  await fill(readModel, doomed);
-  const doomedKey = keyOf(doomed);
-  await readModel.dropGeneration(doomed);
-  await assert.rejects(readModel.checkpoints(doomed), 'gone at once');
-  await eventually(() => rowsOf(doomedKey) === 0);
-
-  const cut = await readModel.createGeneration();
-  await fill(readModel, cut);
-  const cutKey = keyOf(cut);
-  assert.ok(cutKey > doomedKey, "a dropped generation's key is not given again");
-  await readModel.dropGeneration(cut);
-  await readModel.close(); // before the purge is through: 12,000 rows take three chunks
-  assert.ok(rowsOf(cutKey) > 0);
-  const reopened = createSqliteReadModel({ path: file, partitions: 2 });
-  try {
-    await eventually(() => rowsOf(cutKey) === 0);
-  } finally {
-    await reopened.close();
-  }
-});
+    assert.ok(!threadNames().includes('ledger-commit'), 'the thread ends with the read model, purge or not');
+  });
+}
 
 test("a file of layout 1 moves to the current layout with its active generation's documents, history and checkpoints; a newer one is refused", async () => {
   const file = path.join(dir, 'layout-1.db');

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import {
   createTurnBatch,
   decodeOutcomes,
+  encodeOutcomes,
   IllegalStateError,
   NotFoundError,
   configureSqliteConnection,
@@ -29,9 +30,9 @@ export interface SqliteReadModelOptions {
   /**
    * Live commits run on a thread of their own (a file only), so the event loop, which also serves
    * queries and pushes in `ledger all`, never runs their statements. Off by default. The thread starts
-   * at the first commit (or a rebuild's first checkpoint, which it runs): a process that only reads, a
-   * gateway on its own, does not carry it (about 10 MB of RSS), and the first commit waits about 70 ms
-   * for it to load.
+   * at the first commit (or a rebuild's first checkpoint, or the purge of a dropped generation, which
+   * it runs): a process that only reads, a gateway on its own, does not carry it (about 10 MB of RSS),
+   * and the first commit waits about 70 ms for it to load.
    */
   readonly commitThread?: boolean;
 }
@@ -43,11 +44,20 @@ export interface LiveCommit {
   readonly requireActive: boolean;
 }
 
-/** What the commit thread is asked: a turn's live commits, or a checkpoint of the WAL. */
-export type CommitRequest = { readonly live: readonly LiveCommit[] } | { readonly checkpoint: true };
+/**
+ * What the commit thread is asked: a turn's live commits, a checkpoint of the WAL, or a chunk of a
+ * dropped generation's rows to delete (the generation's key and the table's place in PURGED_TABLES).
+ */
+export type CommitRequest =
+  | { readonly live: readonly LiveCommit[] }
+  | { readonly checkpoint: true }
+  | { readonly purge: { readonly generation: number; readonly table: number } };
 
-/** The commit thread's answer: the live commits' outcomes (none for a checkpoint). */
-export type CommitAnswer = EncodedOutcome<CommitResult>[];
+/** The commit thread's answer: the live commits' outcomes (none for a checkpoint), or the rows a purge deleted. */
+export type CommitAnswer = EncodedOutcome<CommitResult>[] | { readonly deleted: number };
+
+/** The tables a dropped generation's rows are deleted from, in this order: checkpoints last (see purgeDropped). */
+const PURGED_TABLES = ['accounts', 'transactions', 'balance_history', 'checkpoints'];
 
 const ALIAS = 'balance';
 // SQLite's default: the WAL pages past which a commit checkpoints.
@@ -73,7 +83,7 @@ export function createSqliteReadModel(options: SqliteReadModelOptions): ReadMode
 export function openSqliteReadModel(
   options: SqliteReadModelOptions,
   { committer }: { committer: boolean },
-): { readModel: ReadModel; answer(request: CommitRequest): Outcome<CommitResult>[] } {
+): { readModel: ReadModel; answer(request: CommitRequest): CommitAnswer } {
   fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
   const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5_000 });
   configureSqliteConnection(db, 'NORMAL');
@@ -149,7 +159,7 @@ export function openSqliteReadModel(
         'SELECT DISTINCT generation FROM checkpoints WHERE generation NOT IN (SELECT key FROM generations)',
       )
       .pluck(),
-    dropChunk: ['accounts', 'transactions', 'balance_history', 'checkpoints'].map((table) =>
+    dropChunk: PURGED_TABLES.map((table) =>
       db.prepare(
         `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE generation = ? LIMIT ${DROP_CHUNK})`,
       ),
@@ -256,7 +266,7 @@ export function openSqliteReadModel(
         )
       : undefined;
   const commits = createTurnBatch<LiveCommit, CommitResult>(
-    thread ? async (items) => decodeOutcomes(await thread.request({ live: items })) : commitTurn,
+    thread ? async (items) => decodeOutcomes(outcomesOf(await thread.request({ live: items }))) : commitTurn,
   );
 
   /**
@@ -382,31 +392,41 @@ export function openSqliteReadModel(
    * loop free in between, in the background: a dropped generation is gone for every caller at once
    * (nothing reads or writes a generation that is not registered), so a rebuild does not wait for
    * its predecessor's rows. Checkpoint rows go last, so a purge cut short (the process stopped, the
-   * file was busy) leaves the generation findable, and the next drop or open finishes it.
+   * file was busy) leaves the generation findable, and the next drop or open finishes it. Where there
+   * is a commit thread, the chunks are deleted there, one request each, so that the event loop never
+   * runs them (a chunk took about 30 ms of it) and live commits still take turns with them.
    */
-  let purging = false;
+  const deleteChunk = (generation: number, table: number): number =>
+    db.transaction(() => sql.dropChunk[table]!.run(generation).changes).immediate();
+  const deleteChunkAside = async (generation: number, table: number): Promise<number> => {
+    if (!thread) return deleteChunk(generation, table);
+    const answer = await thread.request({ purge: { generation, table } });
+    return 'deleted' in answer ? answer.deleted : 0;
+  };
+  // The purge under way, if any; `close` stops it between chunks and waits for it.
+  let purging: Promise<void> | undefined;
   let purgeAgain = false;
+  let closing = false;
   const purgeDropped = (): void => {
     if (purging) {
       purgeAgain = true;
       return;
     }
-    purging = true;
     const purge = async () => {
       do {
         purgeAgain = false;
         for (const generation of sql.dropped.all()) {
-          for (const statement of sql.dropChunk) {
+          for (const table of PURGED_TABLES.keys()) {
             do {
               await new Promise((resolve) => setImmediate(resolve)); // readers and writers go first
-            } while (db.open && db.transaction(() => statement.run(generation).changes).immediate() > 0);
+            } while (!closing && (await deleteChunkAside(generation, table)) > 0);
           }
         }
-      } while (purgeAgain && db.open);
+      } while (purgeAgain && !closing);
     };
-    purge()
+    purging = purge()
       .catch(() => undefined) // left for the next drop or open
-      .finally(() => (purging = false));
+      .finally(() => (purging = undefined));
   };
   if (!committer) purgeDropped();
 
@@ -474,17 +494,27 @@ export function openSqliteReadModel(
     statementEntries: async (accountId, query) => guard(() => readStatementEntries(accountId, query)),
     balanceChanges: async (query) => guard(() => readBalanceChanges(query)),
     async close() {
+      closing = true;
+      await purging;
       await commits.idle();
       await thread?.close();
       if (db.open) db.close();
     },
   };
-  const answer = (request: CommitRequest): Outcome<CommitResult>[] => {
-    if ('live' in request) return commitTurn(request.live);
+  const answer = (request: CommitRequest): CommitAnswer => {
+    if ('live' in request) return encodeOutcomes(commitTurn(request.live));
+    if ('purge' in request) return { deleted: deleteChunk(request.purge.generation, request.purge.table) };
     db.pragma('wal_checkpoint(PASSIVE)');
     return [];
   };
   return { readModel, answer };
+}
+
+/** A commit thread's answer to live commits: their outcomes. */
+function outcomesOf(answer: CommitAnswer): EncodedOutcome<CommitResult>[] {
+  if (!Array.isArray(answer))
+    throw new IllegalStateError("the commit thread answered live commits with a purge's count");
+  return answer;
 }
 
 /** SQLite rejects named parameters that the statement does not use. */
