@@ -9,7 +9,7 @@ export interface LaneThreadData {
   readonly storePath: string;
   readonly readModelPath: string;
   readonly partitions: number;
-  /** Events per store read, as the rebuild's own lane reads them. */
+  /** Events per store read, as the process's own reads of the store take them. */
   readonly pageSize: number;
   readonly generation: string;
   readonly to: readonly number[];
@@ -21,11 +21,10 @@ export interface LaneThreadData {
 export type LaneMessage = { readonly committed: number } | { readonly done: number } | { readonly failed: ThreadError };
 
 /**
- * A rebuild's second lane on a thread of its own, for a store and a read model that are SQLite files
- * of this process: the thread opens its own connections to both and copies the partitions it claims
- * (rebuild-lane-worker.ts). It starts with the rebuild and ends with its replay: loading its modules
- * takes it about 200 ms, in which the rebuild's own lane takes the first partitions, and nothing of
- * it stays between rebuilds.
+ * A rebuild's lane on a thread of its own, for a store and a read model that are SQLite files of this
+ * process: the thread opens its own connections to both and copies the partitions it claims
+ * (rebuild-lane-worker.ts). It starts with the rebuild's replay and ends with it (loading its modules
+ * takes it about 150 ms), and nothing of it stays between rebuilds.
  */
 export function threadRebuildLane(
   files: Pick<LaneThreadData, 'storePath' | 'readModelPath' | 'partitions' | 'pageSize'>,
@@ -51,11 +50,11 @@ export function threadRebuildLane(
         });
         worker.on('error', (error) => {
           settle();
-          reject(new UnavailableError(`the rebuild's second lane failed: ${error.message}`));
+          reject(new UnavailableError(`a rebuild's lane failed: ${error.message}`));
         });
         worker.on('exit', (code) => {
           settle();
-          reject(new UnavailableError(`the rebuild's second lane exited (${code}) before it was done`));
+          reject(new UnavailableError(`a rebuild's lane exited (${code}) before it was done`));
         });
       }),
   };

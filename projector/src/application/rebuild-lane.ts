@@ -69,7 +69,7 @@ export async function* claimedPages(
   }
 }
 
-/** What a rebuild asks of a second lane (see RebuildOptions.lane). */
+/** What a rebuild asks of a lane (see RebuildOptions.lanes). */
 export interface LaneRequest {
   readonly generation: string;
   /** The heads the replay copies up to, by partition. */
@@ -82,9 +82,10 @@ export interface LaneRequest {
 }
 
 /**
- * A lane that copies partitions beside a rebuild's own: where the store and the read model are files
- * on this machine, a thread with connections of its own (cli/src/rebuild-lane.ts), so that reading
- * and folding one partition goes on while the other lane's commit runs. Answers the events it copied.
+ * A lane that copies the partitions it claims in the rebuild's place: where the store and the read
+ * model are files on this machine, a thread with connections of its own (cli/src/rebuild-lane.ts), so
+ * that the event loop runs none of the replay, and one lane reads and folds while another's commit
+ * runs. Answers the events it copied.
  */
 export interface RebuildLane {
   copy(request: LaneRequest, signal: AbortSignal): Promise<number>;
