@@ -137,7 +137,8 @@ const TYPENAME = JSON.stringify({ query: '{ __typename }' });
 
 /**
  * The longest a trivial query takes while the server rebuilds, one query at a time, 5 ms apart: what
- * live requests see of the rebuild's work on the event loop (its commits hold it up while they run).
+ * live requests see of the rebuild's work on the event loop (a replay there, or its catch-up and swap
+ * where the replay runs on threads) and of its threads' share of the cores.
  */
 async function longestQueryDuringRebuild(ledger: Awaited<ReturnType<typeof startLedger>>): Promise<number> {
   const prober = httpTarget(ledger.origin, 1);

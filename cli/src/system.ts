@@ -32,12 +32,6 @@ import { createObservability } from './observability.js';
 const STATE_CACHE_SIZE = 10_000;
 /** Events per store read when the projector reads the store in this process (as the gRPC server's pages). */
 const REPLAY_PAGE_SIZE = 500;
-/**
- * The fewest events a rebuild's replay must hold to run on threads (engines.rebuildLanes): each thread
- * takes about 150 ms to start, and on the event loop 10,000 events take about 100 ms with their one
- * commit (about 50 ms of it).
- */
-const REBUILD_LANES_FROM = 10_000;
 
 export type Role = 'gateway' | 'write-service' | 'projector';
 
@@ -254,8 +248,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
             source: eventSource(),
             onProgress,
             logger,
-            lanes: localStore ? engines.rebuildLanes(REPLAY_PAGE_SIZE) : [],
-            lanesFrom: REBUILD_LANES_FROM,
+            ...(localStore ? engines.rebuildLanes(REPLAY_PAGE_SIZE) : {}),
           }),
         progress: () => readPartitionProgress({ source: eventSource(), readModel }),
         rateLimit: await engines.rateLimit(),

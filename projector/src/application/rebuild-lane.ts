@@ -42,8 +42,8 @@ export async function copyPages(
   const flush = async () => {
     if (batch.events === 0) return;
     await batch.commit();
-    copied += batch.events;
     const events = batch.events;
+    copied += events;
     batch = createRebuildBatch(readModel, generation);
     await onCommitted(events);
   };
