@@ -29,6 +29,7 @@ import type { Delivery } from './bench-delivery.js';
 import type { LedgerProcess } from './testing/processes.js';
 import { startBenchCluster } from './bench-cluster.js';
 import type { BenchCluster, WriterConflicts } from './bench-cluster.js';
+import { checkGoals } from './bench-goals.js';
 import { compareTracing } from './bench-tracing.js';
 import { INSPECT, inspectorUrl, liveBytes } from './bench-heap.js';
 import { numberOption, parseScriptArgs } from './script-args.js';
@@ -751,7 +752,19 @@ async function main(): Promise<void> {
     await apollo.stop();
   }
   printTable();
+  printGoals();
   console.log(JSON.stringify(ratios));
+}
+
+/** Issue 10's goals against this run's figures (bench-goals.ts), and their count in the JSON line. */
+function printGoals(): void {
+  const goals = checkGoals(ratios, SUBSCRIBERS);
+  if (goals.length === 0) return;
+  const met = goals.filter((goal) => goal.met);
+  console.log(`\nissue 10's goals in this run: ${met.length} of ${goals.length} met`);
+  for (const { goal, measured, met } of goals) console.log(`  ${met ? 'met    ' : 'NOT MET'}  ${goal}: ${measured}`);
+  ratios.goals_met = met.length;
+  ratios.goals_measured = goals.length;
 }
 
 async function benchAll(apollo: ApolloBaseline, hello: Throughput): Promise<void> {
