@@ -71,6 +71,13 @@ describe('operator console in a browser', { skip: !available }, () => {
     assert.equal(await cellText(page, alice, 0), 'alice');
     assert.equal(await cellText(page, alice, 2), '1,250.00');
     assert.equal(await cellText(page, bob, 2), '42.50');
+    // The transactions made before the console opened are there from the start, newest first.
+    await page.locator('#transactions tbody tr', { hasText: '1,250.00' }).waitFor({ timeout: 5000 });
+    const earlier = await page.locator('#transactions tbody tr').allTextContents();
+    assert.equal(earlier.length, 2);
+    assert.match(earlier[0]!, /deposit.*42\.50.*SUCCEEDED/);
+    assert.match(earlier[1]!, /deposit.*1,250\.00.*SUCCEEDED/);
+    assert.equal(await page.isHidden('#transactions-empty'), true);
     // The live status, the leases of the three worker kinds and the chart, from Query.system.
     await page.waitForSelector('#status.live');
     await page.waitForFunction(`document.querySelectorAll('#workers .workers-kind').length === 3`, undefined, {
@@ -89,6 +96,11 @@ describe('operator console in a browser', { skip: !available }, () => {
     await page.waitForFunction(balanceShown(alice, '1,275.99'), undefined, { timeout: 1000 });
     assert.ok(Date.now() - shownAt <= 1000);
     await page.locator('#transactions tbody tr', { hasText: '25.99' }).waitFor({ timeout: 5000 });
+    assert.match(
+      (await page.locator('#transactions tbody tr').first().textContent())!,
+      /25\.99/,
+      'the live one on top',
+    );
     assert.equal(await page.textContent('#tile-money'), '1,318.49');
     await page.screenshot({ path: join(ARTIFACTS, 'console.png'), fullPage: true });
 

@@ -21,7 +21,12 @@ export function createLagChart() {
     return new uPlot(
       {
         ...size(),
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(5, max)] } },
+        scales: {
+          // Always the whole window, the newest sample at the right edge: a fresh chart would otherwise
+          // stretch its first seconds over the width, with ticks a quarter of a second apart.
+          x: { time: true, range: (_u, _min, max) => [max - WINDOW_SECONDS, max] },
+          y: { range: (_u, _min, max) => [0, Math.max(5, max)] },
+        },
         axes: [axis, { ...axis, label: 'events behind' }],
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },

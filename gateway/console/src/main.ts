@@ -75,10 +75,12 @@ function start(): void {
     ({ systemChanged }) => showSystem(systemChanged),
     running.signal,
   );
-  const refresh = (): void => void accounts.refresh().then(showMoney, () => undefined);
-  refresh();
+  const refresh = (): Promise<void> => accounts.refresh().then(showMoney);
+  refresh()
+    .then(() => transactions.recent(accounts.lastChanged()))
+    .catch(() => undefined);
   // New accounts join the table and the live subscription.
-  refresher = setInterval(refresh, 5000);
+  refresher = setInterval(() => void refresh().catch(() => undefined), 5000);
 }
 
 start();
