@@ -25,7 +25,7 @@ const cellText = (page: Page, accountId: string, column: number): Promise<string
 const balanceShown = (accountId: string, text: string): string =>
   `document.querySelector('tr[data-account-id="${accountId}"]')?.children[2]?.textContent === '${text}'`;
 
-describe('operator console in a browser', { skip: !available }, () => {
+describe('the operator console and the playground in a browser', { skip: !available }, () => {
   let ledger: TestSystem;
   let browser: Browser;
   let page: Page;
@@ -111,6 +111,17 @@ describe('operator console in a browser', { skip: !available }, () => {
     await page.screenshot({ path: join(ARTIFACTS, 'console-after-rebuild.png'), fullPage: true });
 
     assert.deepEqual(errors, []);
+    assert.deepEqual(offMachine, [], 'every request stays on this machine');
+  });
+
+  test('the playground opens on this gateway with its example, offline and without banners', async () => {
+    await page.goto(`${ledger.baseUrl}/playground`);
+    await page.getByText('openAccount(owner: "alice")').first().waitFor({ timeout: 15_000 });
+    await page.getByText('Send Request').first().waitFor();
+    assert.equal(await page.getByText(/Altair AI/).count(), 0, "no banner for Altair's hosted assistant");
+    // Pointed at this gateway's /graphql (the address bar is an editor, not an input).
+    await page.getByText(`${ledger.baseUrl}/graphql`).first().waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'playground.png') });
     assert.deepEqual(offMachine, [], 'every request stays on this machine');
   });
 });

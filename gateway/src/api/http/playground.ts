@@ -30,6 +30,9 @@ export function sendPlayground(request: Request, response: Response): void {
     initialName: 'Ledger',
     initialQuery: EXAMPLE,
     disableAccount: true,
+    // No banners (Altair advertises its hosted AI assistant there) and no update checks: the playground
+    // is a local tool that works offline.
+    initialSettings: { 'banners.disable': true, 'alert.disableUpdateNotification': true },
   });
   response.type('html').send(html);
 }
