@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DepositDocument, OpenAccountDocument } from '@ledger/client';
 import { startTestSystem } from './testing/harness.js';
 import type { TestSystem } from './testing/harness.js';
+import { JWT_ENV, tokenFor } from './testing/tokens.js';
 
 // The operator console in a real browser: Debian's chromium, driven by playwright-core.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -112,6 +113,37 @@ describe('the operator console and the playground in a browser', { skip: !availa
 
     assert.deepEqual(errors, []);
     assert.deepEqual(offMachine, [], 'every request stays on this machine');
+  });
+
+  test('under LEDGER_AUTH=jwt it asks for an admin token, and shows everything once given one', async () => {
+    const guarded = await startTestSystem({ env: JWT_ENV });
+    try {
+      const teller = guarded.clientWith(await tokenFor('tim', ['teller']));
+      const { openAccount } = await teller.request(OpenAccountDocument, { owner: 'dora' });
+      await teller.request(DepositDocument, { accountId: openAccount.id, amount: '700' });
+
+      const tab = await browser.newPage({ viewport: { width: 1440, height: 960 } });
+      try {
+        await tab.goto(`${guarded.baseUrl}/console`);
+        // Refused on HTTP (401) and on the websocket (4403) alike: it says so, and stays so.
+        const signIn = `document.querySelector('#status-text')?.textContent?.startsWith('sign in')`;
+        await tab.waitForFunction(signIn, undefined, { timeout: 5000 });
+        await tab.waitForTimeout(2500);
+        assert.match((await tab.textContent('#status-text'))!, /^sign in: a token with the admin role is needed/);
+        assert.equal(await tab.isVisible('#token-form'), true);
+        assert.equal(await tab.isHidden('#accounts-empty'), true, 'it does not claim there are no accounts');
+
+        await tab.fill('#token', await tokenFor('root', ['admin']));
+        await tab.press('#token', 'Enter');
+        await tab.waitForSelector(`tr[data-account-id="${openAccount.id}"]`, { timeout: 10_000 });
+        await tab.waitForSelector('#status.live');
+        await tab.locator('#transactions tbody tr', { hasText: '7.00' }).waitFor({ timeout: 5000 });
+      } finally {
+        await tab.close();
+      }
+    } finally {
+      await guarded.dispose();
+    }
   });
 
   test('the playground opens on this gateway with its example, offline and without banners', async () => {
