@@ -115,6 +115,29 @@ describe('the operator console and the playground in a browser', { skip: !availa
     assert.deepEqual(offMachine, [], 'every request stays on this machine');
   });
 
+  test('past 100 accounts (what one balanceChanged subscription watches) every balance stays live', async () => {
+    const opened = await Promise.all(
+      Array.from({ length: 105 }, async (_, i) => {
+        const { openAccount } = await ledger.client.request(OpenAccountDocument, {
+          owner: `many-${String(i).padStart(3, '0')}`,
+          consistency: 'EVENTUAL',
+        });
+        return openAccount.id;
+      }),
+    );
+    // The greatest id sorts last among the page's accounts: past the first subscription's hundred.
+    const last = [...opened].sort().at(-1)!;
+    await page.goto(`${ledger.baseUrl}/console`);
+    await page.waitForSelector(`tr[data-account-id="${last}"]`, { timeout: 10_000 });
+    await page.waitForSelector('#status.live');
+    await page.waitForTimeout(500);
+    await ledger.client.request(DepositDocument, { accountId: last, amount: '1234' });
+    // Within a second: the table's own refresh (every 5 s) would be too late.
+    await page.waitForFunction(balanceShown(last, '12.34'), undefined, { timeout: 1000 });
+    await page.locator('#transactions tbody tr', { hasText: '12.34' }).waitFor({ timeout: 5000 });
+    assert.equal(await page.textContent('#status-text'), 'live');
+  });
+
   test('under LEDGER_AUTH=jwt it asks for an admin token, and shows everything once given one', async () => {
     const guarded = await startTestSystem({ env: JWT_ENV });
     try {

@@ -8,6 +8,8 @@ type Change = BalanceChangedSubscription['balanceChanged'];
 
 const PAGE = 100;
 const MAX_ACCOUNTS = 1000;
+// `balanceChanged` watches 1 to 100 accounts a subscription (the gateway's MAX_WATCHED_ACCOUNTS).
+const WATCHED_AT_MOST = 100;
 
 interface Row {
   account: AccountFieldsFragment;
@@ -16,7 +18,7 @@ interface Row {
   updated: HTMLTableCellElement;
 }
 
-/** The accounts table: loaded page by page, then kept live by one balanceChanged subscription. */
+/** The accounts table: loaded page by page, then kept live by balanceChanged subscriptions of 100 accounts each. */
 export function createAccountsView(session: Session, onChange: (change: Change) => void) {
   const body = byId<HTMLTableElement>('accounts').tBodies[0]!;
   const empty = byId('accounts-empty');
@@ -69,12 +71,14 @@ export function createAccountsView(session: Session, onChange: (change: Change) 
     subscribed = key;
     if (ids.length === 0) return;
     live = new AbortController();
-    session.follow(
-      BalanceChangedDocument,
-      { accountIds: ids },
-      ({ balanceChanged }) => apply(balanceChanged),
-      live.signal,
-    );
+    for (let start = 0; start < ids.length; start += WATCHED_AT_MOST) {
+      session.follow(
+        BalanceChangedDocument,
+        { accountIds: ids.slice(start, start + WATCHED_AT_MOST) },
+        ({ balanceChanged }) => apply(balanceChanged),
+        live.signal,
+      );
+    }
   };
 
   return {

@@ -17,8 +17,7 @@ type Data<Args> = SubscribeResolverData<unknown, Args, GatewayContext>;
 @Resolver()
 export class LiveResolver {
   @Subscription(() => BalanceChange, {
-    description:
-      "Every change of the balances of these accounts, each account's in store order. With `after` (a change's cursor), first every change after it, then live: nothing missed, nothing twice.",
+    description: `Every change of the balances of these accounts (1 to ${MAX_WATCHED_ACCOUNTS} a subscription), each account's in store order. With \`after\` (a change's cursor), first every change after it, then live: nothing missed, nothing twice.`,
     subscribe: ({ args, context }: Data<{ accountIds: string[]; after?: string | null }>) => {
       if (args.accountIds.length === 0 || args.accountIds.length > MAX_WATCHED_ACCOUNTS) {
         throw new ValidationError(`accountIds must list 1 to ${MAX_WATCHED_ACCOUNTS} accounts`);
