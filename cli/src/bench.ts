@@ -280,8 +280,8 @@ interface RoleCpu {
 }
 
 /** Per role, the CPU time its processes have used so far (a process that has ended adds nothing). */
-function cpuByRole(processes: readonly BenchProcess[]): Map<string, { count: number; ms: number; beside: boolean }> {
-  const roles = new Map<string, { count: number; ms: number; beside: boolean }>();
+function cpuByRole(processes: readonly BenchProcess[]): Map<string, Omit<RoleCpu, 'role'>> {
+  const roles = new Map<string, Omit<RoleCpu, 'role'>>();
   for (const { role, pid, beside } of processes) {
     const entry = roles.get(role) ?? { count: 0, ms: 0, beside: beside ?? false };
     let ms = 0;

@@ -43,6 +43,9 @@ export class LedgerClientError extends Error {
   }
 }
 
+/** graphql-ws's CloseCode.Forbidden: the gateway refused the socket's token, or it expired. */
+const FORBIDDEN_CLOSE_CODE = 4403;
+
 /** The server closed the websocket, e.g. 4403 when its token was refused or expired. */
 export class LedgerSocketClosedError extends Error {
   constructor(
@@ -52,10 +55,12 @@ export class LedgerSocketClosedError extends Error {
     super(`the socket was closed: ${code} ${reason}`);
     this.name = 'LedgerSocketClosedError';
   }
-}
 
-/** graphql-ws's CloseCode.Forbidden: the gateway refused the socket's token, or it expired. */
-const FORBIDDEN_CLOSE_CODE = 4403;
+  /** The gateway refused the socket's token, or it expired (4403): a new token may help, a retry alone not. */
+  get forbidden(): boolean {
+    return this.code === FORBIDDEN_CLOSE_CODE;
+  }
+}
 
 const isCloseEvent = (value: unknown): value is { code: number; reason: string } =>
   typeof value === 'object' && value !== null && 'code' in value && typeof value.code === 'number';

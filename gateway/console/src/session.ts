@@ -25,13 +25,10 @@ export interface Session {
   onState(listener: (state: SessionState) => void): void;
 }
 
-// graphql-ws's Forbidden: the gateway closes a socket whose token it refused (or that expired) with it.
-const FORBIDDEN_CLOSE = 4403;
-
 /** A refusal of the caller, over HTTP (its error code) or on the websocket (its close code). */
 const isAuthError = (error: unknown): boolean =>
   (error instanceof LedgerClientError && error.code !== undefined && AUTH_CODES.has(error.code)) ||
-  (error instanceof LedgerSocketClosedError && error.code === FORBIDDEN_CLOSE);
+  (error instanceof LedgerSocketClosedError && error.forbidden);
 
 const pause = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
