@@ -138,6 +138,53 @@ describe('the operator console and the playground in a browser', { skip: !availa
     assert.equal(await page.textContent('#status-text'), 'live');
   });
 
+  test('a new account renews only the last subscription, which stays open until the new one is in place', async () => {
+    // The graphql-ws frames the page sends: which balanceChanged subscriptions start and end, and when.
+    const sent: Array<{ type: string; id: string; at: number; accountIds?: string[] }> = [];
+    page.on('websocket', (socket) =>
+      socket.on('framesent', ({ payload }) => {
+        const frame = JSON.parse(String(payload)) as {
+          id: string;
+          type: string;
+          payload?: { query: string; variables: { accountIds?: string[] } };
+        };
+        if (frame.type === 'subscribe' && frame.payload!.query.includes('balanceChanged')) {
+          sent.push({
+            type: 'subscribe',
+            id: frame.id,
+            at: Date.now(),
+            accountIds: frame.payload!.variables.accountIds,
+          });
+        } else if (frame.type === 'complete') sent.push({ type: 'complete', id: frame.id, at: Date.now() });
+      }),
+    );
+    const subscribed = () => sent.filter((frame) => frame.type === 'subscribe');
+    const completed = (id: string) => sent.find((frame) => frame.type === 'complete' && frame.id === id);
+    await page.goto(`${ledger.baseUrl}/console`);
+    await page.waitForSelector('#status.live');
+    await page.waitForFunction(`document.querySelectorAll('#accounts tbody tr').length > 100`);
+    assert.equal(subscribed().length, 2, 'two subscriptions for more than 100 and fewer than 200 accounts');
+    const [head, tail] = subscribed() as [(typeof sent)[0], (typeof sent)[0]];
+
+    const { openAccount } = await ledger.client.request(OpenAccountDocument, { owner: 'latecomer' });
+    await page.waitForSelector(`tr[data-account-id="${openAccount.id}"]`, { timeout: 10_000 });
+    const renewed = subscribed().slice(2);
+    assert.equal(renewed.length, 1, 'only the subscription the new account joins starts again');
+    assert.deepEqual(renewed[0]!.accountIds, [...tail.accountIds!, openAccount.id]);
+
+    // While both are open, a deposit to an account they share shows once, and the old one then ends.
+    const shared = tail.accountIds![0]!;
+    await ledger.client.request(DepositDocument, { accountId: shared, amount: '4321' });
+    assert.equal(completed(tail.id), undefined, 'the deposit was made while both were open');
+    await page.locator('#transactions tbody tr', { hasText: '43.21' }).waitFor({ timeout: 5000 });
+    const deadline = Date.now() + 5000;
+    while (!completed(tail.id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(completed(tail.id), 'the replaced subscription ends');
+    assert.ok(completed(tail.id)!.at - renewed[0]!.at >= 1000, 'a second or more after its successor started');
+    assert.equal(completed(head.id), undefined, 'the first hundred stay subscribed');
+    assert.equal(await page.locator('#transactions tbody tr', { hasText: '43.21' }).count(), 1);
+  });
+
   test('under LEDGER_AUTH=jwt it asks for an admin token, and shows everything once given one', async () => {
     const guarded = await startTestSystem({ env: JWT_ENV });
     try {

@@ -10,6 +10,12 @@ const PAGE = 100;
 const MAX_ACCOUNTS = 1000;
 // `balanceChanged` watches 1 to 100 accounts a subscription (the gateway's MAX_WATCHED_ACCOUNTS).
 const WATCHED_AT_MOST = 100;
+// A subscription replaced by a wider one stays open this long after the new one is sent, so that no
+// change falls between them (the gateway has the new one in place well before).
+const OVERLAP_MS = 2000;
+
+/** The sequence of a change's store position "<partition>:<sequence>": an account's changes ascend. */
+const sequenceOf = (position: string): number => Number(position.slice(position.indexOf(':') + 1));
 
 interface Row {
   account: AccountFieldsFragment;
@@ -18,17 +24,24 @@ interface Row {
   updated: HTMLTableCellElement;
 }
 
-/** The accounts table: loaded page by page, then kept live by balanceChanged subscriptions of 100 accounts each. */
+/**
+ * The accounts table: loaded page by page, then kept live by balanceChanged subscriptions of up to 100
+ * accounts each. Accounts join them in the order they were first shown, so a new account renews only the
+ * last subscription; a renewed one overlaps the one it replaces, and a change both deliver counts once.
+ */
 export function createAccountsView(session: Session, onChange: (change: Change) => void) {
   const body = byId<HTMLTableElement>('accounts').tBodies[0]!;
   const empty = byId('accounts-empty');
   const rows = new Map<string, Row>();
   let totalCount = 0;
-  let live: AbortController | undefined;
-  let subscribed = '';
+  // The subscriptions by their accounts (joined), and the last change applied to each account.
+  const watches = new Map<string, AbortController>();
+  const applied = new Map<string, number>();
 
   const render = (accounts: AccountFieldsFragment[]): void => {
     const fragment = document.createDocumentFragment();
+    const listed = new Set(accounts.map((account) => account.id));
+    for (const id of rows.keys()) if (!listed.has(id)) rows.delete(id);
     for (const fetched of accounts) {
       // A live change may be newer than the page just read.
       const existing = rows.get(fetched.id);
@@ -53,6 +66,9 @@ export function createAccountsView(session: Session, onChange: (change: Change) 
   };
 
   const apply = (change: Change): void => {
+    const sequence = sequenceOf(change.position);
+    if (sequence <= (applied.get(change.accountId) ?? -1)) return;
+    applied.set(change.accountId, sequence);
     const row = rows.get(change.accountId);
     if (row) {
       row.account = { ...row.account, balance: change.balance, updatedAt: change.at };
@@ -64,20 +80,27 @@ export function createAccountsView(session: Session, onChange: (change: Change) 
   };
 
   const subscribe = (): void => {
-    const ids = [...rows.keys()].sort();
-    const key = ids.join(',');
-    if (key === subscribed) return;
-    live?.abort();
-    subscribed = key;
-    if (ids.length === 0) return;
-    live = new AbortController();
+    const ids = [...rows.keys()];
+    const wanted = new Map<string, string[]>();
     for (let start = 0; start < ids.length; start += WATCHED_AT_MOST) {
+      const chunk = ids.slice(start, start + WATCHED_AT_MOST);
+      wanted.set(chunk.join(','), chunk);
+    }
+    const replaced = [...watches].filter(([key]) => !wanted.has(key));
+    for (const [key, accountIds] of wanted) {
+      if (watches.has(key)) continue;
+      const watch = new AbortController();
+      watches.set(key, watch);
       session.follow(
         BalanceChangedDocument,
-        { accountIds: ids.slice(start, start + WATCHED_AT_MOST) },
+        { accountIds },
         ({ balanceChanged }) => apply(balanceChanged),
-        live.signal,
+        watch.signal,
       );
+    }
+    for (const [key, watch] of replaced) {
+      watches.delete(key);
+      setTimeout(() => watch.abort(), OVERLAP_MS);
     }
   };
 
