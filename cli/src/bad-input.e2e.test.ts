@@ -101,6 +101,7 @@ describe('bad input gets a clear error code and writes nothing', () => {
       }),
     });
     const body = (await nested.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    assert.equal(nested.status, 400);
     assert.equal(body.errors[0]!.extensions.code, 'BAD_USER_INPUT');
     assert.match(body.errors[0]!.message, /too complex/);
     // The largest ordinary pages still pass.
@@ -122,6 +123,51 @@ describe('bad input gets a clear error code and writes nothing', () => {
     assert.equal(missing.status, 404);
     const body = (await missing.json()) as { error: { code: string } };
     assert.equal(body.error.code, 'NOT_FOUND');
+    assert.equal(await ledger.storeHead(), before);
+  });
+
+  test('a subscription sent over HTTP is refused with 400 and where it belongs', async () => {
+    const response = await fetch(ledger.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `subscription { balanceChanged(accountIds: ["${alice}"]) { balance } }` }),
+    });
+    assert.equal(response.status, 400);
+    const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    assert.equal(body.errors[0]!.extensions.code, 'GRAPHQL_VALIDATION_FAILED');
+    assert.match(body.errors[0]!.message, /websockets \(graphql-ws\)/);
+  });
+
+  test("a request that cannot be read is the client's error: corrupt or unknown encodings, broken escapes", async () => {
+    const before = await ledger.storeHead();
+    const send = async (path: string, encoding: string, body: string) => {
+      const response = await fetch(`${ledger.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body,
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      const graphql = await send('/graphql', encoding, 'not compressed at all');
+      assert.equal(graphql.status, 400, encoding);
+      assert.deepEqual(graphql.body, {
+        errors: [{ message: 'the request body does not decompress', extensions: { code: 'BAD_REQUEST' } }],
+      });
+      const rest = await send('/accounts', encoding, 'not compressed at all');
+      assert.equal(rest.status, 400, encoding);
+      assert.deepEqual(rest.body, { error: { code: 'BAD_REQUEST', message: 'the request body does not decompress' } });
+    }
+    const unknown = await send('/accounts', 'compress', '{"owner":"x"}');
+    assert.equal(unknown.status, 415);
+    assert.equal((unknown.body.error as { code: string }).code, 'UNSUPPORTED_MEDIA_TYPE');
+    for (const path of ['/balance/%E0%A4%A', '/accounts/%zz']) {
+      const response = await fetch(`${ledger.baseUrl}${path}`);
+      assert.equal(response.status, 400, path);
+      assert.deepEqual(await response.json(), {
+        error: { code: 'BAD_REQUEST', message: 'the request path has a malformed percent-escape' },
+      });
+    }
     assert.equal(await ledger.storeHead(), before);
   });
 });

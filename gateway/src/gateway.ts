@@ -32,7 +32,7 @@ import { socketAuthentication } from './auth/websocket.js';
 import { createErrorFormatter } from './api/graphql/errors.js';
 import { buildLedgerSchema } from './api/graphql/schema.js';
 import { createApp } from './api/http/app.js';
-import { limitedParseOptions, operationLimitRules } from './api/graphql/limits.js';
+import { limitedParseOptions, noSubscriptionOverHttpRule, operationLimitRules } from './api/graphql/limits.js';
 import type { TrustedDocumentsOptions } from './api/graphql/trusted-documents.js';
 import { DEFAULT_SOCKET_LIMITS, serveGraphqlOverWebSockets } from './api/graphql/websocket.js';
 import type { SocketLimits } from './api/graphql/websocket.js';
@@ -151,7 +151,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // and fields. One operation per request (no batches), and no persisted-query cache a client
       // could fill: known hashes are resolved from the trusted documents before Apollo sees them.
       parseOptions: limitedParseOptions,
-      validationRules: operationLimitRules(),
+      validationRules: [...operationLimitRules(), noSubscriptionOverHttpRule],
       allowBatchedHttpRequests: false,
       persistedQueries: false,
       csrfPrevention: true,

@@ -33,9 +33,10 @@ export function complexityOf(
   });
 }
 
-export function tooComplex(complexity: number, max = MAX_COMPLEXITY): GraphQLError {
+/** The refusal of an operation over the cost limit; `http` gives Apollo its status (400, not 500). */
+export function tooComplex(complexity: number, max = MAX_COMPLEXITY, http = false): GraphQLError {
   return new GraphQLError(`query too complex: cost ${complexity}, at most ${max} (ask for smaller pages)`, {
-    extensions: { code: 'BAD_USER_INPUT' },
+    extensions: { code: 'BAD_USER_INPUT', ...(http ? { http: { status: 400 } } : {}) },
   });
 }
 
@@ -102,7 +103,7 @@ export function complexityLimit(schema: GraphQLSchema, max = MAX_COMPLEXITY): Ap
       return {
         async didResolveOperation({ request, document }) {
           const complexity = operationCost(schema, document, request.variables ?? {}, request.operationName);
-          if (complexity > max) throw tooComplex(complexity, max);
+          if (complexity > max) throw tooComplex(complexity, max, true);
         },
       };
     },

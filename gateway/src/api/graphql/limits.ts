@@ -76,3 +76,18 @@ export const operationLimitRules = (): ValidationRule[] => [
   }),
   maxFieldsRule(OPERATION_LIMITS.maxFields),
 ];
+
+/**
+ * Subscriptions run over graphql-ws on the same path; sent over HTTP one has no event stream to
+ * resolve from, so Apollo's validation refuses it (400) with where to send it instead.
+ */
+export const noSubscriptionOverHttpRule: ValidationRule = (context) => ({
+  OperationDefinition(operation) {
+    if (operation.operation !== 'subscription') return;
+    context.reportError(
+      new GraphQLError('subscriptions are served over websockets (graphql-ws) at /graphql, not over HTTP', {
+        nodes: operation,
+      }),
+    );
+  },
+});

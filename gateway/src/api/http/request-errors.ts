@@ -3,13 +3,44 @@ import { clientErrorOf } from '../error-codes.js';
 import type { ClientError } from '../error-codes.js';
 import { RateLimitedError } from './rate-limit.js';
 
-/** Errors the JSON body parser raises carry an HTTP status and a type. */
-const isBodyParserError = (error: unknown): error is { status: number; type: string; message: string } =>
+/**
+ * Errors raised while a request is read carry a client status: the body parser's (http-errors: a body
+ * too large, not JSON, not decompressible, in an unknown encoding or charset) and the router's (a path
+ * whose percent-escapes do not decode).
+ */
+const isRequestReadError = (
+  error: unknown,
+): error is { status: number; type?: unknown; code?: unknown; message: string } =>
   typeof error === 'object' &&
   error !== null &&
-  'type' in error &&
   'status' in error &&
-  typeof error.status === 'number';
+  typeof error.status === 'number' &&
+  error.status >= 400 &&
+  error.status < 500;
+
+function requestReadError(error: { status: number; type?: unknown; code?: unknown }): ClientError {
+  if (error.type === 'entity.too.large') {
+    return { code: 'PAYLOAD_TOO_LARGE', status: 413, message: 'the request body is too large' };
+  }
+  if (error.status === 415) {
+    return {
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      status: 415,
+      message: "the request body's content-encoding or charset is not supported",
+    };
+  }
+  if (error instanceof URIError) {
+    return { code: 'BAD_REQUEST', status: 400, message: 'the request path has a malformed percent-escape' };
+  }
+  // zlib's codes (gzip, deflate) and brotli's.
+  if (typeof error.code === 'string' && /^(Z_|ERR__ERROR_|ERR_BROTLI)/.test(error.code)) {
+    return { code: 'BAD_REQUEST', status: 400, message: 'the request body does not decompress' };
+  }
+  if (error.type === 'entity.parse.failed') {
+    return { code: 'BAD_REQUEST', status: 400, message: 'the request body is not valid JSON' };
+  }
+  return { code: 'BAD_REQUEST', status: 400, message: 'the request could not be read' };
+}
 
 /**
  * The client's view of an error raised around a request (its caller, budget or body) or by a route;
@@ -17,15 +48,7 @@ const isBodyParserError = (error: unknown): error is { status: number; type: str
  */
 export function clientErrorOfRequest(error: unknown): ClientError | null {
   if (error instanceof RateLimitedError) return { code: error.code, status: 429, message: error.message };
-  if (isBodyParserError(error) && error.status < 500) {
-    const tooLarge = error.type === 'entity.too.large';
-    return {
-      code: tooLarge ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST',
-      status: error.status,
-      message: tooLarge ? 'the request body is too large' : 'the request body is not valid JSON',
-    };
-  }
-  return clientErrorOf(error);
+  return clientErrorOf(error) ?? (isRequestReadError(error) ? requestReadError(error) : null);
 }
 
 /** Headers that go with a refusal: when to come back after a rate limit. */
