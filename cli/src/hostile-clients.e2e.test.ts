@@ -14,6 +14,7 @@ import { startSystem } from './system.js';
 import type { RunningSystem } from './system.js';
 import { startTestSystem } from './testing/harness.js';
 import type { TestSystem } from './testing/harness.js';
+import WebSocket from 'ws';
 import { openRawSocket } from './testing/raw-socket.js';
 import { JWT_ENV, tokenFor } from './testing/tokens.js';
 import type { RawSocket, SocketMessage } from './testing/raw-socket.js';
@@ -190,6 +191,58 @@ describe('hostile clients get their code and write nothing (default limits)', ()
     } finally {
       await Promise.all(sockets.map((socket) => socket.close()));
     }
+  });
+
+  test("a page of another site cannot act as the browser's user: its websocket, form post and image GET are refused", async () => {
+    const handshake = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const socket = new WebSocket(ledger.url.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers });
+        socket.on('open', () => (socket.close(), resolve(101)));
+        socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+        socket.on('error', reject);
+      });
+    const host = new URL(ledger.baseUrl).host;
+    assert.equal(await handshake({ origin: 'https://evil.example' }), 403);
+    assert.equal(await handshake({ origin: 'null' }), 403);
+    assert.equal(await handshake({ origin: `http://${host}` }), 101, 'the console, same origin');
+    assert.equal(
+      await handshake({ origin: 'https://ledger.example', 'x-forwarded-host': 'ledger.example' }),
+      101,
+      'behind a proxy that says which host it was sent to',
+    );
+    assert.equal(await handshake({}), 101, 'a client that is not a browser');
+
+    const rebuildStatus = async () =>
+      JSON.stringify((await post(ledger.url, { query: '{ system { rebuild { phase startedAt } } }' })).body.data);
+    const before = await rebuildStatus();
+    await unchanged(async () => {
+      const refusals = [
+        fetch(`${ledger.baseUrl}/rebuild/balance`, {
+          method: 'POST',
+          headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+        }),
+        fetch(`${ledger.baseUrl}/rebuild/balance`, { headers: { 'sec-fetch-site': 'cross-site' } }),
+        fetch(`${ledger.baseUrl}/accounts`, {
+          method: 'POST',
+          headers: { origin: 'https://evil.example', 'content-type': 'application/json' },
+          body: JSON.stringify({ owner: 'mallory' }),
+        }),
+      ];
+      for (const response of await Promise.all(refusals)) {
+        assert.equal(response.status, 403);
+        assert.deepEqual(await response.json(), {
+          error: { code: 'FORBIDDEN', message: 'a request sent by a page of another site is refused' },
+        });
+      }
+      const head = await fetch(`${ledger.baseUrl}/rebuild/balance`, { method: 'HEAD' });
+      assert.equal(head.status, 405);
+      assert.equal(head.headers.get('allow'), 'GET, POST');
+    });
+    assert.equal(await rebuildStatus(), before, 'no rebuild ran');
+    // Typed into the address bar, the seed's GET still rebuilds.
+    const typed = await fetch(`${ledger.baseUrl}/rebuild/balance`, { headers: { 'sec-fetch-site': 'none' } });
+    assert.equal(typed.status, 200);
+    assert.notEqual(await rebuildStatus(), before);
   });
 
   test('trusted documents off: a hash the gateway does not know makes the typed client send the text', async () => {

@@ -6,6 +6,7 @@ import type { Context } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import type { LiveCounts } from '../../ports/metrics.js';
+import { isCrossSite } from '../http/same-site.js';
 import type { RateLimit } from '../../ports/rate-limit.js';
 import { complexityOf, MAX_COMPLEXITY, tooComplex } from './complexity.js';
 import type { GatewayContext } from './context.js';
@@ -80,6 +81,9 @@ export function serveGraphqlOverWebSockets(options: GraphqlWebSocketOptions): Gr
     server: options.httpServer,
     path: '/graphql',
     maxPayload: limits.maxPayloadBytes,
+    // A page of another site must not act as the browser's user (on loopback, without auth, anyone).
+    verifyClient: ({ req }, accept) =>
+      isCrossSite(req) ? accept(false, 403, 'a websocket from a page of another site is refused') : accept(true),
   });
   const rules: ValidationRule[] = [
     ...specifiedRules,

@@ -1,11 +1,12 @@
 import express from 'express';
-import type { Request, Response, Router } from 'express';
-import { NotFoundError, parseMoney, ValidationError } from '@ledger/platform';
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { ForbiddenError, NotFoundError, parseMoney, ValidationError } from '@ledger/platform';
 import type { AccountView, LedgerQueries } from '@ledger/schema';
 import type { Teller } from '../../application/teller.js';
 import { isUuid, MAX_PAGE_SIZE } from '@ledger/schema';
 import { identityOf, principalOf } from '../../auth/principal.js';
 import { accessOf, listedOwner, requireAdmin, requireOwnAccount } from '../../application/authorization.js';
+import { isCrossSite } from '../http/same-site.js';
 
 export interface RestOptions {
   readonly teller: Teller;
@@ -36,6 +37,10 @@ const optionalString = (value: unknown, field: string): string | undefined => {
   return value;
 };
 
+/** What changes state is refused when a page of another site sends it (cross-site request forgery). */
+const sameSite: RequestHandler = (request, _response, next) =>
+  next(isCrossSite(request) ? new ForbiddenError('a request sent by a page of another site is refused') : undefined);
+
 /**
  * The seed's REST API on top of the same teller and read model as GraphQL. Writes wait for
  * read-your-writes, so a GET sent next sees them. Errors are mapped by the app's error handler.
@@ -53,7 +58,7 @@ export function restRouter(options: RestOptions): Router {
     return view;
   };
 
-  router.post('/accounts', async (request, response) => {
+  router.post('/accounts', sameSite, async (request, response) => {
     const caller = identityOf(request);
     const access = accessOf(caller.principal);
     // A customer's account is their own: the owner defaults to their subject.
@@ -66,7 +71,7 @@ export function restRouter(options: RestOptions): Router {
     response.json(accountJson(await account(request)));
   });
 
-  router.post('/transactions', async (request, response) => {
+  router.post('/transactions', sameSite, async (request, response) => {
     const body = bodyOf(request);
     const from = optionalString(body.from, 'from');
     const to = optionalString(body.to, 'to');
@@ -114,9 +119,13 @@ export function restRouter(options: RestOptions): Router {
         ),
       );
   };
-  // GET is the seed's; POST is what a request that changes state should be.
-  router.get('/rebuild/balance', rebuild);
-  router.post('/rebuild/balance', rebuild);
+  // GET is the seed's; POST is what a request that changes state should be. A HEAD (a link checker,
+  // a monitor) would run the GET's handler: it is refused instead.
+  router.head('/rebuild/balance', (_request, response) => {
+    response.status(405).set('allow', 'GET, POST').end();
+  });
+  router.get('/rebuild/balance', sameSite, rebuild);
+  router.post('/rebuild/balance', sameSite, rebuild);
 
   return router;
 }
