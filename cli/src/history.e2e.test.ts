@@ -138,4 +138,52 @@ describe('balance history: balanceAt and statements (GraphQL over HTTP)', () => 
     assert.deepEqual(await statement(alice, moments[0]!, moments[5]!), before);
     assert.equal(await balanceAt(alice, moments[2]!), '700');
   });
+
+  test('a statement agrees with itself while changes land: opening + entries = closing in every answer', async () => {
+    const from = new Date(Date.now() - 60_000).toISOString();
+    const to = new Date(Date.now() + 3_600_000).toISOString();
+    type Answer = { opening: string; closing: string; entries: string[] };
+    type StatementRead = { opening: string; closing: string; entries: { edges: Array<{ node: { amount: string } }> } };
+    // Three accounts at once, each with three writers and two readers of its statement.
+    const race = async (owner: string): Promise<Answer[]> => {
+      const accountId = (await ledger.client.request(OpenAccountDocument, { owner })).openAccount.id;
+      let writing = true;
+      const writers = Array.from({ length: 3 }, async () => {
+        for (let i = 0; i < 30; i += 1) {
+          await ledger.client.request(DepositDocument, { accountId, amount: '1', consistency: 'EVENTUAL' });
+        }
+      });
+      const answers: Answer[] = [];
+      // Each read asks for the statement ten times over (aliases): ten answers to check per request.
+      const query = `{ ${Array.from(
+        { length: 10 },
+        (_, i) =>
+          `s${i}: statement(accountId: "${accountId}", from: "${from}", to: "${to}") { opening closing entries(first: 100) { edges { node { amount } } } }`,
+      ).join(' ')} }`;
+      const readers = Array.from({ length: 2 }, async () => {
+        while (writing) {
+          const response = await fetch(ledger.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query }),
+          });
+          const { data } = (await response.json()) as { data: Record<string, StatementRead> };
+          for (const read of Object.values(data)) {
+            const entries = read.entries.edges.map((edge) => edge.node.amount);
+            answers.push({ opening: read.opening, closing: read.closing, entries });
+          }
+        }
+      });
+      await Promise.all(writers);
+      writing = false;
+      await Promise.all(readers);
+      return answers;
+    };
+    const answers = (await Promise.all(['carol', 'dave', 'erin'].map(race))).flat();
+    assert.ok(answers.length >= 300, `${answers.length} statements read while the deposits landed`);
+    for (const { opening, closing, entries } of answers) {
+      const sum = entries.reduce((total, amount) => total + BigInt(amount), BigInt(opening));
+      assert.equal(sum, BigInt(closing), `${entries.length} entries from ${opening} to ${closing}`);
+    }
+  });
 });

@@ -43,6 +43,8 @@ export interface StatementQuery {
   readonly to: string;
   readonly first: number;
   readonly after?: BalanceEntryCursor;
+  /** Only changes up to this sequence of the account's partition: a statement read as of one moment. */
+  readonly untilSequence?: number;
 }
 
 /**
@@ -70,8 +72,11 @@ export interface LedgerQueries {
   countAccounts(query: { owner?: string }): Promise<number>;
   getTransaction(id: string): Promise<TransactionView | null>;
   listTransactions(accountId: string, query: { first: number; after?: TransactionCursor }): Promise<TransactionPage>;
-  /** The balance after the account's last change at or before `at` (ISO-8601); "0" before the first. */
-  balanceAt(accountId: string, at: string): Promise<MoneyString>;
+  /**
+   * The balance after the account's last change at or before `at` (ISO-8601); "0" before the first.
+   * With `untilSequence`, changes past that sequence of the account's partition do not count.
+   */
+  balanceAt(accountId: string, at: string, untilSequence?: number): Promise<MoneyString>;
   statementEntries(accountId: string, query: StatementQuery): Promise<BalanceEntryPage>;
   balanceChanges(query: BalanceChangesQuery): Promise<BalanceEntryPage>;
 }

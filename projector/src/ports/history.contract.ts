@@ -91,6 +91,26 @@ export function defineBalanceHistoryContract(
       });
     });
 
+    test('read as of a sequence, a statement leaves out the changes after it: balances and entries alike', async () => {
+      const rm = await fresh();
+      await commit(rm, await rm.activeGeneration(), [...a, ...b], 9);
+      // As of sequence 5: a's +100 and +50, not the -30 of the same millisecond nor the +5.
+      assert.equal(await rm.balanceAt('a', minute(2), 5), '150');
+      assert.equal(await rm.balanceAt('a', minute(60), 5), '150');
+      assert.equal(await rm.balanceAt('a', minute(0), 5), '0');
+      assert.equal(await rm.balanceAt('a', minute(60), 9), '125');
+      const until5 = await rm.statementEntries('a', { from: minute(0), to: minute(60), first: 10, untilSequence: 5 });
+      assert.deepEqual(until5, { entries: a.slice(0, 2), hasNextPage: false });
+      const paged = await rm.statementEntries('a', {
+        from: minute(0),
+        to: minute(60),
+        first: 1,
+        after: { at: a[0]!.at, sequence: 3 },
+        untilSequence: 6,
+      });
+      assert.deepEqual(paged, { entries: [a[1]], hasNextPage: true });
+    });
+
     test('balanceChanges: the accounts of one partition after a sequence, in sequence order, paged', async () => {
       const rm = await fresh();
       await commit(rm, await rm.activeGeneration(), [...a, ...b], 9);

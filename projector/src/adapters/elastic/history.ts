@@ -61,10 +61,23 @@ export function historyOperations(names: IndexNames, generation: string, entries
   });
 }
 
-export function balanceAtSearch(index: string, accountId: string, at: string): estypes.SearchRequest {
+/** Changes up to a sequence only (a statement read as of one moment), when it is given. */
+const untilFilter = (untilSequence: number | undefined): estypes.QueryDslQueryContainer[] =>
+  untilSequence === undefined ? [] : [{ range: { sequence: { lte: untilSequence } } }];
+
+export function balanceAtSearch(
+  index: string,
+  accountId: string,
+  at: string,
+  untilSequence?: number,
+): estypes.SearchRequest {
   return {
     index,
-    query: { bool: { filter: [{ term: { accountId } }, { range: { at: { lte: epochMillis(at) } } }] } },
+    query: {
+      bool: {
+        filter: [{ term: { accountId } }, { range: { at: { lte: epochMillis(at) } } }, ...untilFilter(untilSequence)],
+      },
+    },
     sort: [{ at: { order: 'desc' } }, { sequence: { order: 'desc' } }],
     size: 1,
     track_total_hits: false,
@@ -84,6 +97,7 @@ export function statementSearch(index: string, accountId: string, query: Stateme
         filter: [
           { term: { accountId } },
           { range: { at: { gt: epochMillis(query.from), lte: epochMillis(query.to) } } },
+          ...untilFilter(query.untilSequence),
         ],
       },
     },

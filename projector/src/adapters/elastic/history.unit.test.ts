@@ -55,6 +55,15 @@ describe('elastic balance history', () => {
     assert.deepEqual(request.query, {
       bool: { filter: [{ term: { accountId: 'acc' } }, { range: { at: { lte: Date.UTC(2024, 0, 1, 0, 1) } } }] },
     });
+    assert.deepEqual(balanceAtSearch('ledger-history', 'acc', '2024-01-01T00:01:00.000Z', 12).query, {
+      bool: {
+        filter: [
+          { term: { accountId: 'acc' } },
+          { range: { at: { lte: Date.UTC(2024, 0, 1, 0, 1) } } },
+          { range: { sequence: { lte: 12 } } },
+        ],
+      },
+    });
     assert.equal(balanceAtOf(response([historyDocument(entry(9, '42'))])), '42');
     assert.equal(balanceAtOf(response([])), '0');
   });
@@ -67,6 +76,21 @@ describe('elastic balance history', () => {
       after: { at: '2024-01-01T00:00:00.500Z', sequence: 7 },
     });
     assert.deepEqual(request.search_after, [Date.UTC(2024, 0, 1) + 500, 7]);
+    const asOf = statementSearch('ledger-history', 'acc', {
+      from: '2024-01-01T00:00:00.000Z',
+      to: '2024-01-02T00:00:00.000Z',
+      first: 2,
+      untilSequence: 30,
+    });
+    assert.deepEqual(asOf.query, {
+      bool: {
+        filter: [
+          { term: { accountId: 'acc' } },
+          { range: { at: { gt: Date.UTC(2024, 0, 1), lte: Date.UTC(2024, 0, 2) } } },
+          { range: { sequence: { lte: 30 } } },
+        ],
+      },
+    });
     assert.equal(request.size, 3);
     const page = historyPage(response([8, 9, 10].map((s) => historyDocument(entry(s, String(s))))), 2);
     assert.deepEqual(

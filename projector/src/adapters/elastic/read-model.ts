@@ -381,9 +381,11 @@ export async function openElasticReadModel(
           query.first,
         ),
       ),
-    balanceAt: (accountId, at) =>
+    balanceAt: (accountId, at, untilSequence) =>
       guard(async () =>
-        balanceAtOf(await client.search<HistoryDocument>(balanceAtSearch(names.alias('history'), accountId, at))),
+        balanceAtOf(
+          await client.search<HistoryDocument>(balanceAtSearch(names.alias('history'), accountId, at, untilSequence)),
+        ),
       ),
     statementEntries: (accountId, query) =>
       guard(async () =>

@@ -56,7 +56,7 @@ const page = (rows: HistoryRow[], first: number): BalanceEntryPage => ({
 export interface HistoryTable {
   /** Inside the caller's transaction; an entry already there is left as it is. */
   insert(generation: number, entries: readonly BalanceEntry[]): void;
-  balanceAt(generation: number, accountId: string, at: string): string;
+  balanceAt(generation: number, accountId: string, at: string, untilSequence?: number): string;
   statementEntries(generation: number, accountId: string, query: StatementQuery): BalanceEntryPage;
   balanceChanges(generation: number, query: BalanceChangesQuery): BalanceEntryPage;
 }
@@ -70,14 +70,14 @@ export function createHistoryTable(db: Database.Database): HistoryTable {
        ON CONFLICT DO NOTHING`,
     ),
     balanceAt: db
-      .prepare<[number, string, string], string>(
-        `SELECT balance_after FROM balance_history WHERE generation = ? AND account_id = ? AND at <= ?
+      .prepare<[number, string, string, number], string>(
+        `SELECT balance_after FROM balance_history WHERE generation = ? AND account_id = ? AND at <= ? AND seq <= ?
          ORDER BY at DESC, seq DESC LIMIT 1`,
       )
       .pluck(),
     statement: db.prepare<Record<string, unknown>, HistoryRow>(
       `SELECT * FROM balance_history WHERE generation = @generation AND account_id = @accountId
-         AND at > @from AND at <= @to AND (at, seq) > (@afterAt, @afterSeq)
+         AND at > @from AND at <= @to AND (at, seq) > (@afterAt, @afterSeq) AND seq <= @until
        ORDER BY at, seq LIMIT @limit`,
     ),
     // One account at a time: a range of the primary key each. With the accounts as an IN list,
@@ -103,7 +103,8 @@ export function createHistoryTable(db: Database.Database): HistoryTable {
         );
       }
     },
-    balanceAt: (generation, accountId, at) => sql.balanceAt.get(generation, accountId, at) ?? '0',
+    balanceAt: (generation, accountId, at, untilSequence = Number.MAX_SAFE_INTEGER) =>
+      sql.balanceAt.get(generation, accountId, at, untilSequence) ?? '0',
     statementEntries(generation, accountId, query) {
       const first = Math.max(0, query.first);
       const rows = sql.statement.all({
@@ -114,6 +115,7 @@ export function createHistoryTable(db: Database.Database): HistoryTable {
         // Without a cursor the window's start bounds the scan on its own.
         afterAt: query.after?.at ?? '',
         afterSeq: query.after?.sequence ?? 0,
+        until: query.untilSequence ?? Number.MAX_SAFE_INTEGER,
         limit: first + 1,
       });
       return page(rows, first);

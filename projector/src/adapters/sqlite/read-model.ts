@@ -460,8 +460,8 @@ export function openSqliteReadModel(
     return row ? transactionFromRow(row) : null;
   });
   // Commits are atomic here, so whatever a read sees is below the partition's checkpoint already.
-  const readBalanceAt = db.transaction((accountId: string, at: string) =>
-    history.balanceAt(activeKey(), accountId, at),
+  const readBalanceAt = db.transaction((accountId: string, at: string, untilSequence?: number) =>
+    history.balanceAt(activeKey(), accountId, at, untilSequence),
   );
   const readStatementEntries = db.transaction(
     (accountId: string, query: Parameters<ReadModel['statementEntries']>[1]) =>
@@ -490,7 +490,7 @@ export function openSqliteReadModel(
     countAccounts: async (query) => guard(() => countAccounts(query)),
     getTransaction: async (id) => guard(() => readTransaction(id)),
     listTransactions: async (accountId, query) => guard(() => listTransactions(accountId, query)),
-    balanceAt: async (accountId, at) => guard(() => readBalanceAt(accountId, at)),
+    balanceAt: async (accountId, at, untilSequence) => guard(() => readBalanceAt(accountId, at, untilSequence)),
     statementEntries: async (accountId, query) => guard(() => readStatementEntries(accountId, query)),
     balanceChanges: async (query) => guard(() => readBalanceChanges(query)),
     async close() {

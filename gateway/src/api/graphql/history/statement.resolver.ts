@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
-import { ValidationError } from '@ledger/platform';
+import { parsePosition, ValidationError } from '@ledger/platform';
 import { requireId, requirePageSize } from '@ledger/schema';
 import { requireOwnAccount } from '../../../application/authorization.js';
 import { completeEntries } from '../../../application/statement-entries.js';
@@ -39,11 +39,14 @@ export class StatementResolver {
     const account = await readModel.getAccount(id);
     requireOwnAccount(principal, account);
     if (!account) return null;
+    // Read as of the account's last change: its opening, closing and entries then agree with each other
+    // however many changes land meanwhile (the history holds every change up to the account's position).
+    const untilSequence = parsePosition(account.position).sequence;
     const [opening, closing] = await Promise.all([
-      readModel.balanceAt(id, instant(from)),
-      readModel.balanceAt(id, instant(to)),
+      readModel.balanceAt(id, instant(from), untilSequence),
+      readModel.balanceAt(id, instant(to), untilSequence),
     ]);
-    return { accountId: id, from, to, opening: BigInt(opening), closing: BigInt(closing) };
+    return { accountId: id, from, to, opening: BigInt(opening), closing: BigInt(closing), untilSequence };
   }
 
   @FieldResolver(() => StatementEntryConnection, { description: 'The changes in the window, oldest first.' })
@@ -57,6 +60,7 @@ export class StatementResolver {
       to: instant(statement.to),
       first: requirePageSize(args.first),
       after: args.after ? decodeStatementCursor(args.after) : undefined,
+      untilSequence: statement.untilSequence,
     });
     const entries = await completeEntries(readModel, page.entries);
     const edges = entries.map((entry) => ({ cursor: encodeStatementCursor(entry), node: toStatementEntry(entry) }));

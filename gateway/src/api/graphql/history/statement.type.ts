@@ -66,6 +66,9 @@ export class Statement {
 
   @Field(() => MoneyScalar)
   closing!: bigint;
+
+  /** The sequence it was read as of (not a field): its entries stop there too. */
+  untilSequence!: number;
 }
 
 /** An entry whose kind is known (see completeEntries for those recorded before it was). */
