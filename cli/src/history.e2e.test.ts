@@ -114,7 +114,7 @@ describe('balance history: balanceAt and statements (GraphQL over HTTP)', () => 
     assert.deepEqual([quiet.opening, quiet.entries, quiet.closing], ['600', [], '600']);
   });
 
-  test('an unknown account has no statement; a reversed window or a bad cursor is BAD_USER_INPUT', async () => {
+  test('an unknown account has no statement; a reversed window, a bad cursor or a day that does not exist is BAD_USER_INPUT', async () => {
     const window = { from: moments[0]!, to: moments[5]! };
     const none = await ledger.client.request(StatementDocument, { accountId: randomUUID(), ...window });
     assert.equal(none.statement, null);
@@ -122,6 +122,10 @@ describe('balance history: balanceAt and statements (GraphQL over HTTP)', () => 
       { accountId: alice, from: moments[5]!, to: moments[0]! },
       { accountId: alice, ...window, after: 'bm90IGEgY3Vyc29y' },
       { accountId: 'not-an-id', ...window },
+      // Days that do not exist are refused, not rolled over into the next month or day.
+      { accountId: alice, from: '2026-02-30T00:00:00Z', to: moments[5]! },
+      { accountId: alice, from: '2026-04-31T12:00:00+02:00', to: moments[5]! },
+      { accountId: alice, from: '2026-01-01T24:00:00Z', to: moments[5]! },
     ]) {
       await assert.rejects(ledger.client.request(StatementDocument, variables), (error: unknown) => {
         assert.ok(error instanceof LedgerClientError);
