@@ -44,8 +44,8 @@ export interface ElasticReadModelOptions extends ElasticClientOptions {
 }
 
 /**
- * The distributed read model on Elasticsearch. A generation is three indices (accounts,
- * transactions, checkpoints) with explicit mappings; the active one sits behind three read aliases
+ * The distributed read model on Elasticsearch. A generation is four indices (accounts,
+ * transactions, history, checkpoints) with explicit mappings; the active one sits behind four read aliases
  * that one atomic alias update moves. Documents and checkpoints are externally versioned by the
  * sequence of their position, so a stale or fenced worker can never move them back.
  */
