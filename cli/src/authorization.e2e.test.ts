@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   AccountDocument,
@@ -168,6 +169,31 @@ describe('authorization: customers act on their own accounts, tellers and admins
     }
     assert.equal(change.done, false);
     own.close();
+  });
+
+  test("a caller's idempotency keys are their own: one customer's key neither blocks nor shows another's request", async () => {
+    const key = `invoice-${randomUUID()}`;
+    const paid = await alice.request(TransferDocument, {
+      from: aliceAccount,
+      to: bobAccount,
+      amount: '1',
+      idempotencyKey: key,
+    });
+    // The teller's deposit with the same key is its own request, not alice's refused as "other arguments".
+    const deposited = await teller.request(DepositDocument, {
+      accountId: bobAccount,
+      amount: '5',
+      idempotencyKey: key,
+    });
+    assert.notEqual(deposited.deposit.id, paid.transfer.id);
+    assert.equal(deposited.deposit.status, 'SUCCEEDED');
+    const repeated = await alice.request(TransferDocument, {
+      from: aliceAccount,
+      to: bobAccount,
+      amount: '1',
+      idempotencyKey: key,
+    });
+    assert.equal(repeated.transfer.id, paid.transfer.id);
   });
 
   test('tellers act on every account; admins also rebuild and see the operator view', async () => {

@@ -1,6 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   IdempotencyMismatchError,
   MAX_MONEY,
@@ -170,5 +170,60 @@ describe('command service with authentication on (the audit trail)', () => {
       assert.equal(event.metadata.actor, 'ada', event.type);
       assert.equal(event.metadata.requestId, 'r4', event.type);
     }
+  });
+
+  test("each caller's idempotency keys are their own: another's key neither blocks nor shows", async () => {
+    const ada = { actor: 'ada' };
+    const { accountId: a } = await ledger.commands.openAccount({ owner: 'Ada' }, ada);
+    const { accountId: b } = await ledger.commands.openAccount({ owner: 'Bea' }, ada);
+    const key = `invoice-${randomUUID()}`;
+    const first = await ledger.commands.deposit({ accountId: a, amount: 10n, idempotencyKey: key }, ada);
+    // Another caller's request with that key, other arguments and all, is a request of its own.
+    const other = await ledger.commands.deposit({ accountId: b, amount: 99n, idempotencyKey: key }, { actor: 'bea' });
+    assert.equal(other.duplicate, false);
+    assert.notEqual(other.transactionId, first.transactionId);
+    // An actor whose name runs into the key's place is still another caller.
+    const lookalike = await ledger.commands.deposit(
+      { accountId: a, amount: 10n, idempotencyKey: key },
+      { actor: 'ad' },
+    );
+    assert.notEqual(lookalike.transactionId, first.transactionId);
+    // The same caller's repeat is the first request, and other arguments are still refused.
+    const again = await ledger.commands.deposit({ accountId: a, amount: 10n, idempotencyKey: key }, ada);
+    assert.deepEqual(again, { ...first, duplicate: true });
+    await assert.rejects(
+      ledger.commands.deposit({ accountId: a, amount: 11n, idempotencyKey: key }, ada),
+      IdempotencyMismatchError,
+    );
+    for (const id of [first, other, lookalike].map((accepted) => accepted.transactionId)) await ledger.settled(id);
+    assert.equal(await ledger.balance(a), 20n);
+    assert.equal(await ledger.balance(b), 99n);
+  });
+
+  test('a key recorded before keys were kept per caller still counts, for its own actor only', async () => {
+    const { accountId: a } = await ledger.commands.openAccount({ owner: 'Ada' }, { actor: 'ada' });
+    // Recorded as an earlier version did: under the bare "request/<key>".
+    const key = `old-${randomUUID()}`;
+    const transactionId = randomUUID();
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify(['DEPOSIT', null, a, '10']))
+      .digest('hex');
+    await ledger.transactions.handle(
+      transactionId,
+      { type: 'Request', kind: 'DEPOSIT', from: null, to: a, amount: 10n },
+      {
+        idempotency: { key: `request/${key}`, fingerprint },
+        created: true,
+        metadata: { correlationId: transactionId, idempotencyKey: key, actor: 'ada' },
+      },
+    );
+    const retried = await ledger.commands.deposit({ accountId: a, amount: 10n, idempotencyKey: key }, { actor: 'ada' });
+    assert.deepEqual([retried.transactionId, retried.duplicate], [transactionId, true]);
+    const someoneElse = await ledger.commands.deposit(
+      { accountId: a, amount: 10n, idempotencyKey: key },
+      { actor: 'bea' },
+    );
+    assert.equal(someoneElse.duplicate, false);
+    assert.notEqual(someoneElse.transactionId, transactionId);
   });
 });

@@ -33,6 +33,15 @@ interface TransactionRequest {
 const MAX_ACTOR_LENGTH = 200;
 
 /**
+ * Where a client's idempotency key is recorded: apart from the saga's "<txId>/<step>" keys, and, when
+ * the caller is known, apart from every other caller's (the actor's length first, so no actor's keys
+ * can pass for another's). One caller can then neither block another's request by using its key first
+ * nor learn which keys others have used.
+ */
+const requestKeyOf = (key: string, actor: string | undefined): string =>
+  actor === undefined ? `request/${key}` : `request/${actor.length}:${actor}/${key}`;
+
+/**
  * The write side's command API. Input is checked by schema's `commandInput` rules before anything
  * is written; deposits, withdrawals and transfers are recorded as a PENDING Transaction that the
  * settlement saga settles.
@@ -83,6 +92,17 @@ export function createCommandService(options: CommandServiceOptions): LedgerComm
     };
   };
 
+  /**
+   * The earlier request this caller made with this key. A key recorded before keys were kept per
+   * caller (under the bare "request/<key>") still counts, but only for the actor its request names.
+   */
+  const recordedFor = async (key: string, recordKey: string, actor: string | undefined) => {
+    const earlier = await transactions.recorded(recordKey);
+    if (earlier || actor === undefined) return earlier;
+    const unscoped = await transactions.recorded(requestKeyOf(key, undefined));
+    return unscoped?.events[0]?.metadata.actor === actor ? unscoped : null;
+  };
+
   const request = async (input: TransactionRequest, audit: CommandAudit | undefined): Promise<TransactionAccepted> => {
     const who = auditOf(audit);
     const { kind, from, to, amount, idempotencyKey: key } = input;
@@ -93,9 +113,8 @@ export function createCommandService(options: CommandServiceOptions): LedgerComm
         : createHash('sha256')
             .update(JSON.stringify([kind, from, to, amount.toString()]))
             .digest('hex');
-    // Client keys live in their own namespace, apart from the saga's "<txId>/<step>" keys.
-    const idempotency = key === undefined ? undefined : { key: `request/${key}`, fingerprint };
-    const earlier = idempotency && (await transactions.recorded(idempotency.key));
+    const idempotency = key === undefined ? undefined : { key: requestKeyOf(key, who.actor), fingerprint };
+    const earlier = idempotency && (await recordedFor(key!, idempotency.key, who.actor));
     if (earlier) {
       options.metrics?.idempotentReplayed(transactionAggregate.type);
       return accepted(key, fingerprint, earlier);
