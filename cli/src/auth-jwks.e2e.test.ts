@@ -8,6 +8,7 @@ import type { CryptoKey, JWTPayload } from 'jose';
 import { DepositDocument, OpenAccountDocument } from '@ledger/client';
 import { startTestSystem } from './testing/harness.js';
 import type { TestSystem } from './testing/harness.js';
+import { TEST_SERVICE_SECRET } from './testing/tokens.js';
 
 const ISSUER = 'https://id.ledger.test';
 
@@ -41,6 +42,7 @@ describe('identity from an OIDC key set (LEDGER_JWKS_URL, RS256/ES256)', () => {
         LEDGER_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
         LEDGER_JWT_ISSUER: ISSUER,
         LEDGER_JWT_AUDIENCE: 'ledger',
+        LEDGER_SERVICE_SECRET: TEST_SERVICE_SECRET,
       },
     });
   });

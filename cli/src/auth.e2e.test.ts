@@ -8,9 +8,13 @@ import {
   OpenAccountDocument,
   TransactionUpdatedDocument,
 } from '@ledger/client';
+import * as grpc from '@grpc/grpc-js';
+import { ConfigError, loadConfig, silentLogger } from '@ledger/platform';
+import { loadLedgerProto, serviceSecretInterceptor } from '@ledger/schema';
+import { startSystem } from './system.js';
 import { startTestSystem } from './testing/harness.js';
 import type { TestSystem } from './testing/harness.js';
-import { JWT_ENV, tokenFor } from './testing/tokens.js';
+import { JWT_ENV, TEST_SECRET, TEST_SERVICE_SECRET, tokenFor } from './testing/tokens.js';
 
 /** Who is refused, and how: every request below carries one of these instead of a good token. */
 const badCredentials = async (): Promise<Array<[string, string | undefined]>> => [
@@ -124,5 +128,61 @@ describe('identity: LEDGER_AUTH=jwt refuses requests and sockets without a valid
     assert.ok(closed instanceof LedgerSocketClosedError, String(closed));
     assert.equal(closed.code, 4403);
     assert.match(closed.reason, /expired/);
+  });
+});
+
+describe('between the processes: the write service takes gRPC calls only with the service secret under jwt', () => {
+  /** A CommandService Deposit naming `actor`, with the interceptors given (the secret's, or none). */
+  const deposit = (port: number, accountId: string, interceptors: grpc.Interceptor[]) =>
+    new Promise<void>((resolve, reject) => {
+      const client = new (loadLedgerProto().ledger.v1.CommandService)(
+        `127.0.0.1:${port}`,
+        grpc.credentials.createInsecure(),
+        { interceptors },
+      );
+      const metadata = new grpc.Metadata();
+      metadata.set('ledger-actor', 'mallory');
+      const request = { accountId, amount: '1000000', idempotencyKey: '', correlationId: '' };
+      client.deposit(request, metadata, (error: grpc.ServiceError | null) => {
+        client.close();
+        return error ? reject(error) : resolve();
+      });
+    });
+  const unauthenticated = (error: unknown) => (error as grpc.ServiceError).code === grpc.status.UNAUTHENTICATED;
+
+  test('a deposit over gRPC naming any actor is refused without the secret and writes nothing', async () => {
+    const ledger = await startTestSystem({ env: JWT_ENV });
+    try {
+      const teller = ledger.clientWith(await tokenFor('tom', ['teller']));
+      const { openAccount } = await teller.request(OpenAccountDocument, { owner: 'dora' });
+      const head = await ledger.storeHead();
+      const port = ledger.system.grpcPort!;
+      await assert.rejects(deposit(port, openAccount.id, []), unauthenticated);
+      await assert.rejects(
+        deposit(port, openAccount.id, [serviceSecretInterceptor('a-guess-that-is-long-enough-0123456789')]),
+        unauthenticated,
+      );
+      assert.equal(await ledger.storeHead(), head, 'nothing is written');
+      // The deployment's own processes carry it.
+      await deposit(port, openAccount.id, [serviceSecretInterceptor(TEST_SERVICE_SECRET)]);
+      assert.ok((await ledger.storeHead()) > head);
+    } finally {
+      await ledger.dispose();
+    }
+  });
+
+  test('`ledger all` under jwt without a secret lets nobody else call; a service run apart does not start', async () => {
+    const env = { LEDGER_AUTH: 'jwt', LEDGER_JWT_SECRET: TEST_SECRET, LEDGER_JWT_AUDIENCE: 'ledger' };
+    const ledger = await startTestSystem({ env });
+    try {
+      await assert.rejects(deposit(ledger.system.grpcPort!, crypto.randomUUID(), []), unauthenticated);
+    } finally {
+      await ledger.dispose();
+    }
+    const alone = loadConfig({ ...env, GRPC_PORT: '0', HTTP_PORT: '0', LEDGER_DATA_DIR: ledger.dataDir });
+    await assert.rejects(
+      startSystem({ config: alone, logger: silentLogger(), roles: new Set(['write-service']) }),
+      (error: unknown) => error instanceof ConfigError && /LEDGER_SERVICE_SECRET/.test(error.message),
+    );
   });
 });

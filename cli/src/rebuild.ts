@@ -7,7 +7,7 @@ import { createEngines } from './engines.js';
 export async function runRebuild(config: LedgerConfig, logger: Logger): Promise<number> {
   const engines = createEngines(config, logger);
   const address = writeServiceAddress(config);
-  const source = createGrpcEventSource({ address });
+  const source = createGrpcEventSource({ address, serviceSecret: config.LEDGER_SERVICE_SECRET });
   try {
     const readModel = await engines.readModel();
     const started = Date.now();

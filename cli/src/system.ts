@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
-import { createLeaseBalancer, DEFAULT_GRPC_PORT, writeServiceAddress } from '@ledger/platform';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { ConfigError, createLeaseBalancer, DEFAULT_GRPC_PORT, writeServiceAddress } from '@ledger/platform';
 import type { LeaseBalancer, LedgerConfig, Logger } from '@ledger/platform';
 import {
   createCommandService,
@@ -116,6 +116,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     let localCommands: LedgerCommands | undefined;
     let localStore: EventStore | undefined;
     const all = roles.size > 1;
+    const serviceSecret = serviceSecretOf(config, all);
 
     if (!roles.has('gateway')) {
       // Up first, so /readyz answers (false) while the role starts.
@@ -156,13 +157,20 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         metrics,
       );
       localCommands = commands;
-      const server = createGrpcServer({ commands, store, logger });
+      const server = createGrpcServer({ commands, store, logger, serviceSecret });
       const port = config.GRPC_PORT ?? DEFAULT_GRPC_PORT;
       grpcPort = await server.listen(`${all ? '127.0.0.1' : '0.0.0.0'}:${port}`);
       stops.push(() => server.close());
       if (all) address = `127.0.0.1:${grpcPort}`;
       // In `all` the gRPC port is internal (loopback): the gateway's line is the one to read.
       logger[all ? 'debug' : 'info']({ port: grpcPort }, 'write-service gRPC listening');
+      if (!all && config.LEDGER_SERVICE_SECRET === undefined) {
+        logger.warn(
+          { port: grpcPort },
+          'the write service takes commands over gRPC from anyone who reaches this port, on every interface: ' +
+            'set LEDGER_SERVICE_SECRET in every process of the deployment, or keep the port off untrusted networks',
+        );
+      }
 
       const bus = await engines.eventBus();
       const sagas = await balancer(
@@ -190,7 +198,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         });
       }
       if (!source) {
-        source = createGrpcEventSource({ address });
+        source = createGrpcEventSource({ address, serviceSecret });
         const opened = source;
         stops.push(() => opened.close());
       }
@@ -230,7 +238,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       // A gateway beside the write service calls it directly; from another process, over gRPC.
       const commands: Commands = localCommands
         ? createInProcessCommands(localCommands)
-        : createGrpcCommands({ address });
+        : createGrpcCommands({ address, serviceSecret });
       stops.push(() => commands.close());
       const gateway = createGateway({
         commands,
@@ -299,4 +307,18 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     await stop();
     throw error;
   }
+}
+
+/**
+ * The secret the write service's gRPC calls carry (LEDGER_SERVICE_SECRET). Under jwt the services of
+ * separate processes must share one, or anyone reaching the port would bypass the tokens; in `all`
+ * nothing else needs the port, so without one a random secret keeps every other caller out.
+ */
+function serviceSecretOf(config: LedgerConfig, all: boolean): string | undefined {
+  if (config.LEDGER_SERVICE_SECRET !== undefined || config.LEDGER_AUTH !== 'jwt') return config.LEDGER_SERVICE_SECRET;
+  if (all) return randomBytes(32).toString('base64url');
+  throw new ConfigError([
+    'LEDGER_SERVICE_SECRET=<hidden>: LEDGER_AUTH=jwt with the services in separate processes needs a secret they ' +
+      'share (32 characters at least), or the write service would take commands from anyone reaching its gRPC port',
+  ]);
 }

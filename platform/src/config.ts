@@ -61,6 +61,11 @@ const fields = z.object({
   LEDGER_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   LEDGER_JWT_ISSUER: optionalText,
   LEDGER_JWT_AUDIENCE: optionalText,
+  /**
+   * Shared by the processes of one deployment: every gRPC call to the write service carries it, and the
+   * write service refuses calls without it. Required under jwt when the services run apart.
+   */
+  LEDGER_SERVICE_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
   /** The claim holding the roles (an array of strings); a dotted path reaches into nested claims. */
   LEDGER_JWT_ROLES_CLAIM: z.string().trim().min(1).default('roles'),
 });

@@ -28,6 +28,7 @@ export type {
 export { LEDGER_ERROR_CODE_KEY, ledgerErrorToStatus, ledgerErrorFromGrpc } from './grpc-errors.js';
 export type { GrpcErrorStatus } from './grpc-errors.js';
 export { traceContextInterceptor, traceFromGrpc } from './grpc-trace.js';
+export { requireServiceSecret, serviceAuthInterceptors, serviceSecretInterceptor } from './grpc-service-auth.js';
 export type { CommandAudit, LedgerCommands, TransactionAccepted, AccountOpened, AccountChanged } from './commands.js';
 export {
   commandInput,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadConfig, silentLogger } from '@ledger/platform';
-import { loadLedgerProto } from '@ledger/schema';
+import { loadLedgerProto, serviceAuthInterceptors } from '@ledger/schema';
 import type { EventStoreClient } from '@ledger/schema';
 import { createLedgerClient } from '@ledger/client';
 import type { LedgerClient } from '@ledger/client';
@@ -52,10 +52,10 @@ export async function startTestSystem(
   const url = `${baseUrl}/graphql`;
   const client = createLedgerClient({ url });
   const proto = loadLedgerProto();
-  const eventStore = new proto.ledger.v1.EventStore(
-    `127.0.0.1:${system.grpcPort}`,
-    grpc.credentials.createInsecure(),
-  ) as EventStoreClient;
+  // The test reads the store as the deployment's other processes would: with its service secret.
+  const eventStore = new proto.ledger.v1.EventStore(`127.0.0.1:${system.grpcPort}`, grpc.credentials.createInsecure(), {
+    interceptors: serviceAuthInterceptors(config.LEDGER_SERVICE_SECRET),
+  }) as EventStoreClient;
   const clients = [client];
   let stopped = false;
   const stop = async (): Promise<void> => {

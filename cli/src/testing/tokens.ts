@@ -2,8 +2,16 @@ import { SignJWT } from 'jose';
 
 export const TEST_SECRET = 'e2e-test-secret-that-is-long-enough-for-hs256';
 
+/** The service secret of test systems under jwt (LEDGER_SERVICE_SECRET), which their gRPC calls carry. */
+export const TEST_SERVICE_SECRET = 'e2e-service-secret-shared-by-the-processes';
+
 /** Environment of a test system that checks HS256 tokens signed with TEST_SECRET. */
-export const JWT_ENV = { LEDGER_AUTH: 'jwt', LEDGER_JWT_SECRET: TEST_SECRET, LEDGER_JWT_AUDIENCE: 'ledger' } as const;
+export const JWT_ENV = {
+  LEDGER_AUTH: 'jwt',
+  LEDGER_JWT_SECRET: TEST_SECRET,
+  LEDGER_JWT_AUDIENCE: 'ledger',
+  LEDGER_SERVICE_SECRET: TEST_SERVICE_SECRET,
+} as const;
 
 export interface TestTokenOptions {
   /** Seconds from now until it expires (negative: already expired). Default 600. */

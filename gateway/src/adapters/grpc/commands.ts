@@ -4,6 +4,7 @@ import {
   grpcChannel,
   ledgerErrorFromGrpc,
   loadLedgerProto,
+  serviceAuthInterceptors,
   traceContextInterceptor,
 } from '@ledger/schema';
 import type { CommandAudit, GrpcTransactionReply } from '@ledger/schema';
@@ -14,6 +15,8 @@ export interface GrpcCommandsOptions {
   readonly address: string;
   /** Per-call deadline; past it the call fails with UnavailableError. */
   readonly deadlineMs?: number;
+  /** The deployment's service secret (LEDGER_SERVICE_SECRET), sent with every call. */
+  readonly serviceSecret?: string;
 }
 
 type Invoke<Reply> = (
@@ -29,7 +32,7 @@ export function createGrpcCommands(options: GrpcCommandsOptions): Commands {
   const channel = grpcChannel(options.address);
   const client = new proto.CommandService(channel.target, grpc.credentials.createInsecure(), {
     ...channel.options,
-    interceptors: [traceContextInterceptor],
+    interceptors: [traceContextInterceptor, ...serviceAuthInterceptors(options.serviceSecret)],
   });
 
   const call = <Reply>(audit: CommandAudit | undefined, invoke: Invoke<Reply>): Promise<Reply> =>

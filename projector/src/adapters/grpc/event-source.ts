@@ -1,5 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
-import { decodeEvent, grpcChannel, ledgerErrorFromGrpc, loadLedgerProto } from '@ledger/schema';
+import {
+  decodeEvent,
+  grpcChannel,
+  ledgerErrorFromGrpc,
+  loadLedgerProto,
+  serviceAuthInterceptors,
+} from '@ledger/schema';
 import type { EventStoreClient, GrpcEventPageOutput, LedgerEvent } from '@ledger/schema';
 import type { EventSource, ReplayRequest } from '../../ports/event-source.js';
 
@@ -8,6 +14,8 @@ export interface GrpcEventSourceOptions {
   readonly address: string;
   /** Deadline of Checkpoint calls (a replay has none: it lasts as long as the log is long). */
   readonly deadlineMs?: number;
+  /** The deployment's service secret (LEDGER_SERVICE_SECRET), sent with every call. */
+  readonly serviceSecret?: string;
 }
 
 /** The write service's EventStore gRPC API as the projector's EventSource. */
@@ -15,7 +23,10 @@ export function createGrpcEventSource(options: GrpcEventSourceOptions): EventSou
   const deadlineMs = options.deadlineMs ?? 10_000;
   const proto = loadLedgerProto().ledger.v1;
   const channel = grpcChannel(options.address);
-  const client = new proto.EventStore(channel.target, grpc.credentials.createInsecure(), channel.options);
+  const client = new proto.EventStore(channel.target, grpc.credentials.createInsecure(), {
+    ...channel.options,
+    interceptors: serviceAuthInterceptors(options.serviceSecret),
+  });
   return {
     replay: (request, signal) => replay(client, request, signal),
     heads: () =>

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { ValidationError } from '@ledger/platform';
-import { ledgerErrorFromGrpc, loadLedgerProto } from '@ledger/schema';
+import { ledgerErrorFromGrpc, loadLedgerProto, serviceSecretInterceptor } from '@ledger/schema';
 import type { EventStoreClient, GrpcEventOutput } from '@ledger/schema';
 import { createSqliteEventStore } from '../../adapters/sqlite/event-store.js';
 import { createCommandService } from '../../application/command-service.js';
@@ -159,4 +159,62 @@ test('close() cuts a replay that does not finish within the shutdown deadline', 
   call.resume();
   assert.notEqual((await failed).code, grpc.status.OK);
   await stop(running);
+});
+
+test('with a service secret, a call without it ends UNAUTHENTICATED before its handler runs, whatever actor it names', async () => {
+  const secret = 'the-deployment-service-secret-0123456789';
+  const store = createSqliteEventStore({ path: ':memory:', partitions: 2, synchronous: 'NORMAL' });
+  const server = createGrpcServer({
+    commands: createCommandService({ store, requireActor: true }),
+    store,
+    serviceSecret: secret,
+  });
+  const address = `127.0.0.1:${await server.listen('127.0.0.1:0')}`;
+  const proto = loadLedgerProto().ledger.v1;
+  const clients = (interceptors: grpc.Interceptor[]) => ({
+    commands: new proto.CommandService(address, grpc.credentials.createInsecure(), { interceptors }),
+    events: new proto.EventStore(address, grpc.credentials.createInsecure(), { interceptors }) as EventStoreClient,
+  });
+  const open = (client: ReturnType<typeof clients>['commands']) =>
+    new Promise<{ accountId: string }>((resolve, reject) => {
+      const metadata = new grpc.Metadata();
+      metadata.set('ledger-actor', 'mallory');
+      client.openAccount({ owner: 'mallory', correlationId: '' }, metadata, (error, reply) =>
+        error ? reject(error) : resolve(reply!),
+      );
+    });
+  const replayed = (client: EventStoreClient) =>
+    new Promise<number>((resolve, reject) => {
+      let events = 0;
+      const call = client.replayPages({ fromPositions: {}, toPositions: {}, partitions: [], aggregateTypes: [] });
+      call.on('data', (page: { events: unknown[] }) => (events += page.events.length));
+      call.on('error', reject);
+      call.on('end', () => resolve(events));
+    });
+  const unauthenticated = (error: unknown) => {
+    assert.equal((error as grpc.ServiceError).code, grpc.status.UNAUTHENTICATED);
+    assert.match((error as grpc.ServiceError).details, /LEDGER_SERVICE_SECRET/);
+    return true;
+  };
+  const outsiders = [clients([]), clients([serviceSecretInterceptor('not-the-secret-but-as-long-as-it-0123')])];
+  const insider = clients([serviceSecretInterceptor(secret)]);
+  try {
+    for (const outsider of outsiders) {
+      await assert.rejects(open(outsider.commands), unauthenticated);
+      await assert.rejects(getEvents(outsider.events, randomUUID()), unauthenticated);
+      await assert.rejects(replayed(outsider.events), unauthenticated);
+    }
+    assert.deepEqual(await store.heads(), [0, 0], 'nothing was written');
+    const { accountId } = await open(insider.commands);
+    const [opened] = await getEvents(insider.events, accountId);
+    assert.equal(opened!.type, 'AccountOpened');
+    assert.equal(await replayed(insider.events), 1, 'the replay reads the one event');
+  } finally {
+    for (const { commands, events } of [...outsiders, insider]) {
+      commands.close();
+      events.close();
+    }
+    await server.close();
+    await store.close();
+  }
 });

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { silentLogger } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
-import { loadLedgerProto } from '@ledger/schema';
+import { loadLedgerProto, requireServiceSecret } from '@ledger/schema';
 import type { LedgerCommands } from '../../application/ledger-commands.js';
 import type { EventStore } from '../../ports/event-store.js';
 import { commandHandlers } from './command-handlers.js';
@@ -15,6 +15,8 @@ export interface GrpcServerOptions {
   readonly shutdownTimeoutMs?: number;
   /** Events read from the store per query while replaying. */
   readonly replayPageSize?: number;
+  /** The deployment's service secret: when given, a call without it ends UNAUTHENTICATED. */
+  readonly serviceSecret?: string;
 }
 
 export interface GrpcServer {
@@ -28,7 +30,9 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const logger = options.logger ?? silentLogger();
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5_000;
   const proto = loadLedgerProto().ledger.v1;
-  const server = new grpc.Server();
+  const server = new grpc.Server({
+    interceptors: options.serviceSecret === undefined ? [] : [requireServiceSecret(options.serviceSecret)],
+  });
   server.addService(proto.CommandService.service, commandHandlers(options.commands, logger));
   server.addService(proto.EventStore.service, eventStoreHandlers(options.store, logger, options.replayPageSize ?? 500));
 
