@@ -185,6 +185,46 @@ describe('the operator console and the playground in a browser', { skip: !availa
     assert.equal(await page.locator('#transactions tbody tr', { hasText: '43.21' }).count(), 1);
   });
 
+  test('a live balance never goes back when the table is read again under traffic', async () => {
+    const accounts = await Promise.all(
+      ['flow-a', 'flow-b', 'flow-c', 'flow-d'].map(
+        async (owner) => (await ledger.client.request(OpenAccountDocument, { owner })).openAccount.id,
+      ),
+    );
+    await page.goto(`${ledger.baseUrl}/console`);
+    await page.waitForSelector(`tr[data-account-id="${accounts[3]}"]`, { timeout: 10_000 });
+    await page.waitForSelector('#status.live');
+    // Every balance the page shows, in order: with deposits alone, each is larger than the one before.
+    await page.evaluate(`(() => {
+      window.__shown = [];
+      const watch = ${JSON.stringify(accounts)};
+      new MutationObserver(() => {
+        for (const id of watch) {
+          const text = document.querySelector('tr[data-account-id="' + id + '"]')?.children[2]?.textContent;
+          if (text) window.__shown.push([id, Number(text.replaceAll(',', ''))]);
+        }
+      }).observe(document.querySelector('#accounts tbody'), { subtree: true, childList: true, characterData: true });
+    })()`);
+    // Deposits for 6 s: at least one of the table's 5-second reads lands among them.
+    const until = Date.now() + 6000;
+    await Promise.all(
+      accounts.map(async (accountId) => {
+        while (Date.now() < until) {
+          await ledger.client.request(DepositDocument, { accountId, amount: '100', consistency: 'EVENTUAL' });
+        }
+      }),
+    );
+    const shown = (await page.evaluate('window.__shown')) as Array<[string, number]>;
+    const last = new Map<string, number>();
+    const backwards: string[] = [];
+    for (const [id, balance] of shown) {
+      if (balance < (last.get(id) ?? 0)) backwards.push(`${id.slice(0, 8)}: ${last.get(id)} -> ${balance}`);
+      last.set(id, balance);
+    }
+    assert.ok(shown.length > 40, `${shown.length} balances seen`);
+    assert.deepEqual(backwards, []);
+  });
+
   test('under LEDGER_AUTH=jwt it asks for an admin token, and shows everything once given one', async () => {
     const guarded = await startTestSystem({ env: JWT_ENV });
     try {
@@ -202,12 +242,26 @@ describe('the operator console and the playground in a browser', { skip: !availa
         assert.match((await tab.textContent('#status-text'))!, /^sign in: a token with the admin role is needed/);
         assert.equal(await tab.isVisible('#token-form'), true);
         assert.equal(await tab.isHidden('#accounts-empty'), true, 'it does not claim there are no accounts');
+        assert.equal(await tab.evaluate('document.body.classList.contains("stale")'), true, 'nothing shown is current');
+
+        // A teller's token reads accounts but not the operator view: it stays "sign in", past the 5 s refresh.
+        await tab.fill('#token', await tokenFor('tim', ['teller']));
+        await tab.press('#token', 'Enter');
+        await tab.locator('#status-text', { hasText: 'that token was refused' }).waitFor({ timeout: 5000 });
+        await tab.waitForTimeout(6000);
+        assert.equal(
+          await tab.textContent('#status-text'),
+          'sign in: that token was refused, or it lacks the admin role',
+        );
+        assert.equal(await tab.isVisible('#token-form'), true);
 
         await tab.fill('#token', await tokenFor('root', ['admin']));
         await tab.press('#token', 'Enter');
         await tab.waitForSelector(`tr[data-account-id="${openAccount.id}"]`, { timeout: 10_000 });
         await tab.waitForSelector('#status.live');
         await tab.locator('#transactions tbody tr', { hasText: '7.00' }).waitFor({ timeout: 5000 });
+        assert.equal(await tab.isHidden('#token-form'), true, 'the accepted token is put away');
+        assert.equal(await tab.evaluate('document.body.classList.contains("stale")'), false);
       } finally {
         await tab.close();
       }

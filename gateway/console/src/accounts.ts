@@ -32,6 +32,7 @@ interface Row {
 export function createAccountsView(session: Session, onChange: (change: Change) => void) {
   const body = byId<HTMLTableElement>('accounts').tBodies[0]!;
   const empty = byId('accounts-empty');
+  const more = byId('accounts-more');
   const rows = new Map<string, Row>();
   let totalCount = 0;
   // The subscriptions by their accounts (joined), and the last change applied to each account.
@@ -43,15 +44,17 @@ export function createAccountsView(session: Session, onChange: (change: Change) 
     const listed = new Set(accounts.map((account) => account.id));
     for (const id of rows.keys()) if (!listed.has(id)) rows.delete(id);
     for (const fetched of accounts) {
-      // A live change may be newer than the page just read.
+      // A live change may be newer than the page just read (the page was read before it landed).
       const existing = rows.get(fetched.id);
-      const account = existing && existing.account.version > fetched.version ? existing.account : fetched;
+      const newer =
+        existing && (existing.account.version > fetched.version || existing.account.updatedAt > fetched.updatedAt);
+      const account = newer ? existing.account : fetched;
       const balance = h('td', { className: 'num mono', text: formatMoney(account.balance) });
       const updated = h('td', { className: 'muted', text: formatTime(account.updatedAt) });
       const element = h(
         'tr',
         {},
-        h('td', { text: account.owner, title: account.owner }),
+        h('td', { text: account.owner, title: `${account.owner} · ${account.id}` }),
         h('td', { className: 'mono', text: shortId(account.id), title: account.id }),
         balance,
         h('td', {}, h('span', { className: `pill ${account.status}`, text: account.status })),
@@ -63,6 +66,8 @@ export function createAccountsView(session: Session, onChange: (change: Change) 
     }
     body.replaceChildren(fragment);
     empty.hidden = accounts.length > 0;
+    more.hidden = accounts.length >= totalCount;
+    more.textContent = `Showing the first ${accounts.length.toLocaleString()} of ${totalCount.toLocaleString()} accounts, by owner.`;
   };
 
   const apply = (change: Change): void => {
@@ -71,7 +76,13 @@ export function createAccountsView(session: Session, onChange: (change: Change) 
     applied.set(change.accountId, sequence);
     const row = rows.get(change.accountId);
     if (row) {
-      row.account = { ...row.account, balance: change.balance, updatedAt: change.at };
+      // A change is one more event of the account: its version is at least one more.
+      row.account = {
+        ...row.account,
+        balance: change.balance,
+        updatedAt: change.at,
+        version: row.account.version + 1,
+      };
       row.balance.textContent = formatMoney(change.balance);
       row.updated.textContent = formatTime(change.at);
       flash(row.element);
@@ -122,10 +133,10 @@ export function createAccountsView(session: Session, onChange: (change: Change) 
       return totalCount;
     },
     /** Sum of the balances shown (all accounts, unless there are more than the table holds). */
-    moneyHeld(): { sum: bigint; complete: boolean } {
+    moneyHeld(): { sum: bigint; complete: boolean; counted: number } {
       let sum = 0n;
       for (const row of rows.values()) sum += BigInt(row.account.balance);
-      return { sum, complete: rows.size >= totalCount };
+      return { sum, complete: rows.size >= totalCount, counted: rows.size };
     },
     /** The ids of the accounts shown, the one that changed last first. */
     lastChanged(): string[] {

@@ -10,7 +10,12 @@ export function formatMoney(minorUnits: string | bigint): string {
 
 export const shortId = (id: string | null | undefined): string => (id ? id.slice(0, 8) : '—');
 
-export function formatTime(iso: string): string {
+/** The time of day (24-hour), with the day in front when it is not today. */
+export function formatTime(iso: string, now = new Date()): string {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString(undefined, { hour12: false });
+  if (Number.isNaN(date.getTime())) return iso;
+  const time = date.toLocaleTimeString(undefined, { hour12: false });
+  return date.toDateString() === now.toDateString()
+    ? time
+    : `${date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`;
 }

@@ -27,7 +27,21 @@ export function createLagChart() {
           x: { time: true, range: (_u, _min, max) => [max - WINDOW_SECONDS, max] },
           y: { range: (_u, _min, max) => [0, Math.max(5, max)] },
         },
-        axes: [axis, { ...axis, label: 'events behind' }],
+        axes: [
+          {
+            ...axis,
+            // 24-hour times, as the tables show them.
+            values: (_u, splits) =>
+              splits.map((split) =>
+                new Date(split * 1000).toLocaleTimeString(undefined, {
+                  hour12: false,
+                  hour: '2-digit',
+                  minute: '2-digit',
+                }),
+              ),
+          },
+          { ...axis, label: 'events behind' },
+        ],
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
         series: [

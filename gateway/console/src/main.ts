@@ -27,23 +27,34 @@ const STATE_TEXT: Record<SessionState, string> = {
   reconnecting: 'reconnecting…',
   'needs-token': 'sign in: a token with the admin role is needed',
 };
+let tokenTried = false;
 session.onState((state) => {
   const status = byId('status');
   status.className = `status ${state === 'live' ? 'live' : state === 'connecting' ? '' : 'down'}`;
-  byId('status-text').textContent = STATE_TEXT[state];
+  byId('status-text').textContent =
+    state === 'needs-token' && tokenTried
+      ? 'sign in: that token was refused, or it lacks the admin role'
+      : STATE_TEXT[state];
+  // What is on the page stops being current while the gateway cannot be reached or refuses the token.
+  document.body.classList.toggle('stale', state === 'reconnecting' || state === 'needs-token');
   if (state === 'needs-token') byId('token-form').hidden = false;
+  if (state === 'live' && tokenTried) byId('token-form').hidden = true;
 });
 
 byId<HTMLFormElement>('token-form').addEventListener('submit', (event) => {
   event.preventDefault();
+  tokenTried = true;
   session.setToken(byId<HTMLInputElement>('token').value);
   start();
 });
 
 function showMoney(): void {
-  const { sum, complete } = accounts.moneyHeld();
+  const { sum, complete, counted } = accounts.moneyHeld();
   byId('tile-accounts').textContent = accounts.totalCount.toLocaleString();
   byId('tile-money').textContent = `${formatMoney(sum)}${complete ? '' : '+'}`;
+  const note = byId('tile-money-note');
+  note.hidden = complete;
+  note.textContent = `in the ${counted.toLocaleString()} accounts shown`;
 }
 
 function showSystem(status: SystemStatusFieldsFragment): void {

@@ -39,7 +39,13 @@ const pause = (ms: number, signal: AbortSignal): Promise<void> =>
 export function createSession(): Session {
   let token = sessionStorage.getItem(TOKEN_KEY) ?? '';
   const listeners: Array<(state: SessionState) => void> = [];
-  const setState = (state: SessionState): void => listeners.forEach((listener) => listener(state));
+  // Once the gateway refused the token, nothing but a new token changes that: a request the token may
+  // still make (a teller's accounts) must not read as "live" while the console lacks what it needs.
+  let refused = false;
+  const setState = (state: SessionState): void => {
+    if (refused && state !== 'needs-token') return;
+    listeners.forEach((listener) => listener(state));
+  };
   const authorization = (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
   const makeClient = (): LedgerClient =>
     // The token goes as the HTTP header and in graphql-ws's connectionParams.
@@ -47,8 +53,10 @@ export function createSession(): Session {
   let client = makeClient();
 
   const failed = (error: unknown): void => {
-    if (isAuthError(error)) setState('needs-token');
-    else setState('reconnecting');
+    if (isAuthError(error)) {
+      setState('needs-token');
+      refused = true;
+    } else setState('reconnecting');
   };
 
   return {
@@ -84,6 +92,7 @@ export function createSession(): Session {
     authorization,
     setToken(value) {
       token = value.trim();
+      refused = false;
       sessionStorage.setItem(TOKEN_KEY, token);
       void client.close();
       client = makeClient();

@@ -30,8 +30,13 @@ export function createWorkersView(session: Session) {
       let response = await fetch('/rebuild/balance', { method: 'POST', headers });
       // Gateways without the POST route serve the seed's GET.
       if (response.status === 404 || response.status === 405) response = await fetch('/rebuild/balance', { headers });
-      const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+      const body = (await response.json().catch(() => ({}))) as {
+        error?: { message?: string };
+        generation?: string;
+      };
       if (!response.ok) text.textContent = `Rebuild refused: ${body.error?.message ?? `HTTP ${response.status}`}`;
+      // It answers once the new read model is in place; the operator view says so at its next beat.
+      else text.textContent = `Rebuild done${body.generation ? `: generation ${body.generation} swapped in` : ''}.`;
     } catch (error) {
       text.textContent = `Rebuild failed: ${String(error)}`;
     } finally {
