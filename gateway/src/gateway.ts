@@ -138,6 +138,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       trustedDocuments,
       rateLimit: options.rateLimit,
       subjectOf,
+      logger,
       limits: { ...DEFAULT_SOCKET_LIMITS, ...options.socketLimits },
     });
     metrics.countLive(websockets.live);

@@ -5,6 +5,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { Context } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Extra } from 'graphql-ws/use/ws';
+import type { Logger } from '@ledger/platform';
 import type { LiveCounts } from '../../ports/metrics.js';
 import { isCrossSite } from '../http/same-site.js';
 import type { RateLimit } from '../../ports/rate-limit.js';
@@ -50,6 +51,7 @@ export interface GraphqlWebSocketOptions {
   readonly rateLimit?: RateLimit;
   readonly subjectOf: (request: IncomingMessage) => string;
   readonly limits: SocketLimits;
+  readonly logger: Logger;
 }
 
 /** Documents kept parsed and validated, by their text (the least recently used go first). */
@@ -180,6 +182,13 @@ export function serveGraphqlOverWebSockets(options: GraphqlWebSocketOptions): Gr
     },
     wsServer,
   );
+  // A client's own fault (a message over the limit, text that is not UTF-8) makes ws close the socket
+  // with its code (1009, 1007) and emit an error, which graphql-ws would print with its stack to stderr:
+  // any client could fill the logs. It is the client's, so it is logged as one line at debug.
+  wsServer.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error) => options.logger.debug({ err: error.message }, 'websocket closed on a client error'));
+  });
   return {
     live() {
       let subscriptions = 0;
