@@ -82,6 +82,24 @@ describe('identity: LEDGER_AUTH=jwt refuses requests and sockets without a valid
     assert.equal(await ledger.storeHead(), head, 'nothing is written');
   });
 
+  test('a token whose subject is longer than an actor may be is refused at the door, not at each write', async () => {
+    const response = await post(
+      '/graphql',
+      { query: '{ __typename }' },
+      `Bearer ${await tokenFor('s'.repeat(201), ['teller'])}`,
+    );
+    assert.equal(response.status, 401);
+    const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    assert.equal(body.errors[0]!.extensions.code, 'UNAUTHENTICATED');
+    assert.match(body.errors[0]!.message, /longer than 200/);
+    const fine = await post(
+      '/graphql',
+      { query: '{ __typename }' },
+      `Bearer ${await tokenFor('s'.repeat(200), ['teller'])}`,
+    );
+    assert.equal(fine.status, 200);
+  });
+
   test('a valid token passes, and the request id comes back', async () => {
     const response = await post('/graphql', { query: '{ accounts(first: 1) { totalCount } }' }, `Bearer ${adminToken}`);
     assert.equal(response.status, 200);

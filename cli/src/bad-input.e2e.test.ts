@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   AccountDocument,
+  AccountsDocument,
   AccountWithTransactionsDocument,
   DepositDocument,
   OpenAccountDocument,
@@ -45,6 +46,17 @@ describe('bad input gets a clear error code and writes nothing', () => {
     }
     await rejects(WithdrawDocument, { accountId: alice, amount: '-1' }, 'BAD_USER_INPUT');
     await rejects(TransferDocument, { from: alice, to: bob, amount: '0' }, 'BAD_USER_INPUT');
+    // A JSON number past 2^53 arrives rounded: the answer says to send a string, not that it is too big.
+    const head = await ledger.storeHead();
+    const response = await fetch(ledger.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"query":"mutation ($m: Money!) { deposit(accountId: \\"${alice}\\", amount: $m) { id } }","variables":{"m":9007199254740993}}`,
+    });
+    const rounded = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    assert.equal(rounded.errors[0]!.extensions.code, 'BAD_USER_INPUT');
+    assert.match(rounded.errors[0]!.message, /digit string/);
+    assert.equal(await ledger.storeHead(), head);
   });
 
   test('malformed ids, empty owner, same from and to', async () => {
@@ -53,6 +65,8 @@ describe('bad input gets a clear error code and writes nothing', () => {
     await rejects(AccountDocument, { id: 'nope' }, 'BAD_USER_INPUT');
     await rejects(OpenAccountDocument, { owner: '' }, 'BAD_USER_INPUT');
     await rejects(OpenAccountDocument, { owner: '   ' }, 'BAD_USER_INPUT');
+    await rejects(OpenAccountDocument, { owner: 'nul\u0000byte' }, 'BAD_USER_INPUT');
+    await rejects(OpenAccountDocument, { owner: 'half \ud800 a pair' }, 'BAD_USER_INPUT');
     const message = await rejects(TransferDocument, { from: alice, to: alice, amount: '5' }, 'BAD_USER_INPUT');
     assert.match(message, /differ|same/i);
   });
@@ -70,6 +84,10 @@ describe('bad input gets a clear error code and writes nothing', () => {
     const padded = (await ledger.client.request(OpenAccountDocument, { owner: ` ${long} ` })).openAccount;
     assert.equal(padded.owner, long, 'the length limit applies to the trimmed owner');
     await rejects(OpenAccountDocument, { owner: 'x'.repeat(201) }, 'BAD_USER_INPUT');
+    // Asked for padded, an owner is found as stored.
+    const listed = await ledger.client.request(AccountsDocument, { owner: ' bob ', first: 10 });
+    assert.ok(listed.accounts.totalCount >= 2);
+    assert.ok(listed.accounts.edges.every((edge) => edge.node.owner === 'bob'));
   });
 
   test('unknown accounts are NOT_FOUND', async () => {

@@ -11,8 +11,12 @@ export function parseMoney(input: unknown, field = 'amount'): bigint {
   let value: bigint;
   if (typeof input === 'bigint') value = input;
   else if (typeof input === 'number') {
+    if (!Number.isInteger(input)) {
+      throw new ValidationError(`${field} must be an integer number of minor units (cents)`);
+    }
+    // Past 2^53 a JSON number is not the one its sender wrote: parsers round it.
     if (!Number.isSafeInteger(input)) {
-      throw new ValidationError(`${field} must be an integer number of minor units (cents) within 64 bits`);
+      throw new ValidationError(`${field} is too large for a JSON number to be exact: send it as a digit string`);
     }
     value = BigInt(input);
   } else if (typeof input === 'string' && DIGITS.test(input.trim())) value = BigInt(input.trim());

@@ -5,6 +5,8 @@ import { MAX_MONEY, ValidationError } from '@ledger/platform';
 // the value in its one stored form (ids lower case, owner trimmed) or throws ValidationError.
 
 export const MAX_OWNER_LENGTH = 200;
+/** The longest actor a command may name (under jwt, the token's `sub`). */
+export const MAX_ACTOR_LENGTH = 200;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -15,7 +17,7 @@ export const isUuid = (value: unknown): value is string => typeof value === 'str
 
 /** An account or transaction id: a UUID, stored in lower case. */
 export function requireId(value: unknown, field: string): string {
-  if (!isUuid(value)) throw new ValidationError(`${field} must be an account or transaction id (UUID)`);
+  if (!isUuid(value)) throw new ValidationError(`${field} must be a UUID`);
   return value.toLowerCase();
 }
 
@@ -23,6 +25,11 @@ export function requireId(value: unknown, field: string): string {
 export function requireOwner(value: unknown): string {
   const owner = typeof value === 'string' ? value.trim() : '';
   if (owner === '') throw new ValidationError('owner must not be empty');
+  // Control characters (NUL among them) and unpaired surrogates (in a u-mode pattern, \p{Cs} matches only
+  // those), which no text encoding keeps as sent.
+  if (/[\p{Cc}\p{Cs}]/u.test(owner)) {
+    throw new ValidationError('owner must not hold control characters or unpaired surrogates');
+  }
   if (owner.length > MAX_OWNER_LENGTH) {
     throw new ValidationError(`owner must be at most ${MAX_OWNER_LENGTH} characters`);
   }

@@ -24,6 +24,9 @@ describe('command input rules', () => {
     const bad: Array<() => unknown> = [
       () => commandInput.openAccount({ owner: '   ' }),
       () => commandInput.openAccount({ owner: 'x'.repeat(201) }),
+      () => commandInput.openAccount({ owner: 'nul\u0000byte' }),
+      () => commandInput.openAccount({ owner: 'bell\u0007' }),
+      () => commandInput.openAccount({ owner: 'half \ud800 a pair' }),
       () => commandInput.deposit({ accountId: 'nope', amount: 1n }),
       () => commandInput.deposit({ accountId: id, amount: 0n }),
       () => commandInput.withdraw({ accountId: id, amount: MAX_MONEY + 1n }),
@@ -35,6 +38,8 @@ describe('command input rules', () => {
     ];
     for (const run of bad) assert.throws(run, ValidationError);
     assert.equal(commandInput.openAccount({ owner: ` ${'x'.repeat(200)} ` }).owner.length, 200);
+    // Whole pairs, joiners and accents are text like any other.
+    for (const owner of ['🦊 fox', 'a\u200db', 'Zoë', '東京']) assert.equal(commandInput.openAccount({ owner }).owner, owner);
     assert.equal(requirePageSize(undefined), 20);
   });
 });

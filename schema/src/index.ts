@@ -40,6 +40,7 @@ export {
   requireDistinctAccounts,
   requirePageSize,
   MAX_OWNER_LENGTH,
+  MAX_ACTOR_LENGTH,
   MAX_IDEMPOTENCY_KEY_LENGTH,
   MAX_PAGE_SIZE,
   DEFAULT_PAGE_SIZE,

@@ -2,6 +2,7 @@ import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { CryptoKey, JWTPayload, JWTVerifyGetKey } from 'jose';
 import { UnauthenticatedError, UnavailableError } from '@ledger/platform';
 import type { Logger } from '@ledger/platform';
+import { MAX_ACTOR_LENGTH } from '@ledger/schema';
 import { OPEN_ACCESS, ROLES } from './principal.js';
 import type { Principal, Role } from './principal.js';
 
@@ -113,6 +114,10 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
       const payload = await verify(token);
       if (typeof payload.sub !== 'string' || payload.sub.trim() === '') {
         throw new UnauthenticatedError('the token has no subject');
+      }
+      // Every command records it as its actor: one it could not record is refused here, not at each write.
+      if (payload.sub.length > MAX_ACTOR_LENGTH) {
+        throw new UnauthenticatedError(`the token's subject is longer than ${MAX_ACTOR_LENGTH} characters`);
       }
       return {
         subject: payload.sub,

@@ -70,12 +70,12 @@ export function feedCursorEncoder(accountIds: readonly string[]): (sequences: re
 
 export function decodeFeedCursor(text: string, accountIds: readonly string[]): number[] {
   const [digest, list] = decode(text, 'f');
+  if (digest !== accountSetDigest(accountIds)) {
+    throw new ValidationError('the cursor belongs to a subscription to other accounts');
+  }
   const sequences = list.split('.');
   if (sequences.length !== accountIds.length || !sequences.every((value) => /^\d{1,15}$/.test(value))) {
     throw new ValidationError('malformed cursor');
-  }
-  if (digest !== accountSetDigest(accountIds)) {
-    throw new ValidationError('the cursor belongs to a subscription to other accounts');
   }
   return sequences.map(Number);
 }

@@ -53,7 +53,7 @@ describe('pagination cursors', () => {
     delivered[1] = 9; // a feed's next change: each cursor stands for the sequences it was given
     assert.deepEqual(decodeFeedCursor(cursorOf(delivered), ids), [4, 9, 17]);
     assert.deepEqual(decodeFeedCursor(cursor, ids), [4, 0, 17]);
-    assert.throws(() => decodeFeedCursor(cursor, ['a-1', 'b-2']), ValidationError);
+    assert.throws(() => decodeFeedCursor(cursor, ['a-1', 'b-2']), /other accounts/);
     assert.throws(() => decodeFeedCursor(cursor, ['a-1', 'b-2', 'd-4']), /other accounts/);
     assert.throws(() => decodeFeedCursor(encodeAccountCursor({ owner: 'o', id: 'i' }), ids), ValidationError);
   });

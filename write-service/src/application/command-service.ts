@@ -7,7 +7,7 @@ import {
   formatPosition,
 } from '@ledger/platform';
 import type { EventMetadata } from '@ledger/platform';
-import { commandInput, MAX_IDEMPOTENCY_KEY_LENGTH } from '@ledger/schema';
+import { commandInput, MAX_ACTOR_LENGTH, MAX_IDEMPOTENCY_KEY_LENGTH } from '@ledger/schema';
 import type { CommandAudit, TransactionKind } from '@ledger/schema';
 import { accountAggregate, transactionAggregate } from './aggregates.js';
 import { createCommandHandler } from './command-handler.js';
@@ -29,8 +29,6 @@ interface TransactionRequest {
   readonly idempotencyKey?: string;
   readonly correlationId?: string;
 }
-
-const MAX_ACTOR_LENGTH = 200;
 
 /**
  * Where a client's idempotency key is recorded: apart from the saga's "<txId>/<step>" keys, and, when

@@ -36,7 +36,8 @@ export class AccountResolver {
     @Ctx() { readModel, principal }: GatewayContext,
   ): Promise<AccountConnection> {
     // A customer's listing (and its count) is scoped to their own accounts, whatever they asked for.
-    const owner = listedOwner(principal, args.owner ?? undefined);
+    // Owners are stored trimmed; so is the one asked for.
+    const owner = listedOwner(principal, args.owner?.trim() ?? undefined);
     const page = await readModel.listAccounts({
       owner,
       first: requirePageSize(args.first),
