@@ -4,7 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import { DepositDocument, OpenAccountDocument } from '@ledger/client';
+import { DepositDocument, OpenAccountDocument, TransferDocument } from '@ledger/client';
 import { startTestSystem } from './testing/harness.js';
 import type { TestSystem } from './testing/harness.js';
 import { JWT_ENV, tokenFor } from './testing/tokens.js';
@@ -103,6 +103,14 @@ describe('the operator console and the playground in a browser', { skip: !availa
       'the live one on top',
     );
     assert.equal(await page.textContent('#tile-money'), '1,318.49');
+    // A transfer that fails moves no balance, so no balance change names it: it is listed all the same.
+    const refused = await ledger.client.request(TransferDocument, { from: bob, to: alice, amount: '99999999' });
+    assert.equal(refused.transfer.status, 'FAILED');
+    await page
+      .locator('#transactions tbody tr', { hasText: '999,999.99' })
+      .filter({ hasText: 'FAILED' })
+      .waitFor({ timeout: 5000 });
+    assert.match((await page.locator('#transactions tbody tr').first().textContent())!, /999,999\.99.*FAILED/);
     await page.screenshot({ path: join(ARTIFACTS, 'console.png'), fullPage: true });
 
     // The rebuild button replays the store into a new read model and swaps it in.

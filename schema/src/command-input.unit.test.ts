@@ -39,7 +39,8 @@ describe('command input rules', () => {
     for (const run of bad) assert.throws(run, ValidationError);
     assert.equal(commandInput.openAccount({ owner: ` ${'x'.repeat(200)} ` }).owner.length, 200);
     // Whole pairs, joiners and accents are text like any other.
-    for (const owner of ['🦊 fox', 'a\u200db', 'Zoë', '東京']) assert.equal(commandInput.openAccount({ owner }).owner, owner);
+    for (const owner of ['🦊 fox', 'a\u200db', 'Zoë', '東京'])
+      assert.equal(commandInput.openAccount({ owner }).owner, owner);
     assert.equal(requirePageSize(undefined), 20);
   });
 });

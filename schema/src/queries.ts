@@ -72,6 +72,8 @@ export interface LedgerQueries {
   countAccounts(query: { owner?: string }): Promise<number>;
   getTransaction(id: string): Promise<TransactionView | null>;
   listTransactions(accountId: string, query: { first: number; after?: TransactionCursor }): Promise<TransactionPage>;
+  /** The newest transactions of every account, newest first (by creation, then id): the operator's view. */
+  latestTransactions(query: { first: number }): Promise<readonly TransactionView[]>;
   /**
    * The balance after the account's last change at or before `at` (ISO-8601); "0" before the first.
    * With `untilSequence`, changes past that sequence of the account's partition do not count.

@@ -138,14 +138,6 @@ export function createAccountsView(session: Session, onChange: (change: Change) 
       for (const row of rows.values()) sum += BigInt(row.account.balance);
       return { sum, complete: rows.size >= totalCount, counted: rows.size };
     },
-    /** The ids of the accounts shown, the one that changed last first. */
-    lastChanged(): string[] {
-      return [...rows.values()]
-        .sort((a, b) =>
-          a.account.updatedAt < b.account.updatedAt ? 1 : a.account.updatedAt > b.account.updatedAt ? -1 : 0,
-        )
-        .map((row) => row.account.id);
-    },
     ownerOf(id: string | null | undefined): string | undefined {
       return id ? rows.get(id)?.account.owner : undefined;
     },

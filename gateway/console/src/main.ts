@@ -71,6 +71,7 @@ function showSystem(status: SystemStatusFieldsFragment): void {
   byId('tile-partitions').textContent = `${projected} / ${status.partitions.length} projected`;
   lag.add(status);
   workers.show(status);
+  transactions.latest(status.latestTransactions);
 }
 
 let running: AbortController | undefined;
@@ -87,9 +88,7 @@ function start(): void {
     running.signal,
   );
   const refresh = (): Promise<void> => accounts.refresh().then(showMoney);
-  refresh()
-    .then(() => transactions.recent(accounts.lastChanged()))
-    .catch(() => undefined);
+  refresh().catch(() => undefined);
   // New accounts join the table and the live subscription.
   refresher = setInterval(() => void refresh().catch(() => undefined), 5000);
 }

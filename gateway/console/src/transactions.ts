@@ -1,13 +1,10 @@
-import { AccountWithTransactionsDocument, TransactionDocument } from '@ledger/client';
+import { TransactionDocument } from '@ledger/client';
 import type { TransactionFieldsFragment } from '@ledger/client';
 import { byId, flash, h } from './dom.js';
 import { formatMoney, formatTime, shortId } from './format.js';
 import type { Session } from './session.js';
 
 const KEEP = 60;
-// On opening, the table starts with the latest transactions of the accounts that changed last.
-const RECENT_ACCOUNTS = 10;
-const RECENT_PER_ACCOUNT = 5;
 // A busy ledger names more transactions a second than a person can read: the page reads a few at a
 // time, and of those heard of meanwhile only the newest wait their turn.
 const READS_AT_ONCE = 4;
@@ -21,9 +18,9 @@ interface Shown {
 
 /**
  * Recent transactions, newest first: each balance change names its transaction, which is read
- * through the `transaction` query (again while it is still PENDING). On opening, the latest
- * transactions of the accounts that changed last come first (`account { transactions }`), so the
- * table does not start empty on a ledger that already has some.
+ * through the `transaction` query (again while it is still PENDING), and each beat of the operator
+ * view (`systemChanged`) brings the ledger's latest twenty, the failed ones among them, which no
+ * balance change names. The table starts with those.
  */
 export function createTransactionsView(
   session: Session,
@@ -109,26 +106,24 @@ export function createTransactionsView(
     pump();
   };
 
-  /** The latest transactions of `accountIds` (the first RECENT_ACCOUNTS of them). */
-  const recent = async (accountIds: readonly string[]): Promise<void> => {
-    const pages = await Promise.all(
-      accountIds
-        .slice(0, RECENT_ACCOUNTS)
-        .map((id) => session.request(AccountWithTransactionsDocument, { id, first: RECENT_PER_ACCOUNT })),
-    );
-    for (const { account } of pages) {
-      for (const { node } of account?.transactions.edges ?? []) {
-        if (shown.has(node.id)) continue; // a live read got there first, and is as new
-        show(node, false);
-        if (node.status === 'PENDING') setTimeout(() => hear(node.id), 1000);
-      }
+  let heardLatest = false;
+  /**
+   * The ledger's latest transactions, as the operator view brings them at each beat: the failed ones
+   * too, which change no balance and so are never named by one. New and changed ones are shown.
+   */
+  const latest = (transactions: readonly TransactionFieldsFragment[]): void => {
+    for (const transaction of transactions) {
+      const known = shown.get(transaction.id);
+      if (known && (known.settled || transaction.status === 'PENDING')) continue;
+      show(transaction, heardLatest);
     }
+    heardLatest = true;
   };
 
   return {
     seen(transactionId: string | null | undefined): void {
       if (transactionId) hear(transactionId);
     },
-    recent,
+    latest,
   };
 }

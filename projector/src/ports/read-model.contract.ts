@@ -357,6 +357,19 @@ export function defineReadModelContract(
         ['t4', 't3', 't2'],
       );
       assert.deepEqual(await rm.listTransactions('nobody', { first: 10 }), { transactions: [], hasNextPage: false });
+      // Every account's, newest first: what the operator sees.
+      assert.deepEqual(
+        (await rm.latestTransactions({ first: 3 })).map((t) => t.id),
+        ['t5b', 't5a', 't4'],
+      );
+      assert.deepEqual(
+        (await rm.latestTransactions({ first: 100 })).map((t) => t.id),
+        ['t5b', 't5a', 't4', 't3', 't2', 't1'],
+      );
+      // Another generation's are not among them.
+      const other = await rm.createGeneration();
+      await commitTo(rm, other, { transactions: [transaction('t9', { createdAt: at(9) })], checkpoint: 1 });
+      assert.equal((await rm.latestTransactions({ first: 1 }))[0]!.id, 't5b');
     });
 
     test("a transaction's later states stay listed under its accounts, as they stand", async () => {

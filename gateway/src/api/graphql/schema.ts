@@ -4,7 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import { AccountConnectionResolver, AccountResolver } from './account/account.resolver.js';
 import { AccountHistoryResolver, StatementResolver } from './history/statement.resolver.js';
 import { LiveResolver } from './subscriptions/live.resolver.js';
-import { SystemResolver } from './system/system.resolver.js';
+import { SystemResolver, SystemTransactionsResolver } from './system/system.resolver.js';
 import { TransactionResolver } from './transaction/transaction.resolver.js';
 
 /**
@@ -31,6 +31,7 @@ export function buildLedgerSchema(): Promise<GraphQLSchema> {
       TransactionResolver,
       LiveResolver,
       SystemResolver,
+      SystemTransactionsResolver,
     ],
     pubSub: unusedPubSub,
     validate: false,

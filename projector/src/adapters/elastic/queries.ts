@@ -65,6 +65,17 @@ export function transactionsSearch(
   };
 }
 
+/** The newest transactions of every account: the same sort as an account's listing, no filter. */
+export function latestTransactionsSearch(index: string, first: number): estypes.SearchRequest {
+  return {
+    index,
+    query: { match_all: {} },
+    sort: [{ createdAt: { order: 'desc' } }, { id: { order: 'desc' } }],
+    size: pageSize(first),
+    track_total_hits: false,
+  };
+}
+
 export function accountPage(response: estypes.SearchResponse<AccountDocument>, first: number): AccountPage {
   const size = pageSize(first);
   const hits = response.hits.hits;

@@ -7,6 +7,7 @@ import {
   accountPage,
   accountsCount,
   accountsSearch,
+  latestTransactionsSearch,
   pageSize,
   transactionPage,
   transactionsSearch,
@@ -98,6 +99,14 @@ describe('elastic transaction queries', () => {
     assert.deepEqual(request.sort, [{ createdAt: { order: 'desc' } }, { id: { order: 'desc' } }]);
     assert.equal(request.size, 21);
     assert.equal(request.search_after, undefined);
+  });
+
+  test("every account's newest transactions: no filter, the same sort, at most what one search may return", () => {
+    const request = latestTransactionsSearch('ledger-transactions', 20);
+    assert.deepEqual(request.query, { match_all: {} });
+    assert.deepEqual(request.sort, [{ createdAt: { order: 'desc' } }, { id: { order: 'desc' } }]);
+    assert.equal(request.size, 20);
+    assert.equal(latestTransactionsSearch('ledger-transactions', 20_000).size, 9_999);
   });
 
   test('the cursor time becomes the epoch milliseconds that date sort values are', () => {

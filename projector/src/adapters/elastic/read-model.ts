@@ -11,7 +11,14 @@ import type { AccountDocument, CheckpointDocument, TransactionDocument } from '.
 import { MAPPINGS, accountFromSource, transactionFromSource } from './mappings.js';
 import type { IndexKind } from './names.js';
 import { FIRST_GENERATION, INDEX_KINDS, indexNames, isGenerationId, newGenerationId } from './names.js';
-import { accountPage, accountsCount, accountsSearch, transactionPage, transactionsSearch } from './queries.js';
+import {
+  accountPage,
+  accountsCount,
+  accountsSearch,
+  latestTransactionsSearch,
+  transactionPage,
+  transactionsSearch,
+} from './queries.js';
 import { LOCK_ID, SWAP_LOCK_MAPPING, createSwapLock } from './swap-lock.js';
 import type { LockDoc } from './swap-lock.js';
 import { bulkError, bulkFailures, checkpointRequest, documentOperations } from './writes.js';
@@ -380,6 +387,16 @@ export async function openElasticReadModel(
           await client.search<TransactionDocument>(transactionsSearch(names.alias('transactions'), accountId, query)),
           query.first,
         ),
+      ),
+    latestTransactions: (query) =>
+      guard(
+        async () =>
+          transactionPage(
+            await client.search<TransactionDocument>(
+              latestTransactionsSearch(names.alias('transactions'), query.first),
+            ),
+            query.first,
+          ).transactions,
       ),
     balanceAt: (accountId, at, untilSequence) =>
       guard(async () =>

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { IllegalStateError } from '@ledger/platform/core';
 import { HISTORY_SCHEMA } from './history.js';
-import { SCHEMA, SCHEMA_VERSION, TABLES } from './rows.js';
+import { SCHEMA, SCHEMA_VERSION, TABLES, TRANSACTIONS_BY_TIME } from './rows.js';
 
 // The indexes of layout 1, which carried the same names as today's.
 const LAYOUT_1_INDEXES = ['accounts_by_owner', 'transactions_by_from', 'transactions_by_to', 'balance_history_by_time'];
@@ -20,6 +20,12 @@ export function prepareLayout(db: Database.Database, file: string, alias: string
     throw new IllegalStateError(
       `read model ${file} has layout ${version}, newer than this version's (${SCHEMA_VERSION})`,
     );
+  }
+  if (version === 2) {
+    // Layout 3 only adds an index: built once, as the file opens.
+    db.exec(TRANSACTIONS_BY_TIME);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    return;
   }
   const present = new Set(
     db

@@ -312,7 +312,7 @@ test("a file of layout 1 moves to the current layout with its active generation'
       db.close();
     }
   })();
-  assert.deepEqual(tables, { version: 2, left: 0 });
+  assert.deepEqual(tables, { version: 3, left: 0 });
 
   const again = createSqliteReadModel({ path: file, partitions: 2 });
   try {
@@ -324,4 +324,61 @@ test("a file of layout 1 moves to the current layout with its active generation'
   newer.pragma('user_version = 99');
   newer.close();
   assert.throws(() => createSqliteReadModel({ path: file, partitions: 2 }), /layout 99/);
+});
+
+test('a file of layout 2 gains the index of the transactions by time as it opens, and keeps its documents', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-layout2-'));
+  const file = path.join(dir, 'read-model.db');
+  const first = createSqliteReadModel({ path: file, partitions: 2 });
+  try {
+    const generation = await first.activeGeneration();
+    const transactions = ['t1', 't2'].map((id, i) => ({
+      id,
+      kind: 'DEPOSIT' as const,
+      from: null,
+      to: 'a',
+      amount: '5',
+      status: 'SUCCEEDED' as const,
+      failureReason: null,
+      initiatedBy: null,
+      createdAt: `2024-01-01T00:00:0${i}.000Z`,
+      updatedAt: `2024-01-01T00:00:0${i}.000Z`,
+      accountPositions: [],
+      position: `0:${i + 1}`,
+    }));
+    await first.commit(
+      generation,
+      { partition: 0, accounts: [], transactions, checkpoint: 2 },
+      { requireActive: true },
+    );
+  } finally {
+    await first.close();
+  }
+  // As layout 2 left it: no such index, user_version 2.
+  const older = new Database(file);
+  older.exec('DROP INDEX transactions_by_time');
+  older.pragma('user_version = 2');
+  older.close();
+
+  const opened = createSqliteReadModel({ path: file, partitions: 2 });
+  try {
+    assert.deepEqual(
+      (await opened.latestTransactions({ first: 10 })).map((t) => t.id),
+      ['t2', 't1'],
+    );
+  } finally {
+    await opened.close();
+  }
+  const db = new Database(file, { readonly: true });
+  try {
+    assert.equal(db.pragma('user_version', { simple: true }), 3);
+    const plan = db
+      .prepare(
+        'EXPLAIN QUERY PLAN SELECT * FROM transactions WHERE generation = 1 ORDER BY created_at DESC, id DESC LIMIT 5',
+      )
+      .all() as Array<{ detail: string }>;
+    assert.match(plan.map((row) => row.detail).join('; '), /transactions_by_time/);
+  } finally {
+    db.close();
+  }
 });

@@ -374,6 +374,14 @@ export function openSqliteReadModel(
     },
   );
 
+  const latestTransactions = db.transaction((first: number): TransactionView[] =>
+    (
+      prepared(
+        'SELECT * FROM transactions WHERE generation = @generation ORDER BY created_at DESC, id DESC LIMIT @limit',
+      ).all({ generation: activeKey(), limit: Math.max(0, first) }) as TransactionRow[]
+    ).map(transactionFromRow),
+  );
+
   const dropGeneration = (generation: string): void => {
     db.transaction(() => {
       const key = sql.keyOf.get(generation);
@@ -490,6 +498,7 @@ export function openSqliteReadModel(
     countAccounts: async (query) => guard(() => countAccounts(query)),
     getTransaction: async (id) => guard(() => readTransaction(id)),
     listTransactions: async (accountId, query) => guard(() => listTransactions(accountId, query)),
+    latestTransactions: async (query) => guard(() => latestTransactions(query.first)),
     balanceAt: async (accountId, at, untilSequence) => guard(() => readBalanceAt(accountId, at, untilSequence)),
     statementEntries: async (accountId, query) => guard(() => readStatementEntries(accountId, query)),
     balanceChanges: async (query) => guard(() => readBalanceChanges(query)),

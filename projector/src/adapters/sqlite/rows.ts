@@ -2,9 +2,13 @@ import type { AccountView, TransactionView } from '@ledger/schema';
 
 /**
  * The layout of the tables below, kept in the file (`PRAGMA user_version`; layout.ts moves an older
- * file to it). 1 had no number; 2: a generation's integer key in every row, partial indexes.
+ * file to it). 1 had no number; 2: a generation's integer key in every row, partial indexes; 3: the
+ * transactions by time (the operator's latest), made on a file of layout 2 as it opens.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+/** Layout 3's index: every transaction of a generation by time, newest read first. */
+export const TRANSACTIONS_BY_TIME = `CREATE INDEX IF NOT EXISTS transactions_by_time ON transactions (generation, created_at, id);`;
 
 /** Every table of the read model, the balance history's too. */
 export const TABLES = [
@@ -84,6 +88,7 @@ CREATE INDEX IF NOT EXISTS transactions_by_from ON transactions (generation, fro
   WHERE from_account IS NOT NULL;
 CREATE INDEX IF NOT EXISTS transactions_by_to ON transactions (generation, to_account, created_at, id)
   WHERE to_account IS NOT NULL;
+${TRANSACTIONS_BY_TIME}
 `;
 
 export interface AccountRow {

@@ -1,6 +1,8 @@
-import { Arg, Ctx, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import { ValidationError } from '@ledger/platform';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, requirePageSize } from '@ledger/schema';
+import { Transaction, toTransaction } from '../transaction/transaction.type.js';
 import type { SystemStatusView } from '../../../application/system-status.js';
 import type { GatewayContext } from '../context.js';
 import { requireAdmin } from '../../../application/authorization.js';
@@ -63,5 +65,18 @@ export class SystemResolver {
     @Arg('intervalMs', () => Int, { defaultValue: 2_000 }) _intervalMs: number,
   ): SystemStatus {
     return toSystemStatus(view);
+  }
+}
+
+@Resolver(() => SystemStatus)
+export class SystemTransactionsResolver {
+  @FieldResolver(() => [Transaction], {
+    description: `The newest transactions of every account, newest first (1 to ${MAX_PAGE_SIZE}): the failed ones too, which move no balance.`,
+  })
+  async latestTransactions(
+    @Arg('first', () => Int, { defaultValue: DEFAULT_PAGE_SIZE }) first: number,
+    @Ctx() { readModel }: GatewayContext,
+  ): Promise<Transaction[]> {
+    return (await readModel.latestTransactions({ first: requirePageSize(first) })).map(toTransaction);
   }
 }
