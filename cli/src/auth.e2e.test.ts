@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UnsecuredJWT } from 'jose';
+import { SignJWT, UnsecuredJWT } from 'jose';
 import {
   AccountsDocument,
   DepositDocument,
@@ -98,6 +98,18 @@ describe('identity: LEDGER_AUTH=jwt refuses requests and sockets without a valid
       `Bearer ${await tokenFor('s'.repeat(200), ['teller'])}`,
     );
     assert.equal(fine.status, 200);
+  });
+
+  test('a token without exp is refused, and the answer says the claim is missing', async () => {
+    const forever = await new SignJWT({ roles: ['admin'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('root')
+      .setAudience('ledger')
+      .sign(new TextEncoder().encode(TEST_SECRET));
+    const response = await post('/graphql', { query: '{ __typename }' }, `Bearer ${forever}`);
+    assert.equal(response.status, 401);
+    const body = (await response.json()) as { errors: Array<{ message: string }> };
+    assert.equal(body.errors[0]!.message, 'the token has no exp claim, which is required');
   });
 
   test('a valid token passes, and the request id comes back', async () => {

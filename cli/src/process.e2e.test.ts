@@ -57,6 +57,22 @@ describe('the ledger command', () => {
       assert.equal(page.status, 200);
       assert.match(await page.text(), /altair/i);
 
+      // A second one on the same port says so in one line, without a library's stack trace before it.
+      const otherDir = mkdtempSync(join(tmpdir(), 'ledger-proc-'));
+      try {
+        const second = run(['all'], {
+          PORT: String(port),
+          GRPC_PORT: '0',
+          HOST: '127.0.0.1',
+          LEDGER_DATA_DIR: otherDir,
+        });
+        assert.notEqual(await second.exited, 0);
+        assert.match(second.output().stderr, /failed to start: listen EADDRINUSE/);
+        assert.doesNotMatch(second.output().stderr, /check your implementation/);
+      } finally {
+        rmSync(otherDir, { recursive: true, force: true });
+      }
+
       ledger.child.kill('SIGTERM');
       assert.equal(await ledger.exited, 0);
       for (const line of ledger.output().stdout.trim().split('\n')) JSON.parse(line);

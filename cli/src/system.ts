@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ConfigError, createLeaseBalancer, DEFAULT_GRPC_PORT, writeServiceAddress } from '@ledger/platform';
+import { ConfigError, createLeaseBalancer, DEFAULT_GRPC_PORT, isLoopback, writeServiceAddress } from '@ledger/platform';
 import type { LeaseBalancer, LedgerConfig, Logger } from '@ledger/platform';
 import {
   createCommandService,
@@ -291,8 +291,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         `GraphQL gateway at ${base}/graphql · ${pages.join(' · ')}`,
       );
       if (config.LEDGER_AUTH === 'none') {
+        // Bound to every interface, "localhost" would understate who can reach it.
+        const reach = isLoopback(config.HOST) ? base : `port ${gatewayPort} on any of this machine's addresses`;
         logger.warn(
-          `the API is open (LEDGER_AUTH=none): anyone who reaches ${base} can read and move every account's money`,
+          `the API is open (LEDGER_AUTH=none): anyone who reaches ${reach} can read and move every account's money`,
         );
       }
     }

@@ -32,7 +32,12 @@ import { socketAuthentication } from './auth/websocket.js';
 import { createErrorFormatter } from './api/graphql/errors.js';
 import { buildLedgerSchema } from './api/graphql/schema.js';
 import { createApp } from './api/http/app.js';
-import { limitedParseOptions, noSubscriptionOverHttpRule, operationLimitRules } from './api/graphql/limits.js';
+import {
+  introspectionOffRule,
+  limitedParseOptions,
+  noSubscriptionOverHttpRule,
+  operationLimitRules,
+} from './api/graphql/limits.js';
 import type { TrustedDocumentsOptions } from './api/graphql/trusted-documents.js';
 import { DEFAULT_SOCKET_LIMITS, serveGraphqlOverWebSockets } from './api/graphql/websocket.js';
 import type { SocketLimits } from './api/graphql/websocket.js';
@@ -147,12 +152,17 @@ export function createGateway(options: GatewayOptions): Gateway {
       formatError,
       logger,
       includeStacktraceInErrorResponses: false,
-      introspection,
+      // Refused, when off, by introspectionOffRule, which names the setting.
+      introspection: true,
       // Hostile documents are refused cheaply: the parser stops at a token count, rules cap aliases
       // and fields. One operation per request (no batches), and no persisted-query cache a client
       // could fill: known hashes are resolved from the trusted documents before Apollo sees them.
       parseOptions: limitedParseOptions,
-      validationRules: [...operationLimitRules(), noSubscriptionOverHttpRule],
+      validationRules: [
+        ...operationLimitRules(),
+        noSubscriptionOverHttpRule,
+        ...(introspection ? [] : [introspectionOffRule]),
+      ],
       allowBatchedHttpRequests: false,
       persistedQueries: false,
       csrfPrevention: true,

@@ -88,7 +88,11 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw new UnauthenticatedError('the token has expired');
       if (error instanceof errors.JWTClaimValidationFailed) {
-        throw new UnauthenticatedError(`the token's ${error.claim} claim is not accepted`);
+        throw new UnauthenticatedError(
+          error.reason === 'missing'
+            ? `the token has no ${error.claim} claim, which is required`
+            : `the token's ${error.claim} claim is not accepted`,
+        );
       }
       // The key set could not be fetched: our outage, not the caller's fault.
       if (

@@ -91,3 +91,16 @@ export const noSubscriptionOverHttpRule: ValidationRule = (context) => ({
     );
   },
 });
+
+/**
+ * With LEDGER_INTROSPECTION=off, the schema's introspection fields are refused, over HTTP and websockets
+ * alike, with the setting that does it (Apollo's own refusal tells to pass an option to its constructor).
+ */
+export const introspectionOffRule: ValidationRule = (context) => ({
+  Field(field) {
+    if (field.name.value !== '__schema' && field.name.value !== '__type') return;
+    context.reportError(
+      new GraphQLError('introspection is off on this gateway (LEDGER_INTROSPECTION=off)', { nodes: field }),
+    );
+  },
+});

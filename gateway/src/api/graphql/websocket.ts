@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate } from 'graphql';
 import type { DocumentNode, GraphQLSchema, ValidationRule } from 'graphql';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Context } from 'graphql-ws';
@@ -12,7 +12,7 @@ import type { RateLimit } from '../../ports/rate-limit.js';
 import { complexityOf, MAX_COMPLEXITY, tooComplex } from './complexity.js';
 import type { GatewayContext } from './context.js';
 import type { ErrorFormatter } from './errors.js';
-import { limitedParseOptions, operationLimitRules } from './limits.js';
+import { introspectionOffRule, limitedParseOptions, operationLimitRules } from './limits.js';
 import { createSharedSubscribe } from './shared-subscribe.js';
 import { persistedHashOf, resolveDocument } from './trusted-documents.js';
 import type { TrustedDocumentsOptions } from './trusted-documents.js';
@@ -90,7 +90,7 @@ export function serveGraphqlOverWebSockets(options: GraphqlWebSocketOptions): Gr
   const rules: ValidationRule[] = [
     ...specifiedRules,
     ...operationLimitRules(),
-    ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+    ...(options.introspection ? [] : [introspectionOffRule]),
   ];
   const socketsOf = new Map<string, number>();
   const accepted = new Set<SocketContext>();
@@ -185,6 +185,10 @@ export function serveGraphqlOverWebSockets(options: GraphqlWebSocketOptions): Gr
   // A client's own fault (a message over the limit, text that is not UTF-8) makes ws close the socket
   // with its code (1009, 1007) and emit an error, which graphql-ws would print with its stack to stderr:
   // any client could fill the logs. It is the client's, so it is logged as one line at debug.
+  // The HTTP server's own errors (a port in use) reach the websocket server too, where graphql-ws would
+  // print them with its stack before the caller of listen() reports them plainly.
+  wsServer.removeAllListeners('error');
+  wsServer.on('error', (error) => options.logger.debug({ err: error.message }, 'websocket server error'));
   wsServer.on('connection', (socket) => {
     socket.removeAllListeners('error');
     socket.on('error', (error) => options.logger.debug({ err: error.message }, 'websocket closed on a client error'));
