@@ -224,10 +224,12 @@ export function defineReadModelContract(
       const rm = await fresh();
       const active = await rm.activeGeneration();
       const candidate = await rm.createGeneration();
-      // Wide enough for a networked engine to answer the first commit within the TTL.
-      assert.equal(await rm.beginSwap(candidate, 400), true);
+      // Wide enough for a networked engine, or a loaded machine, to answer the first commit within the TTL.
+      const ttlMs = 1_500;
+      const began = Date.now();
+      assert.equal(await rm.beginSwap(candidate, ttlMs), true);
       assert.equal(await liveCommit(rm, active, 1), 'swap-pending');
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise((resolve) => setTimeout(resolve, began + ttlMs + 100 - Date.now()));
       assert.equal(await liveCommit(rm, active, 1), 'committed');
       assert.equal(await rm.swap(candidate), false, 'a lapsed lock is not enough to swap');
       assert.equal(await rm.activeGeneration(), active);
