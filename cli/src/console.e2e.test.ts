@@ -252,7 +252,13 @@ describe('the operator console and the playground in a browser', { skip: !availa
         assert.equal(await tab.isHidden('#accounts-empty'), true, 'it does not claim there are no accounts');
         assert.equal(await tab.evaluate('document.body.classList.contains("stale")'), true, 'nothing shown is current');
 
-        // A teller's token reads accounts but not the operator view: it stays "sign in", past the 5 s refresh.
+        // A teller's token reads accounts but not the operator view: it stays "sign in", past the 5 s refresh,
+        // and never reads "live" meanwhile, not even for the moment before the operator view is refused.
+        await tab.evaluate(`(() => {
+          window.__states = [];
+          const status = document.querySelector('#status');
+          new MutationObserver(() => window.__states.push(status.className)).observe(status, { attributes: true });
+        })()`);
         await tab.fill('#token', await tokenFor('tim', ['teller']));
         await tab.press('#token', 'Enter');
         await tab.locator('#status-text', { hasText: 'that token was refused' }).waitFor({ timeout: 5000 });
@@ -262,6 +268,12 @@ describe('the operator console and the playground in a browser', { skip: !availa
           'sign in: that token was refused, or it lacks the admin role',
         );
         assert.equal(await tab.isVisible('#token-form'), true);
+        const states = (await tab.evaluate('window.__states')) as string[];
+        assert.ok(states.length > 0);
+        assert.deepEqual(
+          states.filter((state) => state.split(' ').includes('live')),
+          [],
+        );
 
         await tab.fill('#token', await tokenFor('root', ['admin']));
         await tab.press('#token', 'Enter');

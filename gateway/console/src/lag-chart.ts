@@ -30,6 +30,8 @@ export function createLagChart() {
         axes: [
           {
             ...axis,
+            // A tick a minute or more apart, so that hours and minutes tell them apart.
+            incrs: [60, 120, 300, 600],
             // 24-hour times, as the tables show them.
             values: (_u, splits) =>
               splits.map((split) =>

@@ -28,7 +28,12 @@ const STATE_TEXT: Record<SessionState, string> = {
   'needs-token': 'sign in: a token with the admin role is needed',
 };
 let tokenTried = false;
-session.onState((state) => {
+let sessionState: SessionState = 'connecting';
+// Live once the operator view has come since the last start or drop: a token that may read the accounts
+// but not the operator view (a teller's) must not read as live until its refusal arrives.
+let viewed = false;
+function showStatus(): void {
+  const state = sessionState === 'live' && !viewed ? 'connecting' : sessionState;
   const status = byId('status');
   status.className = `status ${state === 'live' ? 'live' : state === 'connecting' ? '' : 'down'}`;
   byId('status-text').textContent =
@@ -36,9 +41,14 @@ session.onState((state) => {
       ? 'sign in: that token was refused, or it lacks the admin role'
       : STATE_TEXT[state];
   // What is on the page stops being current while the gateway cannot be reached or refuses the token.
-  document.body.classList.toggle('stale', state === 'reconnecting' || state === 'needs-token');
+  document.body.classList.toggle('stale', state !== 'live');
   if (state === 'needs-token') byId('token-form').hidden = false;
   if (state === 'live' && tokenTried) byId('token-form').hidden = true;
+}
+session.onState((state) => {
+  sessionState = state;
+  if (state === 'reconnecting' || state === 'needs-token') viewed = false;
+  showStatus();
 });
 
 byId<HTMLFormElement>('token-form').addEventListener('submit', (event) => {
@@ -51,13 +61,20 @@ byId<HTMLFormElement>('token-form').addEventListener('submit', (event) => {
 function showMoney(): void {
   const { sum, complete, counted } = accounts.moneyHeld();
   byId('tile-accounts').textContent = accounts.totalCount.toLocaleString();
-  byId('tile-money').textContent = `${formatMoney(sum)}${complete ? '' : '+'}`;
+  const money = byId('tile-money');
+  money.textContent = `${formatMoney(sum)}${complete ? '' : '+'}`;
+  // A sum in the quadrillions keeps its digits together, in a smaller size.
+  money.classList.toggle('long', money.textContent.length > 14);
   const note = byId('tile-money-note');
   note.hidden = complete;
   note.textContent = `in the ${counted.toLocaleString()} accounts shown`;
 }
 
 function showSystem(status: SystemStatusFieldsFragment): void {
+  if (!viewed) {
+    viewed = true;
+    showStatus();
+  }
   const worst = status.partitions.reduce(
     (most, p) =>
       p.lagEvents > most.events ? { partition: p.partition, events: p.lagEvents, seconds: p.lagSeconds } : most,
@@ -81,6 +98,8 @@ function start(): void {
   running?.abort();
   clearInterval(refresher);
   running = new AbortController();
+  viewed = false;
+  showStatus();
   session.follow(
     SystemChangedDocument,
     { intervalMs: 2000 },
@@ -88,7 +107,10 @@ function start(): void {
     running.signal,
   );
   const refresh = (): Promise<void> => accounts.refresh().then(showMoney);
-  refresh().catch(() => undefined);
+  // Transactions the operator view brought before the accounts were read get their owners' names.
+  refresh()
+    .then(() => transactions.relabel())
+    .catch(() => undefined);
   // New accounts join the table and the live subscription.
   refresher = setInterval(() => void refresh().catch(() => undefined), 5000);
 }

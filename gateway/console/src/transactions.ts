@@ -12,6 +12,7 @@ const WAITING_AT_MOST = 20;
 
 interface Shown {
   readonly row: HTMLTableRowElement;
+  readonly transaction: TransactionFieldsFragment;
   readonly createdAt: string;
   readonly settled: boolean;
 }
@@ -19,7 +20,7 @@ interface Shown {
 /**
  * Recent transactions, newest first: each balance change names its transaction, which is read
  * through the `transaction` query (again while it is still PENDING), and each beat of the operator
- * view (`systemChanged`) brings the ledger's latest twenty, the failed ones among them, which no
+ * view (`systemChanged`) brings the ledger's latest hundred, the failed ones among them, which no
  * balance change names. The table starts with those.
  */
 export function createTransactionsView(
@@ -32,25 +33,39 @@ export function createTransactionsView(
   const reading = new Set<string>();
   const waiting: string[] = [];
 
-  const party = (id: string | null | undefined): HTMLElement => {
+  // An account by its owner where the table knows it (the id in full goes in the tooltip).
+  const party = (id: string | null | undefined): string => ownerOf(id) ?? shortId(id);
+  const partyInFull = (id: string | null | undefined): string => {
     const owner = ownerOf(id);
-    return h('span', { className: 'mono', title: id ?? '', text: owner ? `${owner} (${shortId(id)})` : shortId(id) });
+    return id ? (owner ? `${owner} (${id})` : id) : '—';
   };
 
   const render = (transaction: TransactionFieldsFragment): HTMLTableRowElement => {
-    const sign = transaction.kind === 'WITHDRAWAL' ? 'negative' : transaction.kind === 'DEPOSIT' ? 'positive' : '';
+    // A failed transaction moved no money: its amount is not coloured as if it had.
+    const moved = transaction.status !== 'FAILED';
+    const sign =
+      moved && transaction.kind === 'WITHDRAWAL'
+        ? 'negative'
+        : moved && transaction.kind === 'DEPOSIT'
+          ? 'positive'
+          : '';
     return h(
       'tr',
       {},
       h('td', { className: 'muted', text: formatTime(transaction.createdAt) }),
       h('td', { text: transaction.kind.toLowerCase() }),
       h('td', { className: `num mono ${sign}`, text: formatMoney(transaction.amount) }),
-      h('td', {}, party(transaction.from), ' → ', party(transaction.to)),
       h(
         'td',
         { title: transaction.failureReason ?? '' },
         h('span', { className: `pill ${transaction.status}`, text: transaction.status }),
       ),
+      // Last: the widest, cut at the card's edge rather than pushing the status out of it.
+      h('td', {
+        className: 'parties',
+        text: `${party(transaction.from)} → ${party(transaction.to)}`,
+        title: `${partyInFull(transaction.from)} → ${partyInFull(transaction.to)}`,
+      }),
     );
   };
 
@@ -66,7 +81,7 @@ export function createTransactionsView(
       if (before) body.insertBefore(row, before);
       else body.append(row);
     }
-    shown.set(id, { row, createdAt, settled: transaction.status !== 'PENDING' });
+    shown.set(id, { row, transaction, createdAt, settled: transaction.status !== 'PENDING' });
     if (live) flash(row);
     while (shown.size > KEEP) {
       const oldest = body.rows[body.rows.length - 1]!;
@@ -125,5 +140,13 @@ export function createTransactionsView(
       if (transactionId) hear(transactionId);
     },
     latest,
+    /** Draws the rows again, once the accounts' owners are known (the first rows may come before them). */
+    relabel(): void {
+      for (const [id, each] of shown) {
+        const row = render(each.transaction);
+        each.row.replaceWith(row);
+        shown.set(id, { ...each, row });
+      }
+    },
   };
 }
