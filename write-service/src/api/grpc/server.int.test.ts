@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { ValidationError } from '@ledger/platform';
-import { ledgerErrorFromGrpc, loadLedgerProto, serviceSecretInterceptor } from '@ledger/schema';
+import { auditToGrpc, ledgerErrorFromGrpc, loadLedgerProto, serviceSecretInterceptor } from '@ledger/schema';
 import type { EventStoreClient, GrpcEventOutput } from '@ledger/schema';
 import { createSqliteEventStore } from '../../adapters/sqlite/event-store.js';
 import { createCommandService } from '../../application/command-service.js';
@@ -214,6 +214,31 @@ test('with a service secret, a call without it ends UNAUTHENTICATED before its h
       commands.close();
       events.close();
     }
+    await server.close();
+    await store.close();
+  }
+});
+
+test('the actor a call names reaches the events as it was, whatever its characters', async () => {
+  const store = createSqliteEventStore({ path: ':memory:', partitions: 2, synchronous: 'NORMAL' });
+  const server = createGrpcServer({ commands: createCommandService({ store, requireActor: true }), store });
+  const address = `127.0.0.1:${await server.listen('127.0.0.1:0')}`;
+  const client = new (loadLedgerProto().ledger.v1.CommandService)(address, grpc.credentials.createInsecure());
+  try {
+    for (const actor of ['josé', ' padded ', '東京の窓口']) {
+      const { accountId } = await new Promise<{ accountId: string }>((resolve, reject) =>
+        client.openAccount(
+          { owner: 'Ada', correlationId: '' },
+          auditToGrpc({ actor, requestId: 'r-1' }),
+          (error, reply) => (error ? reject(error) : resolve(reply!)),
+        ),
+      );
+      const [opened] = await store.readAggregate(accountId);
+      assert.equal(opened!.metadata.actor, actor);
+      assert.equal(opened!.metadata.requestId, 'r-1');
+    }
+  } finally {
+    client.close();
     await server.close();
     await store.close();
   }
