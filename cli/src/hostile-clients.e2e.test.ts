@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { loadConfig, silentLogger } from '@ledger/platform';
 import { engineUrl } from '@ledger/platform/testing';
 import {
@@ -248,6 +249,46 @@ describe('hostile clients get their code and write nothing (default limits)', ()
       assert.equal(head.headers.get('allow'), 'GET, POST');
     });
     assert.equal(await rebuildStatus(), before, 'no rebuild ran');
+    // A name made to resolve to this machine (DNS rebinding) makes the page same-origin with it: what
+    // names another host than this machine is refused, on a gateway open on loopback.
+    const rebound = `attacker.example:${new URL(ledger.baseUrl).port}`;
+    assert.equal(await handshake({ host: rebound, origin: `http://${rebound}` }), 403);
+    await unchanged(async () => {
+      for (const [method, path] of [
+        ['POST', '/accounts'],
+        ['GET', '/rebuild/balance'],
+        ['POST', '/graphql'],
+      ] as const) {
+        const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const request = httpRequest(
+            `${ledger.baseUrl}${path}`,
+            { method, headers: { host: rebound, origin: `http://${rebound}`, 'content-type': 'application/json' } },
+            (response) => {
+              let body = '';
+              response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+              response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+            },
+          );
+          request.on('error', reject);
+          request.end(
+            method === 'GET'
+              ? undefined
+              : path === '/graphql'
+                ? '{"query":"mutation { openAccount(owner: \\"mallory\\") { id } }"}'
+                : '{"owner":"mallory"}',
+          );
+        });
+        assert.equal(answer.status, 403, `${method} ${path}`);
+        assert.match(answer.body, /localhost only/);
+      }
+    });
+    assert.equal(await rebuildStatus(), before, 'no rebuild ran');
+    assert.equal(
+      await handshake({ host: `localhost:${new URL(ledger.baseUrl).port}` }),
+      101,
+      'localhost is this machine',
+    );
+
     // Typed into the address bar, the seed's GET still rebuilds.
     const typed = await fetch(`${ledger.baseUrl}/rebuild/balance`, { headers: { 'sec-fetch-site': 'none' } });
     assert.equal(typed.status, 200);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { complexityLimit } from './api/graphql/complexity.js';
@@ -8,6 +9,7 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { isLoopback } from '@ledger/platform';
 import type { Exposition, LeaseStore, Logger, NotificationBus } from '@ledger/platform';
 import type { LedgerQueries } from '@ledger/schema';
 import type { Commands } from './ports/commands.js';
@@ -44,6 +46,17 @@ import type { SocketLimits } from './api/graphql/websocket.js';
 import { operationSpanName } from './api/graphql/operation-span.plugin.js';
 import { graphqlHttpHandler, isGraphqlRequest } from './api/http/graphql-http.js';
 import { subjectOf } from './api/subject.js';
+import { namesThisMachine } from './api/http/same-site.js';
+
+/** A request that does not name this machine, to a gateway open on loopback (see namesThisMachine). */
+function refuseHost(response: ServerResponse): void {
+  response.writeHead(403, { 'content-type': 'application/json' });
+  response.end(
+    JSON.stringify({
+      error: { code: 'FORBIDDEN', message: 'this gateway answers requests to localhost only (Host names another)' },
+    }),
+  );
+}
 
 export interface GatewayOptions {
   readonly commands: Commands;
@@ -128,7 +141,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   const rateLimit = options.rateLimit ? { limit: options.rateLimit, subjectOf } : undefined;
   let phase: Phase = { kind: 'created' };
 
+  // Open on loopback, the gateway trusts whoever reaches it: only requests that name this machine do.
+  let loopbackOnly = false;
+  const hostAllowed = (request: IncomingMessage): boolean => !loopbackOnly || namesThisMachine(request);
+
   async function start(port: number, host: string | undefined): Promise<{ port: number }> {
+    loopbackOnly = !authenticator.enabled && host !== undefined && isLoopback(host);
     const schema = await buildLedgerSchema();
     const httpServer = createServer();
     const websockets = serveGraphqlOverWebSockets({
@@ -144,6 +162,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       rateLimit: options.rateLimit,
       subjectOf,
       logger,
+      hostAllowed,
       limits: { ...DEFAULT_SOCKET_LIMITS, ...options.socketLimits },
     });
     metrics.countLive(websockets.live);
@@ -201,9 +220,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger,
     });
     // GraphQL goes straight to its handler; GET /graphql may ask for the playground page.
-    httpServer.on('request', (request, response) =>
-      isGraphqlRequest(request) && request.method !== 'GET' ? graphql(request, response) : app(request, response),
-    );
+    httpServer.on('request', (request, response) => {
+      if (!hostAllowed(request)) return refuseHost(response);
+      if (isGraphqlRequest(request) && request.method !== 'GET') graphql(request, response);
+      else app(request, response);
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);

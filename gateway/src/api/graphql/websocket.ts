@@ -52,6 +52,8 @@ export interface GraphqlWebSocketOptions {
   readonly subjectOf: (request: IncomingMessage) => string;
   readonly limits: SocketLimits;
   readonly logger: Logger;
+  /** Whether the request names a host this gateway answers (see namesThisMachine). */
+  readonly hostAllowed: (request: IncomingMessage) => boolean;
 }
 
 /** Documents kept parsed and validated, by their text (the least recently used go first). */
@@ -85,7 +87,11 @@ export function serveGraphqlOverWebSockets(options: GraphqlWebSocketOptions): Gr
     maxPayload: limits.maxPayloadBytes,
     // A page of another site must not act as the browser's user (on loopback, without auth, anyone).
     verifyClient: ({ req }, accept) =>
-      isCrossSite(req) ? accept(false, 403, 'a websocket from a page of another site is refused') : accept(true),
+      isCrossSite(req)
+        ? accept(false, 403, 'a websocket from a page of another site is refused')
+        : options.hostAllowed(req)
+          ? accept(true)
+          : accept(false, 403, 'this gateway answers requests to localhost only'),
   });
   const rules: ValidationRule[] = [
     ...specifiedRules,

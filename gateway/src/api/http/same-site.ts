@@ -28,3 +28,22 @@ export function isCrossSite(request: IncomingMessage): boolean {
   const site = headerOf(request, 'sec-fetch-site');
   return site === 'cross-site' || site === 'same-site';
 }
+
+const LOOPBACK_NAME = /^(localhost|.+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Whether a request to a gateway that listens on loopback without authentication names this machine:
+ * its `Host` a loopback name or address, or it came through a proxy (`X-Forwarded-Host`, which a page
+ * cannot set). A page of another site whose name was made to resolve to 127.0.0.1 (DNS rebinding)
+ * sends its own name as `Host` and same-origin requests, which the checks above let pass.
+ */
+export function namesThisMachine(request: IncomingMessage): boolean {
+  if (headerOf(request, 'x-forwarded-host') !== undefined) return true;
+  const host = headerOf(request, 'host');
+  if (host === undefined) return false;
+  try {
+    return LOOPBACK_NAME.test(new URL(`http://${host}`).hostname);
+  } catch {
+    return false;
+  }
+}
