@@ -190,4 +190,26 @@ describe('balance history: balanceAt and statements (GraphQL over HTTP)', () => 
       assert.equal(sum, BigInt(closing), `${entries.length} entries from ${opening} to ${closing}`);
     }
   });
+
+  test("a statement's later pages are read as of its first: changes that land between pages are in none", async () => {
+    const frank = (await ledger.client.request(OpenAccountDocument, { owner: 'frank' })).openAccount.id;
+    await ledger.client.request(DepositDocument, { accountId: frank, amount: '10' });
+    await ledger.client.request(DepositDocument, { accountId: frank, amount: '20' });
+    const window = { accountId: frank, from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z', first: 1 };
+    const first = (await ledger.client.request(StatementDocument, window)).statement!;
+    assert.deepEqual([first.opening, first.closing], ['0', '30']);
+    // A change lands while the client pages on.
+    await ledger.client.request(DepositDocument, { accountId: frank, amount: '5' });
+    const amounts = first.entries.edges.map((edge) => edge.node.amount);
+    let page = first;
+    while (page.entries.pageInfo.hasNextPage) {
+      page = (await ledger.client.request(StatementDocument, { ...window, after: page.entries.pageInfo.endCursor }))
+        .statement!;
+      assert.deepEqual([page.opening, page.closing], ['0', '30'], "every page is the first page's statement");
+      amounts.push(...page.entries.edges.map((edge) => edge.node.amount));
+    }
+    assert.deepEqual(amounts, ['10', '20']);
+    // Asked again from the start, the statement has the new change.
+    assert.equal((await ledger.client.request(StatementDocument, window)).statement!.closing, '35');
+  });
 });

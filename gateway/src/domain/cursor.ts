@@ -43,14 +43,25 @@ export function decodeTransactionCursor(text: string): TransactionCursor {
   return { createdAt, id };
 }
 
-/** A statement entry's place: its time and the sequence of its position. */
-export const encodeStatementCursor = (entry: { at: string; position: string }): string =>
-  encode(['s', entry.at, entry.position.slice(entry.position.indexOf(':') + 1)]);
+/** Where a statement's next page starts, and the sequence its statement was read as of. */
+export interface StatementCursor extends BalanceEntryCursor {
+  readonly untilSequence?: number;
+}
 
-export function decodeStatementCursor(text: string): BalanceEntryCursor {
-  const [at, sequence] = decode(text, 's');
-  if (!/^\d{1,15}$/.test(sequence) || Number.isNaN(Date.parse(at))) throw new ValidationError('malformed cursor');
-  return { at, sequence: Number(sequence) };
+/**
+ * A statement entry's place (its time and the sequence of its position) and the sequence its statement
+ * was read as of, so that the next pages read as of it too (a cursor without it, as earlier versions
+ * made them, reads as of now).
+ */
+export const encodeStatementCursor = (entry: { at: string; position: string }, untilSequence: number): string =>
+  encode(['s', entry.at, `${entry.position.slice(entry.position.indexOf(':') + 1)}:${untilSequence}`]);
+
+export function decodeStatementCursor(text: string): StatementCursor {
+  const [at, place] = decode(text, 's');
+  const match = /^(\d{1,15})(?::(\d{1,15}))?$/.exec(place);
+  if (!match || Number.isNaN(Date.parse(at))) throw new ValidationError('malformed cursor');
+  const cursor = { at, sequence: Number(match[1]) };
+  return match[2] === undefined ? cursor : { ...cursor, untilSequence: Number(match[2]) };
 }
 
 /** Which accounts a live-feed cursor belongs to (ids sorted). */

@@ -59,8 +59,15 @@ describe('pagination cursors', () => {
   });
 
   test('a statement cursor keeps the time and the sequence of its entry', () => {
-    const cursor = encodeStatementCursor({ at: '2024-01-01T00:00:00.000Z', position: '3:42' });
-    assert.deepEqual(decodeStatementCursor(cursor), { at: '2024-01-01T00:00:00.000Z', sequence: 42 });
+    const cursor = encodeStatementCursor({ at: '2024-01-01T00:00:00.000Z', position: '3:42' }, 57);
+    assert.deepEqual(decodeStatementCursor(cursor), {
+      at: '2024-01-01T00:00:00.000Z',
+      sequence: 42,
+      untilSequence: 57,
+    });
+    // One made before cursors carried the statement's sequence reads as of now.
+    const earlier = Buffer.from(JSON.stringify(['s', '2024-01-01T00:00:00.000Z', '42'])).toString('base64url');
+    assert.deepEqual(decodeStatementCursor(earlier), { at: '2024-01-01T00:00:00.000Z', sequence: 42 });
     assert.throws(() => decodeStatementCursor(feedCursorEncoder(['a'])([1])), ValidationError);
   });
 });

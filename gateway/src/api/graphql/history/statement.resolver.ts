@@ -1,4 +1,6 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
+import { Kind } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { parsePosition, ValidationError } from '@ledger/platform';
 import { requireId, requirePageSize } from '@ledger/schema';
 import { requireOwnAccount } from '../../../application/authorization.js';
@@ -22,6 +24,24 @@ function instant(date: Date): string {
   return date.toISOString();
 }
 
+/**
+ * The cursor the statement's `entries` continue after, if any: a later page is read as of the sequence
+ * its first page was (the cursor carries it), so that its opening, closing and entries are those of the
+ * first page's statement.
+ */
+function entriesCursor(info: GraphQLResolveInfo): string | undefined {
+  for (const selection of info.fieldNodes[0]?.selectionSet?.selections ?? []) {
+    if (selection.kind !== Kind.FIELD || selection.name.value !== 'entries') continue;
+    const after = selection.arguments?.find((argument) => argument.name.value === 'after')?.value;
+    if (after?.kind === Kind.STRING) return after.value;
+    if (after?.kind === Kind.VARIABLE) {
+      const value = info.variableValues[after.name.value];
+      if (typeof value === 'string') return value;
+    }
+  }
+  return undefined;
+}
+
 @Resolver(() => Statement)
 export class StatementResolver {
   @Query(() => Statement, {
@@ -33,6 +53,7 @@ export class StatementResolver {
     @Arg('from', () => DateTimeScalar) from: Date,
     @Arg('to', () => DateTimeScalar) to: Date,
     @Ctx() { readModel, principal }: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Statement | null> {
     const id = requireId(accountId, 'accountId');
     if (from.getTime() > to.getTime()) throw new ValidationError('from must not be after to');
@@ -40,8 +61,12 @@ export class StatementResolver {
     requireOwnAccount(principal, account);
     if (!account) return null;
     // Read as of the account's last change: its opening, closing and entries then agree with each other
-    // however many changes land meanwhile (the history holds every change up to the account's position).
-    const untilSequence = parsePosition(account.position).sequence;
+    // however many changes land meanwhile (the history holds every change up to the account's position);
+    // a later page, as of the sequence its first page was read as of.
+    const after = entriesCursor(info);
+    const untilSequence =
+      (after === undefined ? undefined : decodeStatementCursor(after).untilSequence) ??
+      parsePosition(account.position).sequence;
     const [opening, closing] = await Promise.all([
       readModel.balanceAt(id, instant(from), untilSequence),
       readModel.balanceAt(id, instant(to), untilSequence),
@@ -63,7 +88,10 @@ export class StatementResolver {
       untilSequence: statement.untilSequence,
     });
     const entries = await completeEntries(readModel, page.entries);
-    const edges = entries.map((entry) => ({ cursor: encodeStatementCursor(entry), node: toStatementEntry(entry) }));
+    const edges = entries.map((entry) => ({
+      cursor: encodeStatementCursor(entry, statement.untilSequence),
+      node: toStatementEntry(entry),
+    }));
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 }
