@@ -41,9 +41,17 @@ export function namesThisMachine(request: IncomingMessage): boolean {
   if (headerOf(request, 'x-forwarded-host') !== undefined) return true;
   const host = headerOf(request, 'host');
   if (host === undefined) return false;
+  // Every request asks: the Host a client keeps sending is parsed once.
+  if (host === lastLoopbackHost) return true;
+  let hostname: string;
   try {
-    return LOOPBACK_NAME.test(new URL(`http://${host}`).hostname);
+    hostname = new URL(`http://${host}`).hostname;
   } catch {
     return false;
   }
+  if (!LOOPBACK_NAME.test(hostname)) return false;
+  lastLoopbackHost = host;
+  return true;
 }
+
+let lastLoopbackHost: string | undefined;
