@@ -188,13 +188,13 @@ export function serveGraphqlOverWebSockets(options: GraphqlWebSocketOptions): Gr
     },
     wsServer,
   );
-  // A client's own fault (a message over the limit, text that is not UTF-8) makes ws close the socket
-  // with its code (1009, 1007) and emit an error, which graphql-ws would print with its stack to stderr:
-  // any client could fill the logs. It is the client's, so it is logged as one line at debug.
   // The HTTP server's own errors (a port in use) reach the websocket server too, where graphql-ws would
   // print them with its stack before the caller of listen() reports them plainly.
   wsServer.removeAllListeners('error');
   wsServer.on('error', (error) => options.logger.debug({ err: error.message }, 'websocket server error'));
+  // A client's own fault (a message over the limit, text that is not UTF-8) makes ws close the socket
+  // with its code (1009, 1007) and emit an error, which graphql-ws would print with its stack to stderr:
+  // any client could fill the logs. It is the client's, so it is logged as one line at debug.
   wsServer.on('connection', (socket) => {
     socket.removeAllListeners('error');
     socket.on('error', (error) => options.logger.debug({ err: error.message }, 'websocket closed on a client error'));

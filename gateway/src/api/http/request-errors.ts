@@ -39,7 +39,7 @@ function requestReadError(error: { status: number; type?: unknown; code?: unknow
   if (error.type === 'entity.parse.failed') {
     return { code: 'BAD_REQUEST', status: 400, message: 'the request body is not valid JSON' };
   }
-  return { code: 'BAD_REQUEST', status: 400, message: 'the request could not be read' };
+  return { code: 'BAD_REQUEST', status: error.status, message: 'the request could not be read' };
 }
 
 /**
